@@ -1,0 +1,59 @@
+/** The event store port. Two adapters implement it (PostgreSQL, EventStoreDB) and both pass
+ * tests/support/eventStoreContract.ts. Streams are 0-based: the first event of a stream has version 0. */
+
+export type EventMetadata = {
+  stripe_event_id: string;
+  stripe_event_type: string;
+  api_version: string | null;
+  /** The Stripe event's `created`, unix seconds. */
+  created: number;
+  livemode: boolean;
+  account: string | null;
+  /** ISO-8601 time the ledger received the webhook. */
+  received_at: string;
+  request_id: string | null;
+  schema_version: number;
+};
+
+export type NewEvent = {
+  /** UUIDv5 of the Stripe event id (see src/domain/eventId.ts). */
+  id: string;
+  type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+};
+
+export type StoredEvent = NewEvent & {
+  stream: string;
+  streamVersion: number;
+  /** Position in the global order: strictly increasing, never skipped by a reader. */
+  position: number;
+  recordedAt: Date;
+};
+
+/** `no_stream`: the stream must not exist; a number: the stream's current last version must equal it. */
+export type ExpectedVersion = 'any' | 'no_stream' | number;
+
+export type AppendResult =
+  | { kind: 'ok'; position: number; nextExpectedVersion: number }
+  | { kind: 'duplicate' }
+  | { kind: 'conflict'; actualVersion: number | 'no_stream' };
+
+export type AppendRequest = { stream: string; events: NewEvent[]; expectedVersion: ExpectedVersion };
+
+export interface EventStore {
+  /** Idempotent by event id: when every event id is already stored the answer is `duplicate`. */
+  append(stream: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
+  /** Several appends in one durable commit (group commit); each gets its own result. */
+  appendMany(requests: AppendRequest[]): Promise<AppendResult[]>;
+  readStream(stream: string): Promise<StoredEvent[]>;
+  /** Events with position > after, in global order, at most `limit`. Position 0 reads from the start. */
+  readAll(after: number, limit: number): Promise<StoredEvent[]>;
+  /** The position of the last event, 0 when empty. */
+  headPosition(): Promise<number>;
+  /** Calls `onAppend` (at least once, possibly coalesced) after appends commit. Returns an unsubscribe. */
+  onAppend(onAppend: () => void): Promise<() => Promise<void>>;
+  /** Payment id a charge belongs to, when the store has seen the link. */
+  paymentOfCharge(chargeId: string): Promise<string | null>;
+  close(): Promise<void>;
+}
