@@ -1,0 +1,84 @@
+import pg from 'pg';
+import type { Db, Queryable, RawClient, Row } from './port.js';
+
+// int8 (bigint) columns carry global positions and amounts: both stay far below 2^53.
+pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
+
+export type PgDbOptions = { connectionString: string; max?: number; applicationName?: string };
+
+const wrap = (client: pg.PoolClient | pg.Pool): Queryable => ({
+  query: async <R extends Row>(sql: string, params?: readonly unknown[]) => {
+    const result = await client.query(sql, params as unknown[]);
+    return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
+  },
+});
+
+export const pgDb = (options: PgDbOptions): Db => {
+  const pool = new pg.Pool({
+    connectionString: options.connectionString,
+    max: options.max ?? 10,
+    application_name: options.applicationName ?? 'stripe-ledger',
+    connectionTimeoutMillis: 5000,
+  });
+  // An idle client that loses its server must not crash the process; the next query reports it.
+  pool.on('error', () => undefined);
+
+  const transaction = async <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    try {
+      await client.query('BEGIN');
+      const result = await work(wrap(client));
+      await client.query('COMMIT');
+      return result;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      throw error;
+    } finally {
+      client.release();
+    }
+  };
+
+  const listen = async (channel: string, onNotify: (payload: string) => void) => {
+    // A dedicated client: a pooled one would be handed to other work while still listening.
+    const client = new pg.Client({ connectionString: options.connectionString });
+    client.on('error', () => undefined);
+    await client.connect();
+    client.on('notification', (message) => {
+      if (message.channel === channel) onNotify(message.payload ?? '');
+    });
+    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    return async () => {
+      await client.end().catch(() => undefined);
+    };
+  };
+
+  const withConnection = async <T>(work: (client: RawClient) => Promise<T>): Promise<T> => {
+    const client = await pool.connect();
+    let broken = false;
+    try {
+      return await work({ ...wrap(client), raw: client });
+    } catch (error) {
+      broken = true;
+      throw error;
+    } finally {
+      client.release(broken);
+    }
+  };
+
+  return {
+    kind: 'postgres',
+    ...wrap(pool),
+    transaction,
+    listen,
+    withConnection,
+    ping: async () => {
+      try {
+        await pool.query('SELECT 1');
+        return true;
+      } catch {
+        return false;
+      }
+    },
+    close: () => pool.end(),
+  };
+};

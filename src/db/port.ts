@@ -1,0 +1,27 @@
+/** The data-access port. Everything that talks SQL goes through it, so PostgreSQL (pg Pool) and the
+ * embedded database can stand behind the same interface. Keep it narrow. */
+
+export type Row = Record<string, unknown>;
+
+export interface Queryable {
+  query<R extends Row = Row>(
+    sql: string,
+    params?: readonly unknown[],
+  ): Promise<{ rows: R[]; rowCount: number }>;
+}
+
+/** A connection held for the duration of a callback: used for COPY and session-level advisory locks. */
+export type RawClient = Queryable & { raw: unknown };
+
+export interface Db extends Queryable {
+  /** Runs `work` in one transaction; rolls back when it throws. */
+  transaction<T>(work: (tx: Queryable) => Promise<T>): Promise<T>;
+  /** Calls `onNotify` for every NOTIFY on `channel` until the returned function is called. */
+  listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
+  /** Holds one connection for `work`: session state (advisory locks, COPY) lives on it. */
+  withConnection<T>(work: (client: RawClient) => Promise<T>): Promise<T>;
+  /** True when the database answers. */
+  ping(): Promise<boolean>;
+  readonly kind: 'postgres' | 'embedded';
+  close(): Promise<void>;
+}

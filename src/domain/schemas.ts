@@ -1,0 +1,145 @@
+/**
+ * zod schemas for Stripe webhook payloads. They check only the fields the ledger reads and let every
+ * other field through untouched: Stripe adds fields to all API versions over time, and a payload is
+ * stored exactly as delivered. Shapes were checked against payloads from 2012-era samples to 2026 API
+ * versions (see /work/shared/stripe-fixtures/MANIFEST.md).
+ */
+import { z } from 'zod';
+
+/** Every number the ledger reads (amounts in minor units, unix times) is an integer. */
+const int = () => z.int();
+const id = () => z.string().min(1);
+
+/** An expandable reference: an id, or the expanded object carrying that id. */
+const ref = z.union([id(), z.looseObject({ id: id() })], {
+  error: 'expected an id string, an expanded object with a string id, or null',
+});
+
+/** A charge reference; an expanded charge may also name its payment intent. */
+const chargeRef = z.union([id(), z.looseObject({ id: id(), payment_intent: ref.nullish() })], {
+  error: 'expected a charge id string, an expanded charge object, or null',
+});
+
+/** Stripe lists (`{object: 'list', data: [...]}`). 2013 samples send `refunds: {}`, so data may be absent. */
+const listOf = <T extends z.ZodType>(item: T) => z.looseObject({ data: z.array(item).optional() });
+
+/** Only `order_id` is read from metadata (ledger.payments.order_id). */
+const metadata = z.looseObject({ order_id: z.string().optional() }).nullish();
+
+export const envelopeSchema = z.looseObject({
+  id: id(),
+  type: id(),
+  created: int(),
+  livemode: z.boolean(),
+  // Absent on payloads that predate the field.
+  api_version: z.string().nullish(),
+  // Only set on events of connected accounts.
+  account: z.string().nullish(),
+  // A bare string (or null) before API 2017-05-25, `{id, idempotency_key}` after.
+  request: z
+    .union([z.string(), z.looseObject({ id: z.string().nullish(), idempotency_key: z.string().nullish() })])
+    .nullish(),
+  data: z.looseObject({
+    object: z.looseObject({}),
+    previous_attributes: z.record(z.string(), z.unknown()).optional(),
+  }),
+});
+
+export const refundSchema = z.looseObject({
+  object: z.literal('refund'),
+  id: id(),
+  amount: int(),
+  currency: z.string(),
+  // Declared nullable in Stripe's API spec.
+  status: z.string().nullable(),
+  // Null for refunds not made against a charge; payment_intent is absent or null for legacy charges.
+  charge: chargeRef.nullish(),
+  payment_intent: ref.nullish(),
+  reason: z.string().nullish(),
+  failure_reason: z.string().nullish(),
+  created: int(),
+  metadata,
+});
+
+export const chargeSchema = z.looseObject({
+  object: z.literal('charge'),
+  id: id(),
+  amount: int(),
+  amount_refunded: int().optional(),
+  amount_captured: int().optional(),
+  currency: z.string(),
+  // Absent on pre-2015 charges, which only carry `paid` / `captured`.
+  status: z.string().nullish(),
+  paid: z.boolean(),
+  captured: z.boolean().optional(),
+  refunded: z.boolean().optional(),
+  created: int(),
+  livemode: z.boolean(),
+  // Absent or null on legacy Charges-API payments: the charge is then its own payment.
+  payment_intent: ref.nullish(),
+  customer: ref.nullish(),
+  failure_code: z.string().nullish(),
+  failure_message: z.string().nullish(),
+  // Embedded through API 2022-08-01, expand-only from 2022-11-15.
+  refunds: listOf(refundSchema).nullish(),
+  dispute: ref.nullish(),
+  metadata,
+});
+
+export const paymentIntentSchema = z.looseObject({
+  object: z.literal('payment_intent'),
+  id: id(),
+  amount: int(),
+  currency: z.string(),
+  // Any string: accounts pinned before 2019-02-11 send requires_source / requires_source_action.
+  status: z.string(),
+  created: int(),
+  livemode: z.boolean(),
+  metadata,
+  customer: ref.nullish(),
+  amount_received: int().optional(),
+  amount_capturable: int().optional(),
+  // `charges` is embedded through API 2022-08-01; `latest_charge` replaces it from 2022-11-15.
+  charges: listOf(chargeSchema).nullish(),
+  latest_charge: ref.nullish(),
+  last_payment_error: z
+    .looseObject({
+      code: z.string().nullish(),
+      message: z.string().nullish(),
+      decline_code: z.string().nullish(),
+    })
+    .nullish(),
+  canceled_at: int().nullish(),
+  cancellation_reason: z.string().nullish(),
+});
+
+export const disputeSchema = z.looseObject({
+  object: z.literal('dispute'),
+  // Absent on 2013-era samples, when a charge had at most one dispute and it had no id of its own.
+  id: id().optional(),
+  amount: int(),
+  currency: z.string(),
+  status: z.string(),
+  reason: z.string(),
+  charge: chargeRef,
+  // Added around 2019-11; absent or null on older payloads and legacy charges.
+  payment_intent: ref.nullish(),
+  created: int(),
+  evidence_details: z.looseObject({ due_by: int().nullish() }).nullish(),
+  // Pre-2014 name of evidence_details.due_by.
+  evidence_due_by: int().nullish(),
+  is_charge_refundable: z.boolean().optional(),
+});
+
+export const objectSchemas = {
+  payment_intent: paymentIntentSchema,
+  charge: chargeSchema,
+  refund: refundSchema,
+  dispute: disputeSchema,
+} as const;
+
+export type StripeEnvelope = z.infer<typeof envelopeSchema>;
+export type StripePaymentIntent = z.infer<typeof paymentIntentSchema>;
+export type StripeCharge = z.infer<typeof chargeSchema>;
+export type StripeRefund = z.infer<typeof refundSchema>;
+export type StripeDispute = z.infer<typeof disputeSchema>;

@@ -1,0 +1,30 @@
+import type { DerivedKeys } from './events.js';
+
+/**
+ * The charge whose payment the ingest layer must look up (EventStore.paymentOfCharge) before
+ * appending: a refund or dispute that names no payment intent. Null when no lookup is needed.
+ */
+export const chargeNeedingLookup = (derived: DerivedKeys): string | null =>
+  derived.payment_id === null ? (derived.charge_ids[0] ?? null) : null;
+
+/**
+ * The stream an event is appended to (SPEC section 2, contract):
+ * - `payment-<payment intent id>` whenever the object names a payment intent;
+ * - a charge without one (legacy Charges API): `payment-<charge id>`;
+ * - a refund or dispute without one: the payment the store already links its charge to
+ *   (`lookedUpPaymentOfCharge`), else `payment-<charge id>`; projections join it once the link is known;
+ * - an unmodelled event follows the same rules when its object is a payment intent, charge, refund or
+ *   dispute (see deriveKeys); any other object goes to its own stream `stripe-<stripe event id>`.
+ * The caller stores `paymentId` as `data.derived.payment_id` of the appended event.
+ */
+export const streamFor = (
+  derived: DerivedKeys,
+  lookedUpPaymentOfCharge: string | null,
+  stripeEventId: string,
+): { stream: string; paymentId: string | null } => {
+  const charge = chargeNeedingLookup(derived);
+  const paymentId = derived.payment_id ?? (charge === null ? null : (lookedUpPaymentOfCharge ?? charge));
+  return paymentId === null
+    ? { stream: `stripe-${stripeEventId}`, paymentId: null }
+    : { stream: `payment-${paymentId}`, paymentId };
+};

@@ -1,0 +1,112 @@
+import type { Queryable } from '../../db/port.js';
+import type { AppendRequest, AppendResult, NewEvent } from '../port.js';
+import { APPEND_CHANNEL } from './schema.js';
+
+type Planned = { stream: string; version: number; event: NewEvent };
+
+/** Which event ids are stored and each stream's last version, in one round trip. */
+const currentState = async (tx: Queryable, ids: string[], streams: string[]) => {
+  const { rows } = await tx.query<{ kind: 'id' | 'stream'; key: string; version: number }>(
+    `SELECT 'id' AS kind, event_id::text AS key, 0 AS version FROM eventstore.events WHERE event_id = ANY($1::uuid[])
+     UNION ALL
+     SELECT 'stream', stream_id, max(stream_version) FROM eventstore.events
+      WHERE stream_id = ANY($2::text[]) GROUP BY stream_id`,
+    [ids, streams],
+  );
+  const seen = new Set<string>();
+  const versions = new Map<string, number>();
+  for (const row of rows) {
+    if (row.kind === 'id') seen.add(row.key);
+    else versions.set(row.key, row.version);
+  }
+  return { seen, versions };
+};
+
+const versionMatches = (expected: AppendRequest['expectedVersion'], current: number | undefined) =>
+  expected === 'any' ||
+  (expected === 'no_stream' ? current === undefined : current !== undefined && current === expected);
+
+const chargeLinksOf = (planned: Planned[]): [string[], string[]] => {
+  const charges: string[] = [];
+  const payments: string[] = [];
+  for (const { event } of planned) {
+    const derived = (event.data as { derived?: { payment_intent_id?: string | null; charge_ids?: string[] } })
+      .derived;
+    if (!derived?.payment_intent_id) continue;
+    for (const charge of derived.charge_ids ?? []) {
+      charges.push(charge);
+      payments.push(derived.payment_intent_id);
+    }
+  }
+  return [charges, payments];
+};
+
+/**
+ * Appends several requests in the caller's transaction. The head row is locked first: every append
+ * serialises on it, so positions follow commit order with no holes (a plain sequence does not).
+ * Idempotent by event id, also within one batch.
+ */
+export const appendInTransaction = async (
+  tx: Queryable,
+  requests: AppendRequest[],
+): Promise<AppendResult[]> => {
+  const { rows: headRows } = await tx.query<{ position: number }>(
+    'SELECT position FROM eventstore.head WHERE singleton FOR UPDATE',
+  );
+  let position = headRows[0]?.position ?? 0;
+  const allEvents = requests.flatMap((request) => request.events);
+  const { seen, versions } = await currentState(
+    tx,
+    allEvents.map((event) => event.id),
+    [...new Set(requests.map((request) => request.stream))],
+  );
+
+  const planned: Planned[] = [];
+  const results = requests.map((request): AppendResult => {
+    const fresh = request.events.filter((event) => !seen.has(event.id));
+    if (request.events.length > 0 && fresh.length === 0) return { kind: 'duplicate' };
+    const current = versions.get(request.stream);
+    if (!versionMatches(request.expectedVersion, current)) {
+      return { kind: 'conflict', actualVersion: current ?? 'no_stream' };
+    }
+    let version = current ?? -1;
+    for (const event of fresh) {
+      seen.add(event.id);
+      version += 1;
+      planned.push({ stream: request.stream, version, event });
+    }
+    versions.set(request.stream, version);
+    return { kind: 'ok', position: position + planned.length, nextExpectedVersion: version };
+  });
+  if (planned.length === 0) return results;
+
+  const [charges, payments] = chargeLinksOf(planned);
+  const head = position + planned.length;
+  // One statement: the events, the new head, the charge links and the wake-up signal.
+  await tx.query(
+    `WITH inserted AS (
+       INSERT INTO eventstore.events (position, stream_id, stream_version, event_id, event_type, data, metadata)
+       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::json[], $7::jsonb[])
+     ), moved AS (
+       UPDATE eventstore.head SET position = $8 WHERE singleton
+     ), linked AS (
+       INSERT INTO eventstore.charge_links (charge_id, payment_id)
+       SELECT * FROM unnest($9::text[], $10::text[]) ON CONFLICT (charge_id) DO NOTHING
+     )
+     SELECT pg_notify($11, $8::text)`,
+    [
+      planned.map((_, index) => position + index + 1),
+      planned.map((p) => p.stream),
+      planned.map((p) => p.version),
+      planned.map((p) => p.event.id),
+      planned.map((p) => p.event.type),
+      planned.map((p) => JSON.stringify(p.event.data)),
+      planned.map((p) => JSON.stringify(p.event.metadata)),
+      head,
+      charges,
+      payments,
+      APPEND_CHANNEL,
+    ],
+  );
+  return results;
+};

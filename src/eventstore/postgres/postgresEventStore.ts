@@ -1,0 +1,23 @@
+import type { Db } from '../../db/port.js';
+import type { EventStore } from '../port.js';
+import { appendInTransaction } from './append.js';
+import { headPosition, paymentOfCharge, readAll, readStream } from './read.js';
+import { APPEND_CHANNEL } from './schema.js';
+
+export const postgresEventStore = (db: Db): EventStore => {
+  const appendMany: EventStore['appendMany'] = (requests) =>
+    db.transaction((tx) => appendInTransaction(tx, requests));
+  return {
+    appendMany,
+    append: async (stream, events, expectedVersion) => {
+      const [result] = await appendMany([{ stream, events, expectedVersion }]);
+      return result!;
+    },
+    readStream: (stream) => readStream(db, stream),
+    readAll: (after, limit) => readAll(db, after, limit),
+    headPosition: () => headPosition(db),
+    onAppend: (callback) => db.listen(APPEND_CHANNEL, () => callback()),
+    paymentOfCharge: (chargeId) => paymentOfCharge(db, chargeId),
+    close: async () => undefined,
+  };
+};

@@ -1,0 +1,55 @@
+import type { Queryable } from '../../db/port.js';
+import type { EventMetadata, StoredEvent } from '../port.js';
+
+type EventRow = {
+  position: number;
+  stream_id: string;
+  stream_version: number;
+  event_id: string;
+  event_type: string;
+  data: Record<string, unknown>;
+  metadata: EventMetadata;
+  recorded_at: Date;
+};
+
+const COLUMNS = 'position, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at';
+
+const toStored = (row: EventRow): StoredEvent => ({
+  id: row.event_id,
+  type: row.event_type,
+  data: row.data,
+  metadata: row.metadata,
+  stream: row.stream_id,
+  streamVersion: row.stream_version,
+  position: row.position,
+  recordedAt: row.recorded_at,
+});
+
+export const readAll = async (db: Queryable, after: number, limit: number): Promise<StoredEvent[]> => {
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${COLUMNS} FROM eventstore.events WHERE position > $1 ORDER BY position LIMIT $2`,
+    [after, limit],
+  );
+  return rows.map(toStored);
+};
+
+export const readStream = async (db: Queryable, stream: string): Promise<StoredEvent[]> => {
+  const { rows } = await db.query<EventRow>(
+    `SELECT ${COLUMNS} FROM eventstore.events WHERE stream_id = $1 ORDER BY stream_version`,
+    [stream],
+  );
+  return rows.map(toStored);
+};
+
+export const headPosition = async (db: Queryable): Promise<number> => {
+  const { rows } = await db.query<{ position: number }>('SELECT position FROM eventstore.head');
+  return rows[0]?.position ?? 0;
+};
+
+export const paymentOfCharge = async (db: Queryable, chargeId: string): Promise<string | null> => {
+  const { rows } = await db.query<{ payment_id: string }>(
+    'SELECT payment_id FROM eventstore.charge_links WHERE charge_id = $1',
+    [chargeId],
+  );
+  return rows[0]?.payment_id ?? null;
+};

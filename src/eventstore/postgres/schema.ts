@@ -1,0 +1,2 @@
+/** Names shared by the PostgreSQL adapter's statements. */
+export const APPEND_CHANNEL = 'eventstore_append';
