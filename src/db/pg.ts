@@ -1,5 +1,5 @@
 import pg from 'pg';
-import type { Db, Queryable, RawClient, Row } from './port.js';
+import type { Db, Lease, Queryable, RawClient, Row } from './port.js';
 
 // int8 (bigint) columns carry global positions and amounts: both stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -52,6 +52,26 @@ export const pgDb = (options: PgDbOptions): Db => {
     };
   };
 
+  const tryLease = async (name: string): Promise<Lease | null> => {
+    // Not from the pool: the lock lives as long as this session, and PostgreSQL frees it when the
+    // process dies (even on kill -9), which is what lets a standby take over.
+    const client = new pg.Client({ connectionString: options.connectionString, keepAlive: true });
+    let markLost: () => void = () => undefined;
+    const lost = new Promise<void>((resolve) => (markLost = resolve));
+    client.on('error', () => markLost());
+    client.on('end', () => markLost());
+    await client.connect();
+    const { rows } = await client.query<{ locked: boolean }>(
+      "SELECT pg_try_advisory_lock(hashtext('stripe-ledger:' || $1)) AS locked",
+      [name],
+    );
+    if (!rows[0]?.locked) {
+      await client.end().catch(() => undefined);
+      return null;
+    }
+    return { lost, release: () => client.end().catch(() => undefined) };
+  };
+
   const withConnection = async <T>(work: (client: RawClient) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
     let broken = false;
@@ -71,6 +91,7 @@ export const pgDb = (options: PgDbOptions): Db => {
     transaction,
     listen,
     withConnection,
+    tryLease,
     ping: async () => {
       try {
         await pool.query('SELECT 1');

@@ -20,8 +20,17 @@ export interface Db extends Queryable {
   listen(channel: string, onNotify: (payload: string) => void): Promise<() => Promise<void>>;
   /** Holds one connection for `work`: session state (advisory locks, COPY) lives on it. */
   withConnection<T>(work: (client: RawClient) => Promise<T>): Promise<T>;
+  /** Takes the named lease when nobody holds it; null when another session does. */
+  tryLease(name: string): Promise<Lease | null>;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   readonly kind: 'postgres' | 'embedded';
   close(): Promise<void>;
 }
+
+/** An exclusive, cross-process lease (PostgreSQL: a session advisory lock on a dedicated connection). */
+export type Lease = {
+  /** Resolves when the lease is lost (its connection dropped); the holder must stop writing. */
+  lost: Promise<void>;
+  release(): Promise<void>;
+};

@@ -7,8 +7,8 @@ const isRecord = (value: unknown): value is Json =>
 
 /** The id behind an expandable field: the string itself, or the `id` of the expanded object. */
 const idOf = (value: unknown): string | null => {
-  if (typeof value === 'string') return value === '' ? null : value;
-  return isRecord(value) ? idOf(typeof value.id === 'string' ? value.id : null) : null;
+  const id = isRecord(value) ? value.id : value;
+  return typeof id === 'string' && id !== '' ? id : null;
 };
 
 const KINDS: readonly string[] = [

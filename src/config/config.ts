@@ -1,0 +1,94 @@
+import { z } from 'zod';
+
+/** Everything the process reads from its environment (SPEC section 9). Nothing else reads process.env. */
+const csv = (value: string) =>
+  value
+    .split(',')
+    .map((item) => item.trim())
+    .filter((item) => item.length > 0);
+
+const schema = z.object({
+  DATABASE_URL: z
+    .string()
+    .trim()
+    .min(1)
+    .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
+    .optional(),
+  EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),
+  EVENTSTORE_CONNECTION_STRING: z
+    .string()
+    .trim()
+    .refine((value) => /^(esdb|kurrentdb|kdb)(\+discover)?:\/\//.test(value), 'must start with esdb:// or kurrentdb://')
+    .optional(),
+  STRIPE_WEBHOOK_SECRET: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined ? [] : csv(value)))
+    .refine((secrets) => secrets.every((secret) => secret.startsWith('whsec_')), 'every secret must start with whsec_'),
+  STRIPE_WEBHOOK_TOLERANCE: z.coerce.number().int().min(1).max(86_400).default(300),
+  LEDGER_API_TOKENS: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined ? [] : csv(value))),
+  PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+  HOST: z.string().trim().min(1).default('127.0.0.1'),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  LEDGER_DATA_DIR: z.string().trim().min(1).default('./.stripe-ledger'),
+  LEDGER_READER_PASSWORD: z.string().min(8).optional(),
+});
+
+export type Config = {
+  databaseUrl: string | undefined;
+  eventStore: 'postgres' | 'eventstoredb';
+  eventStoreConnectionString: string | undefined;
+  webhookSecrets: string[];
+  webhookToleranceSeconds: number;
+  apiTokens: string[];
+  port: number;
+  host: string;
+  logLevel: z.infer<typeof schema>['LOG_LEVEL'];
+  dataDir: string;
+  readerPassword: string | undefined;
+};
+
+export class ConfigError extends Error {}
+
+const HINTS: Record<string, string> = {
+  STRIPE_WEBHOOK_SECRET: 'set it to the whsec_... signing secret of your webhook endpoint',
+  EVENTSTORE_CONNECTION_STRING: 'set it to e.g. esdb://localhost:2113?tls=false',
+};
+
+/** Parses the environment; throws ConfigError with one line naming the first bad variable. */
+export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
+  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const parsed = schema.safeParse(present);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]!;
+    const name = String(issue.path[0] ?? 'environment');
+    throw new ConfigError(`${name} is invalid: ${issue.message}${HINTS[name] ? ` (${HINTS[name]})` : ''}`);
+  }
+  const value = parsed.data;
+  if (value.EVENT_STORE === 'eventstoredb' && !value.EVENTSTORE_CONNECTION_STRING) {
+    throw new ConfigError(`EVENTSTORE_CONNECTION_STRING is missing: EVENT_STORE=eventstoredb needs it (${HINTS.EVENTSTORE_CONNECTION_STRING})`);
+  }
+  return {
+    databaseUrl: value.DATABASE_URL,
+    eventStore: value.EVENT_STORE,
+    eventStoreConnectionString: value.EVENTSTORE_CONNECTION_STRING,
+    webhookSecrets: value.STRIPE_WEBHOOK_SECRET,
+    webhookToleranceSeconds: value.STRIPE_WEBHOOK_TOLERANCE,
+    apiTokens: value.LEDGER_API_TOKENS,
+    port: value.PORT,
+    host: value.HOST,
+    logLevel: value.LOG_LEVEL,
+    dataDir: value.LEDGER_DATA_DIR,
+    readerPassword: value.LEDGER_READER_PASSWORD,
+  };
+};
+
+/** `serve` needs a signing secret when it runs on a real PostgreSQL. */
+export const requireWebhookSecrets = (config: Config): void => {
+  if (config.webhookSecrets.length === 0) {
+    throw new ConfigError(`STRIPE_WEBHOOK_SECRET is missing: ${HINTS.STRIPE_WEBHOOK_SECRET}`);
+  }
+};

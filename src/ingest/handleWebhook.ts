@@ -1,0 +1,92 @@
+import type { AppendResult, EventStore } from '../eventstore/port.js';
+import { chargeNeedingLookup, metadataOf, streamFor, translate } from '../domain/translate.js';
+import type { GroupAppender } from './groupCommit.js';
+import { verifySignature } from './verifySignature.js';
+
+export type WebhookAnswer = {
+  status: 200 | 400 | 503;
+  body: Record<string, unknown>;
+  /** For the request log line: never the payload. */
+  log: { stripeEventId?: string; type?: string; outcome: string };
+};
+
+export type WebhookDeps = {
+  secrets: readonly string[];
+  toleranceSeconds: number;
+  appender: GroupAppender;
+  store: Pick<EventStore, 'paymentOfCharge'>;
+  now: () => Date;
+};
+
+const rejected = (code: string, message: string, extra: Partial<WebhookAnswer['log']> = {}): WebhookAnswer => ({
+  status: 400,
+  body: { error: { code, message } },
+  log: { outcome: code, ...extra },
+});
+
+const unavailable = (log: WebhookAnswer['log']): WebhookAnswer => ({
+  status: 503,
+  body: { error: { code: 'store_unavailable', message: 'the event store is unavailable; retry later' } },
+  log: { ...log, outcome: 'store_unavailable' },
+});
+
+/** raw bytes -> verify -> parse -> translate -> durable append. Answers 2xx only after the commit. */
+export const handleWebhook =
+  (deps: WebhookDeps) =>
+  async (rawBody: Buffer, signatureHeader: string | undefined): Promise<WebhookAnswer> => {
+    const receivedAt = deps.now();
+    const check = verifySignature(
+      rawBody,
+      signatureHeader,
+      deps.secrets,
+      deps.toleranceSeconds,
+      Math.floor(receivedAt.getTime() / 1000),
+    );
+    if (check.kind === 'rejected') return rejected(check.code, check.message);
+
+    let body: unknown;
+    try {
+      body = JSON.parse(rawBody.toString('utf8'));
+    } catch {
+      return rejected('invalid_json', 'the request body is not valid JSON');
+    }
+    const translated = translate(body);
+    if (translated.kind === 'invalid') return rejected(translated.code, translated.message);
+    const event = translated.event;
+    const log = { stripeEventId: event.stripe.id, type: event.stripe.type, outcome: 'received' };
+
+    let result: AppendResult;
+    try {
+      const derived = event.data.derived;
+      const charge = chargeNeedingLookup(derived);
+      const linked = charge === null ? null : await deps.store.paymentOfCharge(charge);
+      const { stream, paymentId } = streamFor(derived, linked, event.stripe.id);
+      result = await deps.appender.append({
+        stream,
+        expectedVersion: 'any',
+        events: [
+          {
+            id: event.eventId,
+            type: event.type,
+            data: { ...event.data, derived: { ...derived, payment_id: paymentId } },
+            metadata: metadataOf(event, receivedAt),
+          },
+        ],
+      });
+    } catch {
+      return unavailable(log);
+    }
+    switch (result.kind) {
+      case 'ok':
+        return { status: 200, body: { received: true, event_id: event.eventId }, log: { ...log, outcome: 'stored' } };
+      case 'duplicate':
+        return { status: 200, body: { received: true, duplicate: true }, log: { ...log, outcome: 'duplicate' } };
+      case 'conflict':
+        // Webhook appends use expectedVersion 'any', so a conflict means the store misbehaved: let Stripe retry.
+        return unavailable(log);
+      default: {
+        const unhandled: never = result;
+        throw new Error(`unhandled append result ${JSON.stringify(unhandled)}`);
+      }
+    }
+  };
