@@ -7,14 +7,19 @@ export const requestLog =
   (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
-      const webhook = res.locals.webhook as { stripeEventId?: string; type?: string; outcome?: string } | undefined;
+      const webhook = res.locals.webhook as
+        { stripeEventId?: string; type?: string; outcome?: string } | undefined;
       logger.info(
         {
           method: req.method,
           path: req.path,
           status: res.statusCode,
           ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
-          ...(webhook && { stripe_event_id: webhook.stripeEventId, type: webhook.type, outcome: webhook.outcome }),
+          ...(webhook && {
+            stripe_event_id: webhook.stripeEventId,
+            type: webhook.type,
+            outcome: webhook.outcome,
+          }),
           ...(res.locals.error && { error: res.locals.error }),
         },
         'request',

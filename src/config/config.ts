@@ -18,13 +18,19 @@ const schema = z.object({
   EVENTSTORE_CONNECTION_STRING: z
     .string()
     .trim()
-    .refine((value) => /^(esdb|kurrentdb|kdb)(\+discover)?:\/\//.test(value), 'must start with esdb:// or kurrentdb://')
+    .refine(
+      (value) => /^(esdb|kurrentdb|kdb)(\+discover)?:\/\//.test(value),
+      'must start with esdb:// or kurrentdb://',
+    )
     .optional(),
   STRIPE_WEBHOOK_SECRET: z
     .string()
     .optional()
     .transform((value) => (value === undefined ? [] : csv(value)))
-    .refine((secrets) => secrets.every((secret) => secret.startsWith('whsec_')), 'every secret must start with whsec_'),
+    .refine(
+      (secrets) => secrets.every((secret) => secret.startsWith('whsec_')),
+      'every secret must start with whsec_',
+    ),
   STRIPE_WEBHOOK_TOLERANCE: z.coerce.number().int().min(1).max(86_400).default(300),
   LEDGER_API_TOKENS: z
     .string()
@@ -60,7 +66,9 @@ const HINTS: Record<string, string> = {
 
 /** Parses the environment; throws ConfigError with one line naming the first bad variable. */
 export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
-  const present = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ''));
+  const present = Object.fromEntries(
+    Object.entries(env).filter(([, value]) => value !== undefined && value !== ''),
+  );
   const parsed = schema.safeParse(present);
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;
@@ -69,7 +77,9 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   }
   const value = parsed.data;
   if (value.EVENT_STORE === 'eventstoredb' && !value.EVENTSTORE_CONNECTION_STRING) {
-    throw new ConfigError(`EVENTSTORE_CONNECTION_STRING is missing: EVENT_STORE=eventstoredb needs it (${HINTS.EVENTSTORE_CONNECTION_STRING})`);
+    throw new ConfigError(
+      `EVENTSTORE_CONNECTION_STRING is missing: EVENT_STORE=eventstoredb needs it (${HINTS.EVENTSTORE_CONNECTION_STRING})`,
+    );
   }
   return {
     databaseUrl: value.DATABASE_URL,

@@ -42,6 +42,8 @@ export type AppendResult =
 export type AppendRequest = { stream: string; events: NewEvent[]; expectedVersion: ExpectedVersion };
 
 export interface EventStore {
+  /** True when positions are consecutive integers (PostgreSQL), so lag = head - position. */
+  readonly positionsAreDense: boolean;
   /** Idempotent by event id: when every event id is already stored the answer is `duplicate`. */
   append(stream: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
   /** Several appends in one durable commit (group commit); each gets its own result. */

@@ -1,6 +1,10 @@
 import type { AppendRequest, AppendResult, EventStore } from '../eventstore/port.js';
 
-type Pending = { request: AppendRequest; resolve: (result: AppendResult) => void; reject: (error: unknown) => void };
+type Pending = {
+  request: AppendRequest;
+  resolve: (result: AppendResult) => void;
+  reject: (error: unknown) => void;
+};
 
 export type GroupAppender = { append(request: AppendRequest): Promise<AppendResult> };
 

@@ -18,7 +18,11 @@ export type WebhookDeps = {
   now: () => Date;
 };
 
-const rejected = (code: string, message: string, extra: Partial<WebhookAnswer['log']> = {}): WebhookAnswer => ({
+const rejected = (
+  code: string,
+  message: string,
+  extra: Partial<WebhookAnswer['log']> = {},
+): WebhookAnswer => ({
   status: 400,
   body: { error: { code, message } },
   log: { outcome: code, ...extra },
@@ -78,9 +82,17 @@ export const handleWebhook =
     }
     switch (result.kind) {
       case 'ok':
-        return { status: 200, body: { received: true, event_id: event.eventId }, log: { ...log, outcome: 'stored' } };
+        return {
+          status: 200,
+          body: { received: true, event_id: event.eventId },
+          log: { ...log, outcome: 'stored' },
+        };
       case 'duplicate':
-        return { status: 200, body: { received: true, duplicate: true }, log: { ...log, outcome: 'duplicate' } };
+        return {
+          status: 200,
+          body: { received: true, duplicate: true },
+          log: { ...log, outcome: 'duplicate' },
+        };
       case 'conflict':
         // Webhook appends use expectedVersion 'any', so a conflict means the store misbehaved: let Stripe retry.
         return unavailable(log);

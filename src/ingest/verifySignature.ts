@@ -36,13 +36,22 @@ export const verifySignature = (
   toleranceSeconds: number,
   nowSeconds: number,
 ): SignatureCheck => {
-  if (!header) return { kind: 'rejected', code: 'missing_signature', message: 'Stripe-Signature header is missing' };
+  if (!header)
+    return { kind: 'rejected', code: 'missing_signature', message: 'Stripe-Signature header is missing' };
   const parsed = parseHeader(header);
   if (!parsed) {
-    return { kind: 'rejected', code: 'malformed_signature', message: 'Stripe-Signature header has no timestamp' };
+    return {
+      kind: 'rejected',
+      code: 'malformed_signature',
+      message: 'Stripe-Signature header has no timestamp',
+    };
   }
   if (parsed.v1.length === 0) {
-    return { kind: 'rejected', code: 'malformed_signature', message: 'Stripe-Signature header has no v1 signature' };
+    return {
+      kind: 'rejected',
+      code: 'malformed_signature',
+      message: 'Stripe-Signature header has no v1 signature',
+    };
   }
   if (nowSeconds - parsed.timestamp > toleranceSeconds) {
     return {

@@ -9,7 +9,13 @@ export const createLogger = (level: string, destination?: pino.DestinationStream
       level,
       base: { service: 'stripe-ledger' },
       redact: {
-        paths: ['req.headers.authorization', 'req.headers["stripe-signature"]', '*.secret', '*.password', '*.token'],
+        paths: [
+          'req.headers.authorization',
+          'req.headers["stripe-signature"]',
+          '*.secret',
+          '*.password',
+          '*.token',
+        ],
         censor: '[redacted]',
       },
     },

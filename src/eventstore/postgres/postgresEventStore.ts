@@ -8,6 +8,7 @@ export const postgresEventStore = (db: Db): EventStore => {
   const appendMany: EventStore['appendMany'] = (requests) =>
     db.transaction((tx) => appendInTransaction(tx, requests));
   return {
+    positionsAreDense: true,
     appendMany,
     append: async (stream, events, expectedVersion) => {
       const [result] = await appendMany([{ stream, events, expectedVersion }]);

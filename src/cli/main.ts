@@ -1,0 +1,57 @@
+#!/usr/bin/env node
+import { Command, InvalidArgumentError } from 'commander';
+import { ConfigError, loadConfig } from '../config/config.js';
+import { migrate } from '../db/migrate.js';
+import { createLogger } from '../observability/logger.js';
+import { openRuntime, StartupError } from '../runtime/openRuntime.js';
+import { serve, type Role } from './serve.js';
+
+/** Every command exits 0 on success, or non-zero with one clear line on stderr. */
+const fail = (error: unknown): never => {
+  const message = error instanceof Error ? error.message : String(error);
+  process.stderr.write(`stripe-ledger: ${message}\n`);
+  process.exit(error instanceof ConfigError || error instanceof StartupError ? 2 : 1);
+};
+
+const parseRole = (value: string): Role => {
+  if (value === 'all' || value === 'web' || value === 'projector') return value;
+  throw new InvalidArgumentError('must be all, web or projector');
+};
+
+const program = new Command('stripe-ledger').description('Event-sourced payments ledger for Stripe webhooks');
+
+program
+  .command('migrate')
+  .description('apply database migrations')
+  .action(async () => {
+    const config = loadConfig();
+    const logger = createLogger('warn');
+    const runtime = await openRuntime(config, logger, { migrate: false });
+    try {
+      const applied = await migrate(runtime.db);
+      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
+    } finally {
+      await runtime.close();
+    }
+  });
+
+program
+  .command('serve')
+  .description('run the ledger: webhooks, query API and projector')
+  .option('--role <role>', 'all, web or projector', parseRole, 'all' as Role)
+  .action(async (options: { role: Role }) => {
+    const config = loadConfig();
+    const logger = createLogger(config.logLevel);
+    const running = await serve(config, logger, { role: options.role });
+    const shutdown = (signal: string) => {
+      logger.info({ signal }, 'shutting down');
+      running.stop().then(
+        () => process.exit(0),
+        () => process.exit(1),
+      );
+    };
+    process.once('SIGINT', () => shutdown('SIGINT'));
+    process.once('SIGTERM', () => shutdown('SIGTERM'));
+  });
+
+program.parseAsync(process.argv).catch(fail);

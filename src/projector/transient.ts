@@ -1,0 +1,28 @@
+/** Errors worth retrying with backoff: the same batch may succeed once the database is back. */
+const TRANSIENT_SQLSTATES = new Set(['40001', '40P01', '55P03', '57P01', '57P02', '57P03', '53300', '53400']);
+const TRANSIENT_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+]);
+
+export const isTransient = (error: unknown): boolean => {
+  if (!(error instanceof Error)) return false;
+  const code = (error as { code?: unknown }).code;
+  if (
+    typeof code === 'string' &&
+    (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_CODES.has(code))
+  ) {
+    return true;
+  }
+  return /connection terminated|connection timeout|terminating connection|client has encountered a connection error|not queryable/i.test(
+    error.message,
+  );
+};
+
+/** Exponential backoff with jitter, capped. */
+export const backoffMs = (attempt: number, capMs = 10_000): number =>
+  Math.min(capMs, 100 * 2 ** Math.min(attempt, 10)) * (0.5 + Math.random() / 2);
