@@ -8,14 +8,8 @@ export const healthRouter = (db: Db, store: EventStore): Router => {
   const router = express.Router();
   router.get('/api/webhooks/health', async (_req, res) => {
     const database = await db.ping();
-    let eventStore = false;
-    let head: number | null = null;
-    try {
-      head = await store.headPosition();
-      eventStore = true;
-    } catch {
-      eventStore = false;
-    }
+    const head = await store.headPosition().catch(() => null);
+    const eventStore = head !== null;
     const projections = database && eventStore ? await projectionStatus(db, store).catch(() => []) : [];
     const ok = database && eventStore;
     res.status(ok ? 200 : 503).json({

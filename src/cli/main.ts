@@ -4,13 +4,18 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../observability/logger.js';
 import { openRuntime, StartupError } from '../runtime/openRuntime.js';
+import { eventsCommand } from './eventsCommand.js';
+import { projectionsCommand, UsageError } from './projectionsCommand.js';
+import { rebuildCommand } from './rebuildCommand.js';
 import { serve, type Role } from './serve.js';
 
 /** Every command exits 0 on success, or non-zero with one clear line on stderr. */
 const fail = (error: unknown): never => {
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`stripe-ledger: ${message}\n`);
-  process.exit(error instanceof ConfigError || error instanceof StartupError ? 2 : 1);
+  process.exit(
+    error instanceof ConfigError || error instanceof StartupError || error instanceof UsageError ? 2 : 1,
+  );
 };
 
 const parseRole = (value: string): Role => {
@@ -53,5 +58,8 @@ program
     process.once('SIGINT', () => shutdown('SIGINT'));
     process.once('SIGTERM', () => shutdown('SIGTERM'));
   });
+
+program.addCommand(projectionsCommand(rebuildCommand()));
+program.addCommand(eventsCommand());
 
 program.parseAsync(process.argv).catch(fail);

@@ -141,7 +141,7 @@ export const projectionWorker = (options: WorkerOptions): Worker => {
   const loop = async () => {
     let attempt = 0;
     while (!stopped) {
-      let lease: Lease | null = null;
+      let lease: Lease | null;
       try {
         lease = await db.tryLease(`projection:${projection.name}`);
         attempt = 0;

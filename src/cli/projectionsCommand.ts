@@ -1,0 +1,80 @@
+import { Command } from 'commander';
+import { projections } from '../../projections/index.js';
+import { markActive } from '../projector/checkpoints.js';
+import { openFailures } from '../projector/failures.js';
+import { projectionStatus } from '../projector/status.js';
+import { printJson, printTable } from './output.js';
+import { withRuntime } from './withRuntime.js';
+
+export class UsageError extends Error {}
+
+const knownNames = () => projections.map((projection) => projection.name as string);
+
+export const checkProjectionNames = (names: string[]): void => {
+  const unknown = names.filter((name) => !knownNames().includes(name));
+  if (unknown.length > 0) {
+    throw new UsageError(`unknown projection ${unknown.join(', ')}: known are ${knownNames().join(', ')}`);
+  }
+};
+
+export const projectionsCommand = (rebuild: Command): Command => {
+  const command = new Command('projections').description('projection status, failures, retry and rebuild');
+
+  command
+    .command('status')
+    .description('position, head, lag, state and last error of every projection')
+    .option('--json', 'print JSON')
+    .action(async (options: { json?: boolean }) => {
+      const status = await withRuntime(({ db, store }) => projectionStatus(db, store));
+      if (options.json) return printJson(status);
+      printTable(status as unknown as Record<string, unknown>[], [
+        'name',
+        'state',
+        'position',
+        'head',
+        'lag_events',
+        'lag_seconds',
+        'open_failures',
+        'last_error',
+      ]);
+    });
+
+  command
+    .command('failures')
+    .description('events the projections could not apply')
+    .argument('[name]', 'only this projection')
+    .option('--json', 'print JSON')
+    .action(async (name: string | undefined, options: { json?: boolean }) => {
+      if (name) checkProjectionNames([name]);
+      const failures = await withRuntime(({ db }) => openFailures(db, name));
+      if (options.json) return printJson(failures);
+      if (failures.length === 0) return void process.stdout.write('no open failures\n');
+      printTable(failures as unknown as Record<string, unknown>[], [
+        'projection',
+        'position',
+        'stripe_event_id',
+        'event_type',
+        'attempts',
+        'first_seen',
+        'last_seen',
+        'error',
+      ]);
+    });
+
+  command
+    .command('retry')
+    .description('resume a failed projection at the event it stopped on')
+    .argument('<name>', 'projection name')
+    .action(async (name: string) => {
+      checkProjectionNames([name]);
+      const resumed = await withRuntime(({ db }) => markActive(db, name));
+      process.stdout.write(
+        resumed
+          ? `${name}: resumed; the projector retries the failed event now\n`
+          : `${name}: not failed, nothing to retry\n`,
+      );
+    });
+
+  command.addCommand(rebuild);
+  return command;
+};

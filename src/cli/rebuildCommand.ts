@@ -1,0 +1,78 @@
+import cliProgress from 'cli-progress';
+import { Command } from 'commander';
+import { projections } from '../../projections/index.js';
+import { rebuildProjections, type RebuildProgress } from '../projector/rebuild.js';
+import { checkProjectionNames, UsageError } from './projectionsCommand.js';
+import { withRuntime } from './withRuntime.js';
+
+/** A bar on a terminal; JSON lines (at most one a second) for logs and scripts. */
+const progressReporter = () => {
+  if (process.stderr.isTTY) {
+    const bar = new cliProgress.SingleBar(
+      {
+        format:
+          'rebuild [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted}',
+        stream: process.stderr,
+      },
+      cliProgress.Presets.shades_classic,
+    );
+    let started = false;
+    return {
+      update: (progress: RebuildProgress) => {
+        if (!started) bar.start(progress.total, 0, { rate: 0 });
+        started = true;
+        bar.setTotal(progress.total);
+        bar.update(progress.done, { rate: Math.round(progress.eventsPerSecond) });
+      },
+      stop: () => started && bar.stop(),
+    };
+  }
+  let last = 0;
+  return {
+    update: (progress: RebuildProgress) => {
+      if (Date.now() - last < 1000 && progress.done < progress.total) return;
+      last = Date.now();
+      process.stdout.write(
+        `${JSON.stringify({ event: 'progress', done: progress.done, total: progress.total, events_per_second: Math.round(progress.eventsPerSecond), eta_seconds: progress.etaSeconds === null ? null : Math.round(progress.etaSeconds) })}\n`,
+      );
+    },
+    stop: () => undefined,
+  };
+};
+
+export const rebuildCommand = (): Command =>
+  new Command('rebuild')
+    .description('build projections fresh beside the live tables from position 0, then swap them in')
+    .argument('[names...]', 'projections to rebuild')
+    .option('--all', 'rebuild every projection')
+    .action(async (names: string[], options: { all?: boolean }) => {
+      if (options.all && names.length > 0) throw new UsageError('give projection names or --all, not both');
+      if (!options.all && names.length === 0)
+        throw new UsageError('name the projections to rebuild, or pass --all');
+      checkProjectionNames(names);
+      const chosen = options.all
+        ? projections
+        : projections.filter((projection) => names.includes(projection.name));
+      const abort = new AbortController();
+      const onSignal = () => abort.abort();
+      process.once('SIGINT', onSignal);
+      process.once('SIGTERM', onSignal);
+      const progress = progressReporter();
+      try {
+        const report = await withRuntime(({ db, store }) =>
+          rebuildProjections({
+            db,
+            store,
+            projections: chosen,
+            onProgress: progress.update,
+            signal: abort.signal,
+          }),
+        );
+        progress.stop();
+        process.stdout.write(`${JSON.stringify({ event: 'swapped', ...report })}\n`);
+      } finally {
+        progress.stop();
+        process.off('SIGINT', onSignal);
+        process.off('SIGTERM', onSignal);
+      }
+    });

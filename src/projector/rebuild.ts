@@ -1,0 +1,197 @@
+import type { Db } from '../db/port.js';
+import type { EventStore, StoredEvent } from '../eventstore/port.js';
+import type { RebuildableProjection as Projection } from '../../projections/bulk.js';
+import { lockCheckpoint } from './checkpoints.js';
+import { insertCopyRows, pgCopyRows } from './copyRows.js';
+import { createRebuildTables, dropRebuildTables, REBUILD_SCHEMA, swapTables } from './rebuildTables.js';
+
+export type RebuildProgress = {
+  done: number;
+  total: number;
+  eventsPerSecond: number;
+  etaSeconds: number | null;
+};
+
+export type RebuildReport = {
+  projections: string[];
+  events: number;
+  seconds: number;
+  position: number;
+  fastPath: boolean;
+};
+
+export class RebuildError extends Error {
+  constructor(
+    message: string,
+    readonly event?: { position: number; stripe_event_id: string; type: string },
+  ) {
+    super(message);
+  }
+}
+
+export type RebuildOptions = {
+  db: Db;
+  store: EventStore;
+  projections: readonly Projection[];
+  onProgress?: (progress: RebuildProgress) => void;
+  signal?: AbortSignal;
+  batchSize?: number;
+};
+
+const target = { schema: REBUILD_SCHEMA };
+
+/**
+ * Builds fresh tables beside the live ones from position 0, catches up to the head, then swaps them in
+ * one short transaction. The live tables serve until the swap; a failure or an abort swaps nothing.
+ */
+export const rebuildProjections = async (options: RebuildOptions): Promise<RebuildReport> => {
+  const { db, store, projections, signal } = options;
+  const batchSize = options.batchSize ?? 5000;
+  const lease = await db.tryLease('rebuild');
+  if (!lease) throw new RebuildError('a rebuild is already running');
+  const started = Date.now();
+  let position = 0;
+  let events = 0;
+  const total = await store.headPosition();
+  const report = (done: number) => {
+    const seconds = (Date.now() - started) / 1000;
+    const eventsPerSecond = seconds > 0 ? events / seconds : 0;
+    const etaSeconds = eventsPerSecond > 0 && total > done ? (total - done) / eventsPerSecond : null;
+    options.onProgress?.({ done: Math.min(done, total), total, eventsPerSecond, etaSeconds });
+  };
+  const checkAbort = () => {
+    if (signal?.aborted) throw new RebuildError('rebuild aborted: the live tables are untouched');
+  };
+  const applyAll = async (tx: Parameters<Projection['apply']>[0], batch: StoredEvent[]) => {
+    for (const projection of projections) {
+      try {
+        await projection.apply(tx, batch, target);
+      } catch (error) {
+        throw await explain(db, projection, batch, error);
+      }
+    }
+  };
+
+  try {
+    await createRebuildTables(db, projections);
+    const builders = projections.every((projection) => projection.bulk)
+      ? projections.map((p) => p.bulk!())
+      : null;
+    if (builders) {
+      // Fast path: fold the whole log in memory up to the head seen at start, then bulk-load the rows.
+      for (;;) {
+        checkAbort();
+        const batch = await store.readAll(position, batchSize);
+        if (batch.length === 0 || position >= total) break;
+        builders.forEach((builder) => builder.add(batch));
+        position = batch.at(-1)!.position;
+        events += batch.length;
+        report(position);
+      }
+      await db.withConnection(async (client) => {
+        const copy =
+          db.kind === 'postgres'
+            ? pgCopyRows(client, REBUILD_SCHEMA)
+            : insertCopyRows(client, REBUILD_SCHEMA);
+        for (const builder of builders) await builder.write(client, target, copy);
+      });
+    }
+    // Event by event (in batches) up to the head, which keeps moving while webhooks arrive.
+    for (;;) {
+      checkAbort();
+      const batch = await store.readAll(position, batchSize);
+      if (batch.length < Math.min(batchSize, 500)) {
+        position = await swap(db, store, projections, position, batch, applyAll);
+        events += batch.length;
+        break;
+      }
+      await db.transaction((tx) => applyAll(tx, batch));
+      position = batch.at(-1)!.position;
+      events += batch.length;
+      report(position);
+    }
+    report(position);
+    return {
+      projections: projections.map((projection) => projection.name),
+      events,
+      seconds: (Date.now() - started) / 1000,
+      position,
+      fastPath: builders !== null,
+    };
+  } catch (error) {
+    await dropRebuildTables(db).catch(() => undefined);
+    throw error;
+  } finally {
+    await lease.release();
+  }
+};
+
+/** The short transaction: stop the live workers at their checkpoints, apply the last events, swap. */
+const swap = async (
+  db: Db,
+  store: EventStore,
+  projections: readonly Projection[],
+  position: number,
+  tail: StoredEvent[],
+  applyAll: (tx: Parameters<Projection['apply']>[0], batch: StoredEvent[]) => Promise<void>,
+): Promise<number> =>
+  db.transaction(async (tx) => {
+    for (const projection of projections) await lockCheckpoint(tx, projection.name);
+    let at = position;
+    let batch = tail;
+    while (batch.length > 0) {
+      await applyAll(tx, batch);
+      at = batch.at(-1)!.position;
+      batch = await store.readAll(at, 5000);
+    }
+    await swapTables(tx, projections);
+    await tx.query(
+      `UPDATE ledger.projection_checkpoints SET position = $2, state = 'active', last_error = NULL, updated_at = now()
+        WHERE projection = ANY($1::text[])`,
+      [projections.map((projection) => projection.name), at],
+    );
+    await tx.query(
+      `UPDATE ledger.projection_failures SET resolved_at = now() WHERE projection = ANY($1::text[]) AND resolved_at IS NULL`,
+      [projections.map((projection) => projection.name)],
+    );
+    return at;
+  });
+
+/** Finds the event of a failed batch that fails on its own, for the report. */
+const explain = async (
+  db: Db,
+  projection: Projection,
+  batch: StoredEvent[],
+  error: unknown,
+): Promise<RebuildError> => {
+  const message = error instanceof Error ? error.message : String(error);
+  if (batch.length === 1) {
+    const event = batch[0]!;
+    return new RebuildError(
+      `rebuild of ${projection.name} failed at event ${event.metadata.stripe_event_id} (position ${event.position}, ${event.metadata.stripe_event_type}): ${message}`,
+      {
+        position: event.position,
+        stripe_event_id: event.metadata.stripe_event_id,
+        type: event.metadata.stripe_event_type,
+      },
+    );
+  }
+  // Replay the batch one event at a time in a throwaway transaction to name the culprit.
+  let culprit: RebuildError | null = null;
+  await db
+    .transaction(async (tx) => {
+      for (const event of batch) {
+        try {
+          await tx.query('SAVEPOINT probe');
+          await projection.apply(tx, [event], target);
+          await tx.query('RELEASE SAVEPOINT probe');
+        } catch (inner) {
+          culprit = await explain(db, projection, [event], inner);
+          break;
+        }
+      }
+      throw new Error('probe rollback');
+    })
+    .catch(() => undefined);
+  return culprit ?? new RebuildError(`rebuild of ${projection.name} failed: ${message}`);
+};
