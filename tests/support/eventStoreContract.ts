@@ -99,6 +99,15 @@ export const describeEventStoreContract = (name: string, makeSubject: () => Prom
       expect(await subject.store.readStream(stream)).toHaveLength(1);
     });
 
+    it('stores an event id once even when it is re-appended to another stream', async () => {
+      const [first, second] = [uniqueStream(), uniqueStream()];
+      const event = newEvent();
+      await subject.store.append(first, [event], 'any');
+      expect(await subject.store.append(second, [event], 'any')).toEqual({ kind: 'duplicate' });
+      expect(await subject.store.readStream(second)).toEqual([]);
+      expect(await subject.store.readStream(first)).toHaveLength(1);
+    });
+
     it('gives each request of a batch its own answer and dedupes within the batch', async () => {
       const [streamA, streamB] = [uniqueStream(), uniqueStream()];
       const event = newEvent();

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/port.js';
 import type { AppendRequest, AppendResult, NewEvent } from '../port.js';
+import { chargeLinksOf } from '../chargeLinks.js';
 import { APPEND_CHANNEL } from './schema.js';
 
 type Planned = { stream: string; version: number; event: NewEvent };
@@ -25,21 +26,6 @@ const currentState = async (tx: Queryable, ids: string[], streams: string[]) => 
 const versionMatches = (expected: AppendRequest['expectedVersion'], current: number | undefined) =>
   expected === 'any' ||
   (expected === 'no_stream' ? current === undefined : current !== undefined && current === expected);
-
-const chargeLinksOf = (planned: Planned[]): [string[], string[]] => {
-  const charges: string[] = [];
-  const payments: string[] = [];
-  for (const { event } of planned) {
-    const derived = (event.data as { derived?: { payment_intent_id?: string | null; charge_ids?: string[] } })
-      .derived;
-    if (!derived?.payment_intent_id) continue;
-    for (const charge of derived.charge_ids ?? []) {
-      charges.push(charge);
-      payments.push(derived.payment_intent_id);
-    }
-  }
-  return [charges, payments];
-};
 
 /**
  * Appends several requests in the caller's transaction. The head row is locked first: every append
@@ -80,7 +66,7 @@ export const appendInTransaction = async (
   });
   if (planned.length === 0) return results;
 
-  const [charges, payments] = chargeLinksOf(planned);
+  const [charges, payments] = chargeLinksOf(planned.map((p) => p.event));
   const head = position + planned.length;
   // One statement: the events, the new head, the charge links and the wake-up signal.
   await tx.query(

@@ -58,7 +58,10 @@ export const filterOf = (options: ReadReq.Options): ((record: LogRecord) => bool
   return (record) => prefixes.some((prefix) => field(record).startsWith(prefix));
 };
 
-const expectedFields = (expected: ExpectedRevision, wrong: InstanceType<typeof AppendResp.WrongExpectedVersion>) => {
+const expectedFields = (
+  expected: ExpectedRevision,
+  wrong: InstanceType<typeof AppendResp.WrongExpectedVersion>,
+) => {
   switch (expected.kind) {
     case 'any':
       return wrong.setExpectedAny(new Empty());

@@ -1,0 +1,22 @@
+import type { NewEvent } from './port.js';
+
+type Derived = { payment_intent_id?: string | null; charge_ids?: string[] };
+
+/**
+ * Charge -> payment intent links named by events (a charge's payment_intent, a payment intent's
+ * embedded or latest charges), as parallel arrays ready for an unnest() insert. Both adapters record
+ * them so refunds and disputes that name only their charge reach the payment's stream.
+ */
+export const chargeLinksOf = (events: readonly NewEvent[]): [string[], string[]] => {
+  const charges: string[] = [];
+  const payments: string[] = [];
+  for (const event of events) {
+    const derived = (event.data as { derived?: Derived }).derived;
+    if (!derived?.payment_intent_id) continue;
+    for (const charge of derived.charge_ids ?? []) {
+      charges.push(charge);
+      payments.push(derived.payment_intent_id);
+    }
+  }
+  return [charges, payments];
+};

@@ -1,0 +1,125 @@
+/**
+ * Idempotent appends on EventStoreDB. The server dedupes event ids only on a retry at the same expected
+ * revision, or from a bounded best-effort cache under `any`: neither is a guarantee. So every append reads
+ * the stream first, skips the ids already in it, and writes under the exact revision it read. A concurrent
+ * append then fails with wrong-expected-version instead of slipping a second copy in, and we read again.
+ */
+import {
+  NO_STREAM,
+  WrongExpectedVersionError,
+  type AppendExpectedRevision,
+  type EventStoreDBClient,
+} from '@eventstore/db-client';
+import type { Queryable } from '../../db/port.js';
+import type { AppendResult, ExpectedVersion, NewEvent, StoredEvent } from '../port.js';
+import { recordChargeLinks } from './chargeLinks.js';
+import { claimStreams } from './eventClaims.js';
+import { readStream } from './read.js';
+
+// Under `any`, other appends to the same payment may keep moving the stream; past this many rounds the
+// caller gets an error (the webhook answers 503 and Stripe retries) rather than spinning.
+const MAX_ATTEMPTS = 5;
+
+type StreamVersion = number | 'no_stream';
+type Step = AppendResult | { kind: 'append'; events: NewEvent[]; current: StreamVersion };
+
+/** The revision an append must find: the stream's last revision (0-based), or no stream at all. */
+const expectedRevisionOf = (current: StreamVersion): AppendExpectedRevision =>
+  current === 'no_stream' ? NO_STREAM : BigInt(current);
+
+/** What to do given the stream as read: pure, so the decision is visible in one place. */
+export const planAppend = (stored: StoredEvent[], events: NewEvent[], expected: ExpectedVersion): Step => {
+  const seen = new Set(stored.map((event) => event.id));
+  // Ids repeated within the request are written once too, as in the PostgreSQL adapter.
+  const fresh = events.filter((event) => !seen.has(event.id) && seen.add(event.id));
+  if (events.length > 0 && fresh.length === 0) return { kind: 'duplicate' };
+  const last = stored.at(-1);
+  const current = last?.streamVersion ?? 'no_stream';
+  if (expected !== 'any' && expected !== current) return { kind: 'conflict', actualVersion: current };
+  if (fresh.length === 0) {
+    return { kind: 'ok', position: last?.position ?? 0, nextExpectedVersion: last?.streamVersion ?? -1 };
+  }
+  return { kind: 'append', events: fresh, current };
+};
+
+const toEventData = (event: NewEvent) => ({
+  id: event.id,
+  contentType: 'application/json' as const,
+  type: event.type,
+  data: event.data,
+  metadata: event.metadata,
+});
+
+/** Null when the stream moved since it was read. */
+const write = async (
+  client: EventStoreDBClient,
+  stream: string,
+  step: Extract<Step, { kind: 'append' }>,
+): Promise<AppendResult | null> => {
+  try {
+    const result = await client.appendToStream(stream, step.events.map(toEventData), {
+      expectedRevision: expectedRevisionOf(step.current),
+    });
+    // `success: false` is how a client built with throwOnAppendFailure=false reports a wrong revision.
+    if (!result.success) return null;
+    // The server answers a write it had already stored at that revision (a concurrent delivery of the same
+    // events) with success and no position.
+    if (!result.position) return { kind: 'duplicate' };
+    return {
+      kind: 'ok',
+      position: Number(result.position.commit),
+      nextExpectedVersion: Number(result.nextExpectedRevision),
+    };
+  } catch (error) {
+    if (error instanceof WrongExpectedVersionError) return null;
+    throw error;
+  }
+};
+
+/**
+ * After a wrong expected version the stream is read again: the events may be there now (duplicate), an
+ * explicit expected version is now a conflict with the version read, and `any` retries at the new revision.
+ */
+const appendToStream = async (
+  client: EventStoreDBClient,
+  db: Queryable,
+  stream: string,
+  events: NewEvent[],
+  expected: ExpectedVersion,
+): Promise<AppendResult> => {
+  for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
+    const step = planAppend(await readStream(client, stream), events, expected);
+    const result = step.kind === 'append' ? await write(client, stream, step) : step;
+    if (result === null) continue;
+    // Links are written after the events, and again on a duplicate: a redelivery repairs a link that a
+    // failure between the two writes left out.
+    if (result.kind !== 'conflict') await recordChargeLinks(db, events);
+    return result;
+  }
+  throw new Error(
+    `EventStoreDB stream ${stream} kept changing during ${MAX_ATTEMPTS} append attempts: retry the append later`,
+  );
+};
+
+/**
+ * Event ids are unique across streams, as in the PostgreSQL store: each id is claimed for one stream
+ * first (eventClaims.ts). Events claimed by another stream are made sure of there and count as duplicates.
+ */
+export const appendIdempotently = async (
+  client: EventStoreDBClient,
+  db: Queryable,
+  stream: string,
+  events: NewEvent[],
+  expected: ExpectedVersion,
+): Promise<AppendResult> => {
+  const claims = await claimStreams(db, stream, events);
+  const streamOf = (event: NewEvent) => claims.get(event.id) ?? stream;
+  const elsewhere = new Map<string, NewEvent[]>();
+  for (const event of events.filter((event) => streamOf(event) !== stream)) {
+    elsewhere.set(streamOf(event), [...(elsewhere.get(streamOf(event)) ?? []), event]);
+  }
+  for (const [other, group] of elsewhere) await appendToStream(client, db, other, group, 'any');
+  const here = events.filter((event) => streamOf(event) === stream);
+  if (events.length > 0 && here.length === 0) return { kind: 'duplicate' };
+  return appendToStream(client, db, stream, here, expected);
+};

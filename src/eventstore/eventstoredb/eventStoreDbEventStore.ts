@@ -1,0 +1,78 @@
+/**
+ * The EventStore port on EventStoreDB / KurrentDB (@eventstore/db-client): one stream per payment as
+ * named, the global order is $all restricted to the ledger's streams, positions are commit positions
+ * (see read.ts), and charge links are kept in PostgreSQL. The client and the database belong to the
+ * caller: close() only stops what this store started.
+ */
+import type { EventStoreDBClient } from '@eventstore/db-client';
+import type { Db } from '../../db/port.js';
+import type { AppendRequest, AppendResult, EventStore } from '../port.js';
+import { appendIdempotently } from './append.js';
+import { paymentOfCharge } from './chargeLinks.js';
+import { headPosition, readAllAfter, readStream } from './read.js';
+import { subscribeAll } from './subscribeAll.js';
+
+/**
+ * EventStoreDB has no multi-stream transaction: one append per request, streams in parallel, requests
+ * for the same stream in order so a later one sees an earlier one (as within one PostgreSQL commit).
+ * When one fails the others may have been stored; appends are idempotent, so the caller's retry reports
+ * those as duplicates.
+ */
+const appendPerStream = async (
+  requests: AppendRequest[],
+  append: EventStore['append'],
+): Promise<AppendResult[]> => {
+  const results: AppendResult[] = [];
+  const byStream = new Map<string, number[]>();
+  requests.forEach((request, index) =>
+    byStream.set(request.stream, [...(byStream.get(request.stream) ?? []), index]),
+  );
+  const settled = await Promise.allSettled(
+    [...byStream.values()].map(async (indexes) => {
+      for (const index of indexes) {
+        const { stream, events, expectedVersion } = requests[index]!;
+        results[index] = await append(stream, events, expectedVersion);
+      }
+    }),
+  );
+  const failure = settled.find((outcome) => outcome.status === 'rejected');
+  if (failure) throw failure.reason;
+  return results;
+};
+
+export const eventStoreDbEventStore = (client: EventStoreDBClient, db: Db): EventStore => {
+  const subscriptions = new Set<() => Promise<void>>();
+  const append: EventStore['append'] = (stream, events, expectedVersion) =>
+    appendIdempotently(client, db, stream, events, expectedVersion);
+
+  return {
+    // Commit positions are byte offsets in the server's log.
+    positionsAreDense: false,
+    append,
+    appendMany: (requests) => appendPerStream(requests, append),
+    readStream: (stream) => readStream(client, stream),
+    readAll: (after, limit) => readAllAfter(client, after, limit),
+    headPosition: () => headPosition(client),
+    // A subscription from the current head: nothing appended after this call resolves can be missed, and
+    // after a drop it resumes from the last event seen. Errors are not surfaced: the subscription retries
+    // by itself and the projector polls as a fallback (SPEC section 6).
+    onAppend: async (callback) => {
+      const stop = subscribeAll(
+        client,
+        await headPosition(client),
+        async () => callback(),
+        () => undefined,
+      );
+      subscriptions.add(stop);
+      return async () => {
+        subscriptions.delete(stop);
+        await stop();
+      };
+    },
+    paymentOfCharge: (chargeId) => paymentOfCharge(db, chargeId),
+    close: async () => {
+      await Promise.all([...subscriptions].map((stop) => stop()));
+      subscriptions.clear();
+    },
+  };
+};

@@ -1,0 +1,113 @@
+/**
+ * Reads from EventStoreDB. Positions are commit positions: byte offsets in the server's log, strictly
+ * increasing but not dense, and unique per event because every event appended over gRPC is committed on
+ * its own (commit == prepare). Readers of the port only rely on them growing.
+ */
+import {
+  BACKWARDS,
+  END,
+  FORWARDS,
+  START,
+  StreamNotFoundError,
+  type AllStreamResolvedEvent,
+  type Direction,
+  type EventStoreDBClient,
+  type Position,
+  type ReadPosition,
+  type ResolvedEvent,
+} from '@eventstore/db-client';
+import type { EventMetadata, StoredEvent } from '../port.js';
+
+/** The ledger's streams (SPEC section 2, src/domain/stream.ts): payments, and events about other objects. */
+export const LEDGER_STREAM_PREFIXES = ['payment-', 'stripe-'];
+
+// @eventstore/db-client 6.2 cannot filter a read of $all (it always sends no_filter), so reads page
+// through $all and keep the ledger's events themselves; subscriptions filter on the server.
+const PAGE_SIZE = 512;
+
+export const positionAt = (position: number): Position => ({
+  commit: BigInt(position),
+  prepare: BigInt(position),
+});
+
+const toStoredEvent = (resolved: ResolvedEvent | AllStreamResolvedEvent): StoredEvent | null => {
+  const event = resolved.event;
+  if (!event?.isJson || !event.position) return null;
+  return {
+    id: event.id,
+    type: event.type,
+    data: event.data as Record<string, unknown>,
+    metadata: event.metadata as EventMetadata,
+    stream: event.streamId,
+    streamVersion: Number(event.revision),
+    position: Number(event.position.commit),
+    recordedAt: event.created,
+  };
+};
+
+/** A ledger event of $all: in a ledger stream, and not a system event (`$`-typed, such as links). */
+export const ledgerEventOf = (resolved: ResolvedEvent | AllStreamResolvedEvent): StoredEvent | null => {
+  const event = toStoredEvent(resolved);
+  const inLedger = event && LEDGER_STREAM_PREFIXES.some((prefix) => event.stream.startsWith(prefix));
+  return inLedger && !event.type.startsWith('$') ? event : null;
+};
+
+const collect = async <T>(read: AsyncIterable<T>): Promise<T[]> => {
+  const items: T[] = [];
+  for await (const item of read) items.push(item);
+  return items;
+};
+
+const readPage = (client: EventStoreDBClient, fromPosition: ReadPosition, direction: Direction) =>
+  collect<AllStreamResolvedEvent>(client.readAll({ fromPosition, maxCount: PAGE_SIZE, direction }));
+
+export const readStream = async (client: EventStoreDBClient, stream: string): Promise<StoredEvent[]> => {
+  try {
+    const resolved = await collect<ResolvedEvent>(client.readStream(stream));
+    return resolved.map(toStoredEvent).filter((event) => event !== null);
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return [];
+    throw error;
+  }
+};
+
+/** Ledger events with a position greater than `after`, in log order, at most `limit`. */
+export const readAllAfter = async (
+  client: EventStoreDBClient,
+  after: number,
+  limit: number,
+): Promise<StoredEvent[]> => {
+  const found: StoredEvent[] = [];
+  let seen = after;
+  let from: ReadPosition = after === 0 ? START : positionAt(after);
+  while (found.length < limit) {
+    const page = await readPage(client, from, FORWARDS);
+    for (const resolved of page) {
+      const position = Number(resolved.event?.position.commit ?? -1);
+      // A forwards read includes the event at its start position: already seen.
+      if (position <= seen) continue;
+      seen = position;
+      const event = ledgerEventOf(resolved);
+      if (event) found.push(event);
+      if (found.length === limit) break;
+    }
+    const last = page.at(-1)?.event?.position;
+    if (page.length < PAGE_SIZE || !last) break;
+    from = last;
+  }
+  return found;
+};
+
+/** Position of the last ledger event, 0 when there is none. */
+export const headPosition = async (client: EventStoreDBClient): Promise<number> => {
+  let from: ReadPosition = END;
+  for (;;) {
+    const page = await readPage(client, from, BACKWARDS);
+    const latest = page.map(ledgerEventOf).find((event) => event !== null);
+    if (latest) return latest.position;
+    const last = page.at(-1)?.event?.position;
+    if (page.length < PAGE_SIZE || !last) return 0;
+    // A backwards read stops before its start position, so pages do not overlap.
+    from = last;
+  }
+};
