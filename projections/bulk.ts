@@ -12,6 +12,10 @@ export interface BulkBuild {
 }
 
 /** Loads rows into `<target schema>.table (columns)`: COPY on PostgreSQL, multi-row INSERT elsewhere. */
-export type CopyRows = (table: string, columns: readonly string[], rows: Iterable<readonly unknown[]>) => Promise<void>;
+export type CopyRows = (
+  table: string,
+  columns: readonly string[],
+  rows: Iterable<readonly unknown[]>,
+) => Promise<void>;
 
 export type RebuildableProjection = Projection & { bulk?(): BulkBuild };

@@ -1,3 +1,17 @@
+import { disputesProjection } from './disputes/projection.js';
+import { ordersProjection } from './orders/projection.js';
+import { paymentStatusHistoryProjection } from './payment_status_history/projection.js';
+import { paymentsProjection } from './payments/projection.js';
 import type { Projection } from './projection.js';
+import { refundsProjection } from './refunds/projection.js';
 
-export const projections: readonly Projection[] = [];
+export type { Projection, ProjectionName, ProjectionTarget } from './projection.js';
+
+/** Every read model, each with its own checkpoint; the projector runs them independently. */
+export const projections: readonly Projection[] = [
+  paymentsProjection,
+  ordersProjection,
+  paymentStatusHistoryProjection,
+  refundsProjection,
+  disputesProjection,
+];

@@ -1,0 +1,108 @@
+import type { PaymentRow } from '../shared/paymentRow.js';
+import { applyInBatches, createTarget, storeEvents } from '../shared/dbTesting.js';
+import { foldAll, rowsOf } from '../shared/givenEvents.js';
+import { describeProjectionContract } from '../shared/projectionContract.js';
+import { charge, paymentIntent, refund, stripeEvent, T0 } from '../shared/testEvents.js';
+import { ordersProjection } from './projection.js';
+
+const PAID = ['paid', 'partially_refunded', 'refunded'];
+const UNPAID_ORDER = ['authorized', 'processing', 'requires_action', 'failed', 'pending'];
+
+/** SPEC section 5 for ledger.orders, written out independently of the SQL under test. */
+const expectedOrder = (payments: PaymentRow[]) => {
+  const paid = payments.filter((p) => PAID.includes(p.payment_status));
+  const amountPaid = paid.reduce((s, p) => s + p.amount_received, 0);
+  const amountRefunded = paid.reduce((s, p) => s + p.amount_refunded, 0);
+  const firstUnpaid = UNPAID_ORDER.find((status) => payments.some((p) => p.payment_status === status));
+  const status =
+    amountPaid > 0
+      ? amountRefunded >= amountPaid
+        ? 'refunded'
+        : amountRefunded > 0
+          ? 'partially_refunded'
+          : 'paid'
+      : (firstUnpaid ?? (payments.every((p) => p.payment_status === 'canceled') ? 'canceled' : 'paid'));
+  return {
+    payment_status: status,
+    amount_paid: amountPaid,
+    amount_refunded: amountRefunded,
+    payment_count: payments.length,
+  };
+};
+
+const at = (s: number) => ({ created: T0 + s });
+const pi = (id: string, status: string, s: number, extra = {}) =>
+  stripeEvent(
+    `payment_intent.${status === 'requires_payment_method' ? 'created' : status}` as 'payment_intent.created',
+    paymentIntent({
+      id,
+      status,
+      orderId: 'order_multi',
+      latest_charge: status === 'succeeded' ? `ch_${id}` : null,
+      ...extra,
+    }),
+    at(s),
+  );
+const succeededCharge = (id: string, s: number) =>
+  stripeEvent('charge.succeeded', charge({ id: `ch_${id}`, payment_intent: id, status: 'succeeded' }), at(s));
+
+describeProjectionContract(ordersProjection, {}, ({ database, stored }) => {
+  it('aggregates every order of the generated lifecycles as SPEC section 5 says', async () => {
+    const payments = rowsOf(foldAll(stored())).filter((p) => p.order_id !== null);
+    const { rows } = await database().db.query('SELECT * FROM ledger.orders ORDER BY order_id');
+    const orderIds = [...new Set(payments.map((p) => p.order_id!))].sort();
+    expect(rows.map((r) => r.order_id)).toEqual(orderIds);
+    for (const row of rows) {
+      expect(row).toMatchObject(expectedOrder(payments.filter((p) => p.order_id === row.order_id)));
+    }
+  });
+
+  it('sums an order of several payments: two canceled, then a paid one and its partial refund', async () => {
+    const db = database().db;
+    const target = await createTarget(db, 'multi', ordersProjection);
+    const order = async () => (await db.query('SELECT * FROM multi.orders')).rows[0];
+    const apply = async (...events: Parameters<typeof storeEvents>[1]) =>
+      applyInBatches(db, ordersProjection, await storeEvents(db, events), 100, target);
+
+    await apply(pi('pi_m1', 'requires_payment_method', 0), pi('pi_m2', 'requires_payment_method', 1));
+    expect(await order()).toMatchObject({ payment_status: 'pending', payment_count: 2, amount_paid: 0 });
+    await apply(pi('pi_m1', 'canceled', 2));
+    expect(await order()).toMatchObject({ payment_status: 'pending' });
+    await apply(pi('pi_m2', 'canceled', 3));
+    expect(await order()).toMatchObject({ payment_status: 'canceled' });
+    await apply(succeededCharge('pi_m3', 4), pi('pi_m3', 'succeeded', 4, { amount: 3000 }));
+    expect(await order()).toMatchObject({ payment_status: 'paid', payment_count: 3, amount_paid: 3000 });
+    const partial = refund({
+      id: 're_m3',
+      charge: 'ch_pi_m3',
+      payment_intent: 'pi_m3',
+      amount: 1000,
+      status: 'succeeded',
+    });
+    await apply(stripeEvent('refund.created', partial, at(5)));
+    expect(await order()).toMatchObject({
+      payment_status: 'partially_refunded',
+      amount_refunded: 1000,
+      amount_paid: 3000,
+    });
+  });
+
+  it('moves a payment to its order once the payment intent names it, leaving no empty order behind', async () => {
+    const db = database().db;
+    const target = await createTarget(db, 'moved', ordersProjection);
+    const first = stripeEvent(
+      'payment_intent.created',
+      paymentIntent({ id: 'pi_mv', status: 'requires_payment_method', orderId: 'order_a' }),
+      at(0),
+    );
+    const renamed = stripeEvent(
+      'payment_intent.processing',
+      paymentIntent({ id: 'pi_mv', status: 'processing', orderId: 'order_b' }),
+      at(9),
+    );
+    await applyInBatches(db, ordersProjection, await storeEvents(db, [first]), 10, target);
+    await applyInBatches(db, ordersProjection, await storeEvents(db, [renamed]), 10, target);
+    const { rows } = await db.query('SELECT order_id, payment_status FROM moved.orders');
+    expect(rows).toEqual([{ order_id: 'order_b', payment_status: 'processing' }]);
+  });
+});

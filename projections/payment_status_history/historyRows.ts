@@ -1,0 +1,60 @@
+import type { Step } from '../shared/paymentBatch.js';
+import { isoOf, paymentRow, type PaymentStatus } from '../shared/paymentRow.js';
+
+/** An event applied while its payment had no row yet; it is recorded once the payment has one. */
+export type PendingEvent = { stripe_event_id: string; event_type: string; occurred_at: string };
+
+export type HistoryRow = PendingEvent & {
+  payment_id: string;
+  order_id: string | null;
+  from_status: PaymentStatus | null;
+  to_status: PaymentStatus;
+};
+
+const entryOf = (step: Step): PendingEvent => ({
+  stripe_event_id: step.routed.event.metadata.stripe_event_id,
+  event_type: step.routed.event.metadata.stripe_event_type,
+  occurred_at: isoOf(step.routed.event.metadata.created),
+});
+
+const withoutDuplicates = (events: PendingEvent[]): PendingEvent[] => [
+  ...new Map(events.map((e) => [e.stripe_event_id, e])).values(),
+];
+
+/**
+ * History rows of a folded batch, pure. Each event yields one row with the payment_status before and
+ * after it. An event that leaves its payment without a row (a refund filed under a charge not yet
+ * linked) waits in `pending` and is recorded with the transition that first gives the payment a row;
+ * when an orphan joins its payment, its waiting events move with it.
+ */
+export const historyRows = (
+  steps: readonly Step[],
+  loadedPending: ReadonlyMap<string, PendingEvent[]>,
+): { rows: HistoryRow[]; pending: Map<string, PendingEvent[]> } => {
+  const pending = new Map(loadedPending);
+  const rows = new Map<string, HistoryRow>();
+  for (const step of steps) {
+    const paymentId = step.routed.paymentId;
+    const waiting = [paymentId, ...step.absorbed].flatMap((key) => pending.get(key) ?? []);
+    step.absorbed.forEach((key) => pending.delete(key));
+    const events = withoutDuplicates([...waiting, entryOf(step)]);
+    const after = paymentRow(paymentId, step.after);
+    if (after === null) {
+      pending.set(paymentId, events);
+      continue;
+    }
+    const before = step.before === undefined ? null : paymentRow(paymentId, step.before);
+    pending.set(paymentId, []);
+    for (const event of events) {
+      if (rows.has(event.stripe_event_id)) continue;
+      rows.set(event.stripe_event_id, {
+        ...event,
+        payment_id: paymentId,
+        order_id: after.order_id,
+        from_status: before?.payment_status ?? null,
+        to_status: after.payment_status,
+      });
+    }
+  }
+  return { rows: [...rows.values()], pending };
+};

@@ -1,0 +1,106 @@
+import {
+  DOMAIN_EVENT_TYPES,
+  objectKindOf,
+  UNMODELLED,
+  type StripeObjectKind,
+} from '../../src/domain/events.js';
+import type { ModelledDomainEventType } from '../../src/domain/events.js';
+import type { StoredEvent } from '../../src/eventstore/port.js';
+import { fieldsOf, type Json } from './fields.js';
+import {
+  contextOf,
+  objectOf,
+  readCharge,
+  readDispute,
+  readPaymentIntent,
+  readRefund,
+  type ChargeFacts,
+  type DisputeFacts,
+  type EventContext,
+  type PaymentIntentFacts,
+  type RefundFacts,
+} from './stripeObjects.js';
+
+export type Identified<T> = { id: string; facts: T };
+export type CarriedCharge = Identified<ChargeFacts> & { failedAttempt: boolean };
+
+/** Every object an event carries, embedded ones included: a payment intent of API <= 2022-08-01
+ * embeds its charges, and a charge of those versions embeds its refunds. */
+export type Carried = {
+  context: EventContext;
+  kind: StripeObjectKind;
+  paymentIntent: Identified<PaymentIntentFacts> | null;
+  charges: CarriedCharge[];
+  refunds: Identified<RefundFacts>[];
+  disputes: Identified<DisputeFacts>[];
+};
+
+const MODELLED: ReadonlySet<string> = new Set(Object.values(DOMAIN_EVENT_TYPES));
+
+/** The object kind of a modelled event; null for StripeEventUnmodelled, which projections skip. */
+export const modelledKind = (event: StoredEvent): StripeObjectKind | null => {
+  if (event.type === UNMODELLED) return null;
+  if (!MODELLED.has(event.type)) {
+    throw new Error(`event ${event.id}: type ${JSON.stringify(event.type)} is not a domain event type`);
+  }
+  return objectKindOf(event.type as ModelledDomainEventType);
+};
+
+const refundsIn = (charge: Json, path: string, ctx: EventContext): Identified<RefundFacts>[] =>
+  fieldsOf(charge, path)
+    .listItems('refunds')
+    .map((refund, i) => {
+      const f = fieldsOf(refund, `${path}.refunds.data[${i}]`);
+      return { id: f.string('id'), facts: readRefund(f, ctx) };
+    });
+
+const chargeWithRefunds = (charge: Json, path: string, ctx: EventContext, type: string) => {
+  const f = fieldsOf(charge, path);
+  const facts = readCharge(f, ctx);
+  const expired = type === 'ChargeExpired' && !facts.captured;
+  const carried: CarriedCharge = {
+    id: f.string('id'),
+    facts: { ...facts, released: facts.released || expired },
+    failedAttempt: facts.status.status === 'failed' || type === 'ChargeFailed',
+  };
+  return { charge: carried, refunds: refundsIn(charge, path, ctx) };
+};
+
+export const carriedBy = (event: StoredEvent): Carried | null => {
+  const kind = modelledKind(event);
+  if (kind === null) return null;
+  const object = objectOf(event);
+  if (object.object !== kind) {
+    throw new Error(`event ${event.id} (${event.type}): data.object.object should be ${kind}`);
+  }
+  const context = contextOf(event);
+  const path = 'data.object';
+  const f = fieldsOf(object, path);
+  const carried: Carried = { context, kind, paymentIntent: null, charges: [], refunds: [], disputes: [] };
+  switch (kind) {
+    case 'payment_intent': {
+      carried.paymentIntent = { id: f.string('id'), facts: readPaymentIntent(f, context) };
+      f.listItems('charges').forEach((charge, i) => {
+        const embedded = chargeWithRefunds(charge, `${path}.charges.data[${i}]`, context, event.type);
+        carried.charges.push(embedded.charge);
+        carried.refunds.push(...embedded.refunds);
+      });
+      return carried;
+    }
+    case 'charge': {
+      const own = chargeWithRefunds(object, path, context, event.type);
+      return { ...carried, charges: [own.charge], refunds: own.refunds };
+    }
+    case 'refund':
+      return { ...carried, refunds: [{ id: f.string('id'), facts: readRefund(f, context) }] };
+    case 'dispute': {
+      const facts = readDispute(f, context);
+      // 2013-era disputes have no id: a charge had at most one dispute then, so it is keyed by its charge.
+      return { ...carried, disputes: [{ id: f.optString('id') ?? facts.snapshot.chargeId, facts }] };
+    }
+    default: {
+      const unhandled: never = kind;
+      throw new Error(`unhandled object kind ${String(unhandled)}`);
+    }
+  }
+};

@@ -1,0 +1,49 @@
+/**
+ * Join-semilattice building blocks. Every fold state is assembled from these, so merging is
+ * commutative, associative and idempotent by construction, and the folded result cannot depend on the
+ * order or the number of deliveries (SPEC section 5, rule 1).
+ */
+
+/** A sort key compared element by element: numbers numerically, strings by code unit. */
+export type Key = readonly (number | string)[];
+
+export const compareKeys = (a: Key, b: Key): number => {
+  for (let i = 0; i < Math.max(a.length, b.length); i += 1) {
+    const x = a[i];
+    const y = b[i];
+    if (x === y) continue;
+    if (x === undefined) return -1;
+    if (y === undefined) return 1;
+    return x < y ? -1 : 1;
+  }
+  return 0;
+};
+
+/** The value with the greater key. Keys end in a Stripe event id, so equal keys mean the same
+ * snapshot; comparing the JSON keeps the join commutative even if that ever were not so. */
+export const maxByKey = <T extends { key: Key }>(a: T, b: T): T => {
+  const order = compareKeys(a.key, b.key);
+  if (order !== 0) return order > 0 ? a : b;
+  return JSON.stringify(a) >= JSON.stringify(b) ? a : b;
+};
+
+export const joinNullable = <T>(a: T | null, b: T | null, join: (x: T, y: T) => T): T | null =>
+  a === null ? b : b === null ? a : join(a, b);
+
+/** Pointwise join of two maps; keys present on one side only are kept as they are. */
+export const joinRecords = <T>(
+  a: Readonly<Record<string, T>>,
+  b: Readonly<Record<string, T>>,
+  join: (x: T, y: T) => T,
+): Record<string, T> => {
+  const out: Record<string, T> = { ...a };
+  for (const [id, value] of Object.entries(b)) {
+    const mine = out[id];
+    out[id] = mine === undefined ? value : join(mine, value);
+  }
+  return out;
+};
+
+/** A fixed fact that some snapshots may lack (an id, a charge): any non-null value, the greatest if two differ. */
+export const joinFact = <T extends string | number>(a: T | null, b: T | null): T | null =>
+  joinNullable(a, b, (x, y) => (x >= y ? x : y));

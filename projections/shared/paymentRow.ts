@@ -1,0 +1,161 @@
+import { compareKeys } from './lattice.js';
+import type { ChargeState, PaymentState } from './paymentState.js';
+import { PAYMENT_INTENT_RANKS, type PaymentIntentStatus } from './ranks.js';
+
+export type PaymentStatus =
+  | 'pending'
+  | 'failed'
+  | 'requires_action'
+  | 'processing'
+  | 'authorized'
+  | 'paid'
+  | 'partially_refunded'
+  | 'refunded'
+  | 'canceled';
+
+/** A ledger.payments row (SPEC section 5); times are ISO-8601 strings. */
+export type PaymentRow = {
+  payment_id: string;
+  livemode: boolean;
+  account_id: string | null;
+  order_id: string | null;
+  customer_id: string | null;
+  currency: string;
+  amount: number;
+  amount_received: number;
+  amount_refunded: number;
+  status: PaymentIntentStatus;
+  payment_status: PaymentStatus;
+  dispute_status: string | null;
+  latest_charge_id: string | null;
+  failure_code: string | null;
+  failure_message: string | null;
+  created_at: string;
+  updated_at: string;
+  last_stripe_event_id: string;
+};
+
+export const isoOf = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOString();
+
+type Charge = [id: string, charge: ChargeState];
+const newest = (charges: Charge[]): Charge | undefined =>
+  charges.reduce<Charge | undefined>(
+    (best, c) =>
+      best === undefined ||
+      compareKeys([c[1].snapshot.created, c[0]], [best[1].snapshot.created, best[0]]) > 0
+        ? c
+        : best,
+    undefined,
+  );
+
+const isAuthorised = (c: ChargeState) => c.status.status === 'succeeded' && !c.released;
+
+/** What the charges alone say. A captured succeeded charge proves the payment succeeded, an
+ * uncaptured one that it was authorised, whatever payment intent events were missed or reordered. */
+const statusFromCharges = (charges: ChargeState[]): PaymentIntentStatus => {
+  if (charges.some((c) => isAuthorised(c) && c.captured)) return 'succeeded';
+  if (charges.some(isAuthorised)) return 'requires_capture';
+  if (charges.some((c) => c.status.status === 'pending')) return 'processing';
+  if (charges.some((c) => c.released)) return 'canceled';
+  return 'requires_payment_method';
+};
+
+const effectiveStatus = (state: PaymentState, charges: ChargeState[]): PaymentIntentStatus => {
+  const fromCharges = statusFromCharges(charges);
+  const pi = state.paymentIntent?.status.status;
+  if (pi === undefined) return fromCharges;
+  const floor = fromCharges === 'succeeded' || fromCharges === 'requires_capture' ? fromCharges : null;
+  return floor !== null && PAYMENT_INTENT_RANKS[floor].tier > PAYMENT_INTENT_RANKS[pi].tier ? floor : pi;
+};
+
+/** SPEC rule 3: the sum of its distinct pending or succeeded refunds; for a captured charge of which
+ * no refund object was delivered (API >= 2022-11-15 embeds none), the charge's own amount_refunded. */
+const amountRefunded = (state: PaymentState): number => {
+  const refunds = Object.values(state.refunds);
+  const covered = new Set(refunds.map((r) => r.chargeId));
+  const fromRefunds = refunds
+    .filter((r) => r.status.status === 'pending' || r.status.status === 'succeeded')
+    .reduce((sum, r) => sum + r.amount, 0);
+  const fromCharges = Object.entries(state.charges)
+    .filter(([id, c]) => c.captured && !covered.has(id))
+    .reduce((sum, [, c]) => sum + c.amountRefunded, 0);
+  return fromRefunds + fromCharges;
+};
+
+const paymentStatusOf = (
+  status: PaymentIntentStatus,
+  attemptFailed: boolean,
+  received: number,
+  refunded: number,
+): PaymentStatus => {
+  switch (status) {
+    case 'succeeded':
+      if (refunded > 0 && refunded >= received) return 'refunded';
+      return refunded > 0 ? 'partially_refunded' : 'paid';
+    case 'canceled':
+      return 'canceled';
+    case 'requires_capture':
+      return 'authorized';
+    case 'processing':
+    case 'requires_action':
+      return status;
+    case 'requires_payment_method':
+    case 'requires_confirmation':
+      return attemptFailed ? 'failed' : 'pending';
+    default: {
+      const unhandled: never = status;
+      throw new Error(`unhandled payment intent status ${String(unhandled)}`);
+    }
+  }
+};
+
+const latestDisputeStatus = (state: PaymentState): string | null => {
+  const disputes = Object.entries(state.disputes).sort(([a, x], [b, y]) =>
+    compareKeys([x.created, a], [y.created, b]),
+  );
+  return disputes.at(-1)?.[1].status.status ?? null;
+};
+
+/** The payments row of a state; null while it holds only refunds or disputes (waiting for its link). */
+export const paymentRow = (paymentId: string, state: PaymentState): PaymentRow | null => {
+  const charges = Object.entries(state.charges);
+  const own = state.charges[paymentId];
+  const primaryCharge = own ? ([paymentId, own] as Charge) : newest(charges);
+  const snapshot = state.paymentIntent?.snapshot ?? primaryCharge?.[1].snapshot;
+  if (snapshot === undefined) return null;
+  const chargeStates = charges.map(([, c]) => c);
+  const status = effectiveStatus(state, chargeStates);
+  const attemptFailed =
+    (state.paymentIntent?.attemptFailed ?? false) || chargeStates.some((c) => c.attemptFailed);
+  const captured = chargeStates.filter((c) => isAuthorised(c) && c.captured);
+  const received = Math.max(
+    state.paymentIntent?.amountReceived ?? 0,
+    captured.reduce((sum, c) => sum + c.amountCaptured, 0),
+  );
+  const refunded = amountRefunded(state);
+  const paymentStatus = paymentStatusOf(status, attemptFailed, received, refunded);
+  const failedCharge =
+    paymentStatus === 'failed' ? newest(charges.filter(([, c]) => c.attemptFailed)) : undefined;
+  const failure =
+    snapshot.failureCode !== null || snapshot.failureMessage !== null ? snapshot : failedCharge?.[1].snapshot;
+  return {
+    payment_id: paymentId,
+    livemode: snapshot.livemode,
+    account_id: snapshot.accountId,
+    order_id: snapshot.orderId,
+    customer_id: snapshot.customerId,
+    currency: snapshot.currency,
+    amount: snapshot.amount,
+    amount_received: received,
+    amount_refunded: refunded,
+    status,
+    payment_status: paymentStatus,
+    dispute_status: latestDisputeStatus(state),
+    latest_charge_id: state.paymentIntent?.snapshot.latestChargeId ?? newest(charges)?.[0] ?? null,
+    failure_code: failure?.failureCode ?? null,
+    failure_message: failure?.failureMessage ?? null,
+    created_at: isoOf(snapshot.created),
+    updated_at: isoOf(Number(state.latest[0])),
+    last_stripe_event_id: String(state.latest[2]),
+  };
+};

@@ -1,0 +1,126 @@
+import type { StoredEvent } from '../../src/eventstore/port.js';
+import { carriedBy, type Carried } from './carried.js';
+import { compareKeys, joinFact, joinNullable, joinRecords, maxByKey, type Key } from './lattice.js';
+import type { ChargeStatus, DisputeStatus, PaymentIntentStatus, RefundStatus } from './ranks.js';
+import type { ChargeSnapshot, PaymentIntentSnapshot, Ranked } from './stripeObjects.js';
+
+/**
+ * The compact fold state of one payment: only what its rows need, never whole Stripe objects. Every
+ * field is a join-semilattice (freshest-by-key, max, or), so `merge` is commutative, associative and
+ * idempotent and `evolve` (= merge with the event's own state) ignores order and duplicates.
+ * Stored as jsonb: changing its shape needs a rebuild of the projections that keep it.
+ */
+export type PaymentState = {
+  paymentIntent: PaymentIntentState | null;
+  charges: Record<string, ChargeState>;
+  refunds: Record<string, RefundEntry>;
+  disputes: Record<string, DisputeEntry>;
+  /** Freshness key [created, rank, stripe event id] of the freshest event applied. */
+  latest: Key;
+};
+
+export type PaymentIntentState = {
+  status: Ranked<PaymentIntentStatus>;
+  snapshot: PaymentIntentSnapshot;
+  amountReceived: number;
+  /** payment_intent.payment_failed or a last_payment_error was seen. */
+  attemptFailed: boolean;
+};
+
+export type ChargeState = {
+  status: Ranked<ChargeStatus>;
+  snapshot: ChargeSnapshot;
+  captured: boolean;
+  released: boolean;
+  attemptFailed: boolean;
+  amountCaptured: number;
+  amountRefunded: number;
+};
+
+export type RefundEntry = { status: Ranked<RefundStatus>; amount: number; chargeId: string | null };
+export type DisputeEntry = { status: Ranked<DisputeStatus>; created: number };
+
+/** The identity of merge. */
+export const EMPTY: PaymentState = {
+  paymentIntent: null,
+  charges: {},
+  refunds: {},
+  disputes: {},
+  latest: [],
+};
+
+const joinPaymentIntent = (a: PaymentIntentState, b: PaymentIntentState): PaymentIntentState => ({
+  status: maxByKey(a.status, b.status),
+  snapshot: maxByKey(a.snapshot, b.snapshot),
+  amountReceived: Math.max(a.amountReceived, b.amountReceived),
+  attemptFailed: a.attemptFailed || b.attemptFailed,
+});
+
+const joinCharge = (a: ChargeState, b: ChargeState): ChargeState => ({
+  status: maxByKey(a.status, b.status),
+  snapshot: maxByKey(a.snapshot, b.snapshot),
+  captured: a.captured || b.captured,
+  released: a.released || b.released,
+  attemptFailed: a.attemptFailed || b.attemptFailed,
+  amountCaptured: Math.max(a.amountCaptured, b.amountCaptured),
+  amountRefunded: Math.max(a.amountRefunded, b.amountRefunded),
+});
+
+const joinRefund = (a: RefundEntry, b: RefundEntry): RefundEntry => ({
+  status: maxByKey(a.status, b.status),
+  amount: Math.max(a.amount, b.amount),
+  chargeId: joinFact(a.chargeId, b.chargeId),
+});
+
+const joinDispute = (a: DisputeEntry, b: DisputeEntry): DisputeEntry => ({
+  status: maxByKey(a.status, b.status),
+  created: Math.max(a.created, b.created),
+});
+
+export const merge = (a: PaymentState, b: PaymentState): PaymentState => ({
+  paymentIntent: joinNullable(a.paymentIntent, b.paymentIntent, joinPaymentIntent),
+  charges: joinRecords(a.charges, b.charges, joinCharge),
+  refunds: joinRecords(a.refunds, b.refunds, joinRefund),
+  disputes: joinRecords(a.disputes, b.disputes, joinDispute),
+  latest: compareKeys(a.latest, b.latest) >= 0 ? a.latest : b.latest,
+});
+
+/** The state of a payment that saw only this event. */
+const stateOf = (c: Carried, type: string): PaymentState => {
+  const pi = c.paymentIntent?.facts;
+  const main =
+    pi?.snapshot ??
+    c.charges[0]?.facts.snapshot ??
+    c.refunds[0]?.facts.snapshot ??
+    c.disputes[0]?.facts.snapshot;
+  return {
+    paymentIntent: pi
+      ? {
+          status: pi.status,
+          snapshot: pi.snapshot,
+          amountReceived: pi.amountReceived,
+          attemptFailed: pi.hasPaymentError || type === 'PaymentFailed',
+        }
+      : null,
+    charges: Object.fromEntries(
+      c.charges.map(({ id, facts, failedAttempt }) => [id, { ...facts, attemptFailed: failedAttempt }]),
+    ),
+    refunds: Object.fromEntries(
+      c.refunds.map(({ id, facts }) => [
+        id,
+        { status: facts.status, amount: facts.snapshot.amount, chargeId: facts.snapshot.chargeId },
+      ]),
+    ),
+    disputes: Object.fromEntries(
+      c.disputes.map(({ id, facts }) => [id, { status: facts.status, created: facts.snapshot.created }]),
+    ),
+    latest: main?.key ?? [],
+  };
+};
+
+/** Folds one stored event into a payment's state. StripeEventUnmodelled leaves it as it is. */
+export const evolve = (state: PaymentState | undefined, event: StoredEvent): PaymentState => {
+  const carried = carriedBy(event);
+  const before = state ?? EMPTY;
+  return carried === null ? before : merge(before, stateOf(carried, event.type));
+};

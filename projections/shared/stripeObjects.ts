@@ -1,0 +1,195 @@
+import type { StoredEvent } from '../../src/eventstore/port.js';
+import { fieldsOf, isRecord, type Fields, type Json } from './fields.js';
+import type { Key } from './lattice.js';
+import {
+  CHARGE_RANKS,
+  chargeStatus,
+  DISPUTE_RANKS,
+  disputeStatus,
+  PAYMENT_INTENT_RANKS,
+  paymentIntentStatus,
+  REFUND_RANKS,
+  refundStatus,
+  type ChargeStatus,
+  type DisputeStatus,
+  type PaymentIntentStatus,
+  type RefundStatus,
+} from './ranks.js';
+
+/** What every snapshot takes from its event's envelope. */
+export type EventContext = {
+  created: number;
+  stripeEventId: string;
+  livemode: boolean;
+  accountId: string | null;
+};
+
+/** A status with its key [tier, event created, rank, stripe event id]: the greater key wins. */
+export type Ranked<S extends string> = { status: S; key: Key };
+
+const ranked = <S extends string>(
+  ranks: Record<S, { tier: number; rank: number }>,
+  status: S,
+  ctx: EventContext,
+): Ranked<S> => ({ status, key: [ranks[status].tier, ctx.created, ranks[status].rank, ctx.stripeEventId] });
+
+/** The freshness key of a snapshot (SPEC rule 4): later `created`, then higher rank, then event id. */
+const freshness = (rank: number, ctx: EventContext): Key => [ctx.created, rank, ctx.stripeEventId];
+
+type Common = { key: Key; created: number; amount: number; currency: string };
+const common = (f: Fields, rank: number, ctx: EventContext): Common => ({
+  key: freshness(rank, ctx),
+  created: f.int('created'),
+  amount: f.int('amount'),
+  currency: f.string('currency'),
+});
+const orderIdOf = (f: Fields): string | null => {
+  const order = f.optRecord('metadata')?.order_id;
+  return typeof order === 'string' && order !== '' ? order : null;
+};
+
+export type PaymentIntentSnapshot = Common & {
+  customerId: string | null;
+  orderId: string | null;
+  livemode: boolean;
+  accountId: string | null;
+  latestChargeId: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+};
+export type PaymentIntentFacts = {
+  status: Ranked<PaymentIntentStatus>;
+  snapshot: PaymentIntentSnapshot;
+  amountReceived: number;
+  hasPaymentError: boolean;
+};
+
+export const readPaymentIntent = (f: Fields, ctx: EventContext): PaymentIntentFacts => {
+  const status = paymentIntentStatus(f.string('status'));
+  const error = f.optRecord('last_payment_error');
+  const errorText = (field: string) => (typeof error?.[field] === 'string' ? (error[field] as string) : null);
+  return {
+    status: ranked(PAYMENT_INTENT_RANKS, status, ctx),
+    snapshot: {
+      ...common(f, PAYMENT_INTENT_RANKS[status].rank, ctx),
+      customerId: f.optRef('customer'),
+      orderId: orderIdOf(f),
+      livemode: f.optBool('livemode') ?? ctx.livemode,
+      accountId: ctx.accountId,
+      latestChargeId: f.optRef('latest_charge'),
+      failureCode: errorText('code') ?? errorText('decline_code'),
+      failureMessage: errorText('message'),
+    },
+    amountReceived: f.optInt('amount_received') ?? 0,
+    hasPaymentError: error !== null,
+  };
+};
+
+export type ChargeSnapshot = Common & {
+  customerId: string | null;
+  orderId: string | null;
+  livemode: boolean;
+  accountId: string | null;
+  failureCode: string | null;
+  failureMessage: string | null;
+};
+export type ChargeFacts = {
+  status: Ranked<ChargeStatus>;
+  snapshot: ChargeSnapshot;
+  captured: boolean;
+  /** An uncaptured authorisation given back (refunded without capture). */
+  released: boolean;
+  amountCaptured: number;
+  amountRefunded: number;
+};
+
+/** Pre-2015 charges carry no status, only `paid`; some 2015 versions said `paid` for succeeded. */
+const chargeStatusOf = (f: Fields): ChargeStatus => {
+  const status = f.optString('status');
+  if (status === null) return f.optBool('paid') ? 'succeeded' : 'failed';
+  return chargeStatus(status === 'paid' ? 'succeeded' : status);
+};
+
+export const readCharge = (f: Fields, ctx: EventContext): ChargeFacts => {
+  const status = chargeStatusOf(f);
+  // `captured` predates auth-and-capture on the oldest payloads: a paid charge without it was captured.
+  const captured = f.optBool('captured') ?? status === 'succeeded';
+  const amount = f.int('amount');
+  return {
+    status: ranked(CHARGE_RANKS, status, ctx),
+    snapshot: {
+      ...common(f, CHARGE_RANKS[status].rank, ctx),
+      customerId: f.optRef('customer'),
+      orderId: orderIdOf(f),
+      livemode: f.optBool('livemode') ?? ctx.livemode,
+      accountId: ctx.accountId,
+      failureCode: f.optString('failure_code'),
+      failureMessage: f.optString('failure_message'),
+    },
+    captured,
+    released: !captured && f.optBool('refunded') === true,
+    amountCaptured: f.optInt('amount_captured') ?? (captured ? amount : 0),
+    amountRefunded: f.optInt('amount_refunded') ?? 0,
+  };
+};
+
+export type RefundSnapshot = Common & {
+  chargeId: string | null;
+  reason: string | null;
+  failureReason: string | null;
+};
+export type RefundFacts = { status: Ranked<RefundStatus>; snapshot: RefundSnapshot };
+
+export const readRefund = (f: Fields, ctx: EventContext): RefundFacts => {
+  // Refunds predating refund statuses (and the nullable status of the spec) were immediate.
+  const status = refundStatus(f.optString('status') ?? 'succeeded');
+  return {
+    status: ranked(REFUND_RANKS, status, ctx),
+    snapshot: {
+      ...common(f, REFUND_RANKS[status].rank, ctx),
+      chargeId: f.optRef('charge'),
+      reason: f.optString('reason'),
+      failureReason: f.optString('failure_reason'),
+    },
+  };
+};
+
+export type DisputeSnapshot = Common & {
+  chargeId: string;
+  reason: string | null;
+  evidenceDueBy: number | null;
+};
+export type DisputeFacts = { status: Ranked<DisputeStatus>; snapshot: DisputeSnapshot };
+
+export const readDispute = (f: Fields, ctx: EventContext): DisputeFacts => {
+  const status = disputeStatus(f.string('status'));
+  const evidence = f.optRecord('evidence_details');
+  const dueBy =
+    evidence !== null && Number.isSafeInteger(evidence.due_by) ? (evidence.due_by as number) : null;
+  return {
+    status: ranked(DISPUTE_RANKS, status, ctx),
+    snapshot: {
+      ...common(f, DISPUTE_RANKS[status].rank, ctx),
+      chargeId: f.id('charge'),
+      reason: f.optString('reason'),
+      // `evidence_due_by` is the pre-2014 name of evidence_details.due_by.
+      evidenceDueBy: dueBy ?? f.optInt('evidence_due_by'),
+    },
+  };
+};
+
+export const contextOf = (event: StoredEvent): EventContext => {
+  const m = fieldsOf(event.metadata as unknown as Json, `event ${event.id} metadata`);
+  return {
+    created: m.int('created'),
+    stripeEventId: m.string('stripe_event_id'),
+    livemode: m.optBool('livemode') ?? false,
+    accountId: m.optString('account'),
+  };
+};
+
+export const objectOf = (event: StoredEvent): Json => {
+  const object = (event.data as { object?: unknown }).object;
+  if (!isRecord(object)) throw new Error(`event ${event.id} (${event.type}) has no data.object`);
+  return object;
+};
