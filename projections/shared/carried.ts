@@ -66,7 +66,7 @@ const chargeWithRefunds = (charge: Json, path: string, ctx: EventContext, type: 
   return { charge: carried, refunds: refundsIn(charge, path, ctx) };
 };
 
-export const carriedBy = (event: StoredEvent): Carried | null => {
+const readCarried = (event: StoredEvent): Carried | null => {
   const kind = modelledKind(event);
   if (kind === null) return null;
   const object = objectOf(event);
@@ -103,4 +103,16 @@ export const carriedBy = (event: StoredEvent): Carried | null => {
       throw new Error(`unhandled object kind ${String(unhandled)}`);
     }
   }
+};
+
+// Every projection reads the same stored event objects (the projector shares its reads), so the facts
+// are read from the Stripe object once per event. Carried values are never mutated by their readers.
+const memo = new WeakMap<StoredEvent, Carried | null>();
+
+export const carriedBy = (event: StoredEvent): Carried | null => {
+  const known = memo.get(event);
+  if (known !== undefined) return known;
+  const carried = readCarried(event);
+  memo.set(event, carried);
+  return carried;
 };

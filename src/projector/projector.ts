@@ -4,6 +4,7 @@ import type { EventStore } from '../eventstore/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Projection } from '../../projections/projection.js';
 import { ensureCheckpoints } from './checkpoints.js';
+import { sharedReads } from './sharedReads.js';
 import { projectionWorker, type Worker } from './worker.js';
 
 export type ProjectorOptions = {
