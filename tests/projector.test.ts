@@ -56,7 +56,9 @@ describe('projector', () => {
     await waitFor(async () => (await counts('payments')) === 95, { what: '95 applications' });
     await appendEvents(12);
     await waitFor(async () => (await counts('payments')) === 107, { what: '107 applications' });
-    const [status] = await projectionStatus(database.db, postgresEventStore(database.db));
+    const status = (await projectionStatus(database.db, postgresEventStore(database.db))).find(
+      (s) => s.name === 'payments',
+    );
     expect(status).toMatchObject({
       name: 'payments',
       position: 107,
@@ -73,9 +75,12 @@ describe('projector', () => {
     await waitFor(async () => (await counts('payments')) >= 250, { what: 'all events applied' });
     const status = await projectionStatus(database.db, postgresEventStore(database.db));
     await waitFor(
-      async () => (await projectionStatus(database.db, postgresEventStore(database.db)))[0]!.lag_events === 0,
+      async () =>
+        (await projectionStatus(database.db, postgresEventStore(database.db))).find(
+          (s) => s.name === 'payments',
+        )!.lag_events === 0,
     );
-    expect(status[0]!.position).toBe(250);
+    expect(status.find((s) => s.name === 'payments')!.position).toBe(250);
     expect(await counts('payments')).toBe(250);
   });
 
@@ -99,9 +104,13 @@ describe('projector', () => {
         }),
       );
     }
-    await waitFor(async () => (await projectionStatus(database.db, store))[0]!.position === 300, {
-      what: 'position 300',
-    });
+    await waitFor(
+      async () =>
+        (await projectionStatus(database.db, store)).find((s) => s.name === 'payments')!.position === 300,
+      {
+        what: 'position 300',
+      },
+    );
     expect(await counts('payments')).toBe(300);
   });
 

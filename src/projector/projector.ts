@@ -26,14 +26,16 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
     projections.map((projection) => projection.name),
   );
   const owner = `${hostname()}:${process.pid}`;
+  // Workers at the same checkpoint share one read of a batch (see sharedReads).
+  const reader: EventStore = { ...store, readAll: sharedReads(store) };
   const workers: Worker[] = projections.map((projection) =>
     projectionWorker({
       db,
-      store,
+      store: reader,
       projection,
       logger,
       owner,
-      batchSize: options.batchSize,
+      batchSize: options.batchSize ?? 2000,
       pollMs: options.pollMs,
     }),
   );

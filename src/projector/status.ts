@@ -1,6 +1,7 @@
 import type { Db } from '../db/port.js';
 import type { EventStore } from '../eventstore/port.js';
-import { readCheckpoints } from './checkpoints.js';
+import { projections } from '../../projections/index.js';
+import { readCheckpoints, type Checkpoint } from './checkpoints.js';
 
 export type ProjectionStatus = {
   name: string;
@@ -23,14 +24,30 @@ export const projectionStatus = async (
   db: Db,
   store: EventStore,
   now = new Date(),
+  known: readonly string[] = projections.map((projection) => projection.name),
 ): Promise<ProjectionStatus[]> => {
-  const [checkpoints, head, failures] = await Promise.all([
+  const [stored, head, failures] = await Promise.all([
     readCheckpoints(db),
     store.headPosition(),
     db.query<{ projection: string; count: number }>(
       `SELECT projection, count(*)::int AS count FROM ledger.projection_failures WHERE resolved_at IS NULL GROUP BY projection`,
     ),
   ]);
+  // A projection no worker has started yet is at position 0.
+  const checkpoints = [
+    ...stored,
+    ...known
+      .filter((name) => !stored.some((checkpoint) => checkpoint.projection === name))
+      .map((name): Checkpoint => ({
+        projection: name,
+        position: 0,
+        state: 'active',
+        last_error: null,
+        owner: null,
+        heartbeat_at: null,
+        updated_at: now,
+      })),
+  ].sort((a, b) => a.projection.localeCompare(b.projection));
   const failureCounts = new Map(failures.rows.map((row) => [row.projection, row.count]));
   return Promise.all(
     checkpoints.map(async (checkpoint): Promise<ProjectionStatus> => {

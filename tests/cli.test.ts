@@ -1,0 +1,109 @@
+import { sampleLifecycles, storeEvents } from '../projections/shared/dbTesting.js';
+import { runCli } from './support/cli.js';
+import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
+
+describe('stripe-ledger CLI', () => {
+  let database: TestDatabase;
+  let env: Record<string, string>;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    env = { DATABASE_URL: database.url };
+    await storeEvents(
+      database.db,
+      sampleLifecycles(15, 99).flatMap((lifecycle) => lifecycle.events),
+    );
+  });
+  afterAll(async () => {
+    await database.drop();
+  });
+
+  it('rebuilds every projection, prints JSON progress lines off a terminal, and exits 0', async () => {
+    const result = await runCli(['projections', 'rebuild', '--all'], env);
+    expect(result.stderr).toBe('');
+    expect(result.code).toBe(0);
+    const lines = result.stdout
+      .trim()
+      .split('\n')
+      .map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(lines.at(-1)).toMatchObject({
+      event: 'swapped',
+      projections: expect.arrayContaining(['payments', 'refunds']),
+    });
+    expect(lines.some((line) => line.event === 'progress')).toBe(true);
+    const { rows } = await database.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM ledger.payments',
+    );
+    expect(rows[0]!.count).toBe(15);
+  });
+
+  it('shows every projection with its position, head and lag', async () => {
+    const result = await runCli(['projections', 'status', '--json'], env);
+    expect(result.code).toBe(0);
+    const status = JSON.parse(result.stdout) as {
+      name: string;
+      lag_events: number;
+      head: number;
+      position: number;
+    }[];
+    expect(status.map((s) => s.name).sort()).toEqual([
+      'disputes',
+      'orders',
+      'payment_status_history',
+      'payments',
+      'refunds',
+    ]);
+    expect(status.every((s) => s.head === 60 || s.head > 0)).toBe(true);
+    const table = await runCli(['projections', 'status'], env);
+    expect(table.stdout).toMatch(/^name\s+state\s+position\s+head\s+lag_events/);
+  });
+
+  it("shows a payment's stream event by event with its status changes", async () => {
+    await runCli(['projections', 'rebuild', 'payment_status_history'], env);
+    const result = await runCli(['events', 'show', 'pi_L2'], env);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toMatch(/^version\s+position\s+type/);
+    expect(result.stdout).toMatch(/PaymentCreated\s+evt_test_\d+\s+\S+\s+\(new\) -> pending/);
+  });
+
+  it('lists no failures and answers retry of a healthy projection plainly', async () => {
+    expect((await runCli(['projections', 'failures'], env)).stdout).toBe('no open failures\n');
+    const retry = await runCli(['projections', 'retry', 'payments'], env);
+    expect(retry).toMatchObject({ code: 0, stdout: 'payments: not failed, nothing to retry\n' });
+  });
+
+  it('exits non-zero with one clear line for an unknown projection', async () => {
+    const result = await runCli(['projections', 'rebuild', 'paymnts'], env);
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toBe(
+      'stripe-ledger: unknown projection paymnts: known are payments, orders, payment_status_history, refunds, disputes\n',
+    );
+  });
+
+  it('exits non-zero with one clear line when the database is down', async () => {
+    const result = await runCli(['projections', 'status'], {
+      DATABASE_URL: 'postgres://postgres@127.0.0.1:1/none',
+    });
+    expect(result.code).not.toBe(0);
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^stripe-ledger: cannot use the database at 127\.0\.0\.1:1: /);
+  });
+
+  it('refuses a second rebuild while one runs', async () => {
+    const lease = await database.db.tryLease('rebuild');
+    try {
+      const result = await runCli(['projections', 'rebuild', 'payments'], env);
+      expect(result.code).not.toBe(0);
+      expect(result.stderr).toBe('stripe-ledger: a rebuild is already running\n');
+    } finally {
+      await lease!.release();
+    }
+  });
+
+  it('exits non-zero naming the variable when configuration is bad', async () => {
+    const result = await runCli(['projections', 'status'], { DATABASE_URL: 'mysql://nope' });
+    expect(result.code).toBe(2);
+    expect(result.stderr).toBe(
+      'stripe-ledger: DATABASE_URL is invalid: must be a postgres:// or postgresql:// URL\n',
+    );
+  });
+});

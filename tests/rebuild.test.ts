@@ -1,0 +1,220 @@
+import { pino } from 'pino';
+import { projections } from '../projections/index.js';
+import { paymentsProjection } from '../projections/payments/projection.js';
+import type { Projection } from '../projections/projection.js';
+import { sampleLifecycles, shuffled, snapshotOf, storeEvents } from '../projections/shared/dbTesting.js';
+import { stripeEvent, paymentIntent, T0 } from '../projections/shared/testEvents.js';
+import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
+import type { StoredEvent } from '../src/eventstore/port.js';
+import { markActive } from '../src/projector/checkpoints.js';
+import { openFailures } from '../src/projector/failures.js';
+import { startProjector, type Projector } from '../src/projector/projector.js';
+import { rebuildProjections, RebuildError } from '../src/projector/rebuild.js';
+import { projectionStatus } from '../src/projector/status.js';
+import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
+import { waitFor } from './support/waitFor.js';
+
+const logger = pino({ level: 'silent' });
+const BOOKKEEPING = ['id', 'recorded_at'];
+
+/** A payments projection broken for events carrying the marker, as a bug in a fold would be. */
+const markerBreaks = (isBroken: () => boolean): Projection => ({
+  ...paymentsProjection,
+  apply: async (tx, events, target) => {
+    const marked = events.find((event) => JSON.stringify(event.data).includes('"poison-marker"'));
+    if (marked && isBroken()) throw new Error(`fold bug: cannot apply ${marked.metadata.stripe_event_id}`);
+    return paymentsProjection.apply(tx, events, target);
+  },
+});
+
+const markedPayment = (n: number): StoredEvent =>
+  stripeEvent(
+    'payment_intent.created',
+    {
+      ...paymentIntent({ id: `pi_marked_${n}`, status: 'requires_payment_method', created: T0 + n }),
+      description: 'poison-marker',
+    },
+    { created: T0 + n },
+  );
+
+describe('projections rebuild', () => {
+  let database: TestDatabase;
+  let projector: Projector | undefined;
+  beforeEach(async () => {
+    database = await createTestDatabase();
+  });
+  afterEach(async () => {
+    await projector?.stop();
+    projector = undefined;
+    await database.drop();
+  });
+
+  const store = () => postgresEventStore(database.db);
+  const startLive = async (live: readonly Projection[] = projections) => {
+    projector = await startProjector({
+      db: database.db,
+      store: store(),
+      projections: live,
+      logger,
+      pollMs: 100,
+    });
+  };
+  const caughtUp = async () => {
+    const status = await projectionStatus(database.db, store());
+    return status.every((projection) => projection.lag_events === 0 && projection.state !== 'failed');
+  };
+  const snapshots = async () =>
+    Object.fromEntries(
+      await Promise.all(
+        projections.map(async (p) => [p.name, await snapshotOf(database.db, p, 'ledger', BOOKKEEPING)]),
+      ),
+    );
+  const deliverLifecycles = async (count: number, seed: number) => {
+    const events = sampleLifecycles(count, seed).flatMap((lifecycle) => lifecycle.events);
+    // Reordered, with every fifth event delivered twice.
+    await storeEvents(database.db, shuffled([...events, ...events.filter((_, i) => i % 5 === 0)], seed));
+  };
+
+  it('rebuilds every read model equal to the live one row for row', async () => {
+    await deliverLifecycles(40, 11);
+    await startLive();
+    await waitFor(caughtUp, { what: 'live projections to catch up' });
+    const live = await snapshots();
+    const report = await rebuildProjections({ db: database.db, store: store(), projections });
+    expect(report.projections).toEqual(projections.map((p) => p.name));
+    expect(await snapshots()).toEqual(live);
+    const { rows } = await database.db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_rebuild'`);
+    expect(rows).toEqual([]);
+  });
+
+  it('resumes a projection stopped by a fold bug after the fix, and a rebuild gives the same rows', async () => {
+    let broken = true;
+    await deliverLifecycles(10, 3);
+    await storeEvents(database.db, [markedPayment(1)]);
+    await deliverLifecycles(5, 4);
+    await startLive([markerBreaks(() => broken), ...projections.filter((p) => p.name !== 'payments')]);
+    await waitFor(async () => (await openFailures(database.db, 'payments')).length === 1, {
+      what: 'the failure',
+    });
+    const [failure] = await openFailures(database.db, 'payments');
+    expect(failure!.error).toMatch(/fold bug/);
+    const status = await projectionStatus(database.db, store());
+    expect(status.find((p) => p.name === 'payments')!.state).toBe('failed');
+    expect(status.filter((p) => p.name !== 'payments').every((p) => p.lag_events === 0)).toBe(true);
+
+    broken = false;
+    await markActive(database.db, 'payments');
+    await waitFor(caughtUp, { what: 'payments to resume' });
+    const { rows } = await database.db.query(
+      `SELECT payment_status FROM ledger.payments WHERE payment_id = 'pi_marked_1'`,
+    );
+    expect(rows).toEqual([{ payment_status: 'pending' }]);
+    const resumed = await snapshots();
+    await rebuildProjections({ db: database.db, store: store(), projections });
+    expect(await snapshots()).toEqual(resumed);
+  });
+
+  it('aborts with a report naming the event, and swaps nothing, when a fold fails during the rebuild', async () => {
+    await deliverLifecycles(10, 5);
+    await storeEvents(database.db, [markedPayment(2)]);
+    await startLive();
+    await waitFor(caughtUp);
+    const live = await snapshots();
+    const rebuild = rebuildProjections({
+      db: database.db,
+      store: store(),
+      projections: [markerBreaks(() => true)],
+    });
+    await expect(rebuild).rejects.toThrow(RebuildError);
+    await expect(rebuild).rejects.toThrow(
+      /failed at event evt_test_\d+ \(position \d+, payment_intent.created\): fold bug/,
+    );
+    expect(await snapshots()).toEqual(live);
+    const { rows } = await database.db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_rebuild'`);
+    expect(rows).toEqual([]);
+  });
+
+  it('keeps serving every row to readers during the rebuild and misses no delivery made meanwhile', async () => {
+    await deliverLifecycles(60, 21);
+    await startLive();
+    await waitFor(caughtUp);
+    const { rows: before } = await database.db.query<{ count: number }>(
+      'SELECT count(*)::int AS count FROM ledger.payments',
+    );
+    const seen: number[] = [];
+    const errors: unknown[] = [];
+    let reading = true;
+    const reader = (async () => {
+      while (reading) {
+        try {
+          const { rows } = await database.db.query<{ count: number }>(
+            'SELECT count(*)::int AS count FROM ledger.payments',
+          );
+          seen.push(rows[0]!.count);
+        } catch (error) {
+          errors.push(error);
+        }
+      }
+    })();
+    let delivering = true;
+    let delivered = 0;
+    const writer = (async () => {
+      for (let seed = 100; delivering; seed += 1) {
+        await storeEvents(
+          database.db,
+          sampleLifecycles(3, seed).flatMap((lifecycle) =>
+            lifecycle.events.map((event) => ({
+              ...event,
+              id: `${event.id.slice(0, 24)}${seed.toString(16).padStart(12, '0')}`,
+            })),
+          ),
+        );
+        delivered += 1;
+      }
+    })();
+    await waitFor(() => delivered >= 2);
+    await rebuildProjections({ db: database.db, store: store(), projections, batchSize: 50 });
+    delivering = false;
+    await writer;
+    await waitFor(caughtUp, { what: 'projections to catch up after the swap' });
+    reading = false;
+    await reader;
+    expect(errors).toEqual([]);
+    expect(seen.length).toBeGreaterThan(0);
+    expect(Math.min(...seen)).toBeGreaterThanOrEqual(before[0]!.count);
+    const live = await snapshots();
+    await rebuildProjections({ db: database.db, store: store(), projections });
+    expect(await snapshots()).toEqual(live);
+  });
+
+  it('refuses a second rebuild while one runs', async () => {
+    const lease = await database.db.tryLease('rebuild');
+    try {
+      await expect(rebuildProjections({ db: database.db, store: store(), projections })).rejects.toThrow(
+        'a rebuild is already running',
+      );
+    } finally {
+      await lease!.release();
+    }
+  });
+
+  it('leaves the live tables untouched and cleans up when aborted', async () => {
+    await deliverLifecycles(30, 8);
+    await startLive();
+    await waitFor(caughtUp);
+    const live = await snapshots();
+    const abort = new AbortController();
+    const rebuild = rebuildProjections({
+      db: database.db,
+      store: store(),
+      projections,
+      batchSize: 10,
+      signal: abort.signal,
+      onProgress: (progress) => progress.done > 20 && abort.abort(),
+    });
+    await expect(rebuild).rejects.toThrow('rebuild aborted');
+    expect(await snapshots()).toEqual(live);
+    const { rows } = await database.db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_rebuild'`);
+    expect(rows).toEqual([]);
+  });
+});
