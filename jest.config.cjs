@@ -1,5 +1,7 @@
 /** Jest runs the TypeScript sources through swc as CommonJS. uuid >= 12 ships ES modules only, so it
- * is let through the transform; `.js` suffixes of NodeNext imports are mapped back to the sources. */
+ * is let through the transform; `.js` suffixes of NodeNext imports are mapped back to the sources.
+ * PGlite's CommonJS build loads Node modules with import(), which jest's vm refuses without
+ * --experimental-vm-modules: swc turns those into require(). */
 module.exports = {
   testEnvironment: 'node',
   roots: ['<rootDir>/src', '<rootDir>/projections', '<rootDir>/tests'],
@@ -12,8 +14,12 @@ module.exports = {
         module: { type: 'commonjs' },
       },
     ],
+    '/node_modules/@electric-sql/pglite/dist/.+\\.cjs$': [
+      '@swc/jest',
+      { jsc: { parser: { syntax: 'ecmascript' }, target: 'es2022' }, module: { type: 'commonjs' } },
+    ],
   },
-  transformIgnorePatterns: ['/node_modules/(?!uuid/)'],
+  transformIgnorePatterns: ['/node_modules/(?!(uuid|@electric-sql/pglite)/)'],
   moduleNameMapper: {
     '^(\\.{1,2}/.*)\\.js$': '$1',
   },

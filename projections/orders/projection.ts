@@ -1,10 +1,12 @@
+import type { RebuildableProjection } from '../bulk.js';
 import { tableIn, type Projection } from '../projection.js';
+import { mapRows, paymentFoldSession, valuesIn } from '../shared/bulkSession.js';
 import { foldBatch, keysToLoad } from '../shared/paymentBatch.js';
 import { paymentRow } from '../shared/paymentRow.js';
 import type { PaymentState } from '../shared/paymentState.js';
 import { routeEvents } from '../shared/routing.js';
 import { deleteByKeys, selectByKeys, upsertRows } from '../shared/sql.js';
-import { recomputeOrders } from './recompute.js';
+import { recomputeAllOrders, recomputeOrders } from './recompute.js';
 
 type Summary = {
   payment_id: string;
@@ -44,25 +46,52 @@ const summaryOf = (paymentId: string, state: PaymentState): Summary => {
   };
 };
 
+const apply: Projection['apply'] = async (tx, events, target) => {
+  const routed = await routeEvents(tx, events);
+  if (routed.length === 0) return;
+  const summaries = tableIn(target, 'orders_payment_state');
+  const loaded = await selectByKeys<Summary>(tx, summaries, 'payment_id', keysToLoad(routed));
+  const { states, removed } = foldBatch(new Map(loaded.map((r) => [r.payment_id, r.state])), routed);
+  const written = [...states].map(([paymentId, state]) => summaryOf(paymentId, state));
+  // Orders a payment left (or joined) must be re-aggregated too.
+  const touched = new Set(
+    [...loaded.filter((r) => states.has(r.payment_id) || removed.has(r.payment_id)), ...written]
+      .map((s) => s.order_id)
+      .filter((id): id is string => id !== null),
+  );
+  await deleteByKeys(tx, summaries, 'payment_id', [...removed]);
+  await upsertRows(tx, summaries, 'payment_id', SUMMARY_COLUMNS, written);
+  await recomputeOrders(tx, { orders: tableIn(target, 'orders'), summaries }, [...touched]);
+};
+
 /** ledger.orders: per order_id, re-aggregated from per-payment summaries whenever one of them changes. */
-export const ordersProjection: Projection = {
+export const ordersProjection: RebuildableProjection = {
   name: 'orders',
   tables: ['orders', 'orders_payment_state'],
-  apply: async (tx, events, target) => {
-    const routed = await routeEvents(tx, events);
-    if (routed.length === 0) return;
-    const summaries = tableIn(target, 'orders_payment_state');
-    const loaded = await selectByKeys<Summary>(tx, summaries, 'payment_id', keysToLoad(routed));
-    const { states, removed } = foldBatch(new Map(loaded.map((r) => [r.payment_id, r.state])), routed);
-    const written = [...states].map(([paymentId, state]) => summaryOf(paymentId, state));
-    // Orders a payment left (or joined) must be re-aggregated too.
-    const touched = new Set(
-      [...loaded.filter((r) => states.has(r.payment_id) || removed.has(r.payment_id)), ...written]
-        .map((s) => s.order_id)
-        .filter((id): id is string => id !== null),
-    );
-    await deleteByKeys(tx, summaries, 'payment_id', [...removed]);
-    await upsertRows(tx, summaries, 'payment_id', SUMMARY_COLUMNS, written);
-    await recomputeOrders(tx, { orders: tableIn(target, 'orders'), summaries }, [...touched]);
+  apply,
+  bulk: {
+    mirrors: apply,
+    // The shared payment fold; at the end the final summaries, then every order aggregated at once.
+    start: (shared) => {
+      const session = paymentFoldSession(shared);
+      return {
+        add: async (tx, events) => {
+          await session.fold(tx, events);
+        },
+        write: async (tx, target, copy) => {
+          await copy(
+            'orders_payment_state',
+            SUMMARY_COLUMNS,
+            mapRows(session.states, ([paymentId, state]) =>
+              valuesIn(SUMMARY_COLUMNS, summaryOf(paymentId, state)),
+            ),
+          );
+          await recomputeAllOrders(tx, {
+            orders: tableIn(target, 'orders'),
+            summaries: tableIn(target, 'orders_payment_state'),
+          });
+        },
+      };
+    },
   },
 };

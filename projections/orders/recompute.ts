@@ -2,11 +2,45 @@ import type { Queryable } from '../../src/db/port.js';
 
 const PAID = `('paid', 'partially_refunded', 'refunded')`;
 
+/** Per order_id, the aggregate of the summaries selected by `where` (SPEC section 5, ledger.orders). */
+const aggregate = (summaries: string, where: string) =>
+  `SELECT order_id,
+          bool_or(livemode) AS livemode,
+          min(currency) AS currency,
+          coalesce(sum(amount_received) FILTER (WHERE payment_status IN ${PAID}), 0) AS amount_paid,
+          coalesce(sum(amount_refunded) FILTER (WHERE payment_status IN ${PAID}), 0) AS amount_refunded,
+          count(*)::integer AS payment_count,
+          max(updated_at) AS updated_at,
+          array_agg(payment_status) AS statuses
+     FROM ${summaries}
+    WHERE ${where}
+    GROUP BY order_id`;
+
+const ORDER_COLUMNS =
+  '(order_id, livemode, currency, payment_status, amount_paid, amount_refunded, payment_count, updated_at)';
+
+/** The orders rows of `agg`. When nothing is paid the status is the first any payment has of
+ * authorized, processing, requires_action, failed, pending; canceled when all are canceled. An order
+ * whose only paid payments received nothing counts as paid. */
+const ORDER_ROWS = `SELECT order_id, livemode, currency,
+          CASE
+            WHEN amount_paid > 0 AND amount_refunded >= amount_paid THEN 'refunded'
+            WHEN amount_paid > 0 AND amount_refunded > 0 THEN 'partially_refunded'
+            WHEN amount_paid > 0 THEN 'paid'
+            WHEN 'authorized' = ANY(statuses) THEN 'authorized'
+            WHEN 'processing' = ANY(statuses) THEN 'processing'
+            WHEN 'requires_action' = ANY(statuses) THEN 'requires_action'
+            WHEN 'failed' = ANY(statuses) THEN 'failed'
+            WHEN 'pending' = ANY(statuses) THEN 'pending'
+            WHEN statuses <@ ARRAY['canceled'] THEN 'canceled'
+            ELSE 'paid'
+          END,
+          amount_paid, amount_refunded, payment_count, updated_at
+     FROM agg`;
+
 /**
- * Re-aggregates the given orders from the per-payment summaries in one statement (SPEC section 5,
- * ledger.orders), and deletes orders none of whose payments names them any more. When nothing is paid
- * the status is the first any payment has of authorized, processing, requires_action, failed, pending;
- * canceled when all are canceled. An order whose only paid payments received nothing counts as paid.
+ * Re-aggregates the given orders from the per-payment summaries in one statement, and deletes orders
+ * none of whose payments names them any more.
  */
 export const recomputeOrders = async (
   tx: Queryable,
@@ -15,36 +49,10 @@ export const recomputeOrders = async (
 ): Promise<void> => {
   if (orderIds.length === 0) return;
   await tx.query(
-    `WITH agg AS (
-       SELECT order_id,
-              bool_or(livemode) AS livemode,
-              min(currency) AS currency,
-              coalesce(sum(amount_received) FILTER (WHERE payment_status IN ${PAID}), 0) AS amount_paid,
-              coalesce(sum(amount_refunded) FILTER (WHERE payment_status IN ${PAID}), 0) AS amount_refunded,
-              count(*)::integer AS payment_count,
-              max(updated_at) AS updated_at,
-              array_agg(payment_status) AS statuses
-         FROM ${tables.summaries}
-        WHERE order_id = ANY($1::text[])
-        GROUP BY order_id
-     ), upserted AS (
-       INSERT INTO ${tables.orders} AS cur
-              (order_id, livemode, currency, payment_status, amount_paid, amount_refunded, payment_count, updated_at)
-       SELECT order_id, livemode, currency,
-              CASE
-                WHEN amount_paid > 0 AND amount_refunded >= amount_paid THEN 'refunded'
-                WHEN amount_paid > 0 AND amount_refunded > 0 THEN 'partially_refunded'
-                WHEN amount_paid > 0 THEN 'paid'
-                WHEN 'authorized' = ANY(statuses) THEN 'authorized'
-                WHEN 'processing' = ANY(statuses) THEN 'processing'
-                WHEN 'requires_action' = ANY(statuses) THEN 'requires_action'
-                WHEN 'failed' = ANY(statuses) THEN 'failed'
-                WHEN 'pending' = ANY(statuses) THEN 'pending'
-                WHEN statuses <@ ARRAY['canceled'] THEN 'canceled'
-                ELSE 'paid'
-              END,
-              amount_paid, amount_refunded, payment_count, updated_at
-         FROM agg
+    `WITH agg AS (${aggregate(tables.summaries, 'order_id = ANY($1::text[])')}),
+     upserted AS (
+       INSERT INTO ${tables.orders} AS cur ${ORDER_COLUMNS}
+       ${ORDER_ROWS}
        ON CONFLICT (order_id) DO UPDATE SET
               livemode = EXCLUDED.livemode, currency = EXCLUDED.currency,
               payment_status = EXCLUDED.payment_status, amount_paid = EXCLUDED.amount_paid,
@@ -57,5 +65,18 @@ export const recomputeOrders = async (
      )
      DELETE FROM ${tables.orders} WHERE order_id = ANY($1::text[]) AND order_id NOT IN (SELECT order_id FROM agg)`,
     [orderIds],
+  );
+};
+
+/** Every order aggregated from the summaries in one statement, into an empty orders table (a rebuild's
+ * bulk load): the rows recomputeOrders gives once every summary is in place. */
+export const recomputeAllOrders = async (
+  tx: Queryable,
+  tables: { orders: string; summaries: string },
+): Promise<void> => {
+  await tx.query(
+    `WITH agg AS (${aggregate(tables.summaries, 'order_id IS NOT NULL')})
+     INSERT INTO ${tables.orders} ${ORDER_COLUMNS}
+     ${ORDER_ROWS}`,
   );
 };

@@ -1,9 +1,11 @@
 import type { Queryable } from '../../src/db/port.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
+import type { BulkBuild, BulkShared, RebuildableProjection } from '../bulk.js';
 import { tableIn, type Projection } from '../projection.js';
+import { batchLinks, mapRows, valuesIn } from './bulkSession.js';
 import { carriedBy, type Carried } from './carried.js';
 import { joinFact } from './lattice.js';
-import { linksOf, resolver, storedLinks, streamPaymentId } from './routing.js';
+import { linksOf, resolver, storedLinks, streamPaymentId, type Links } from './routing.js';
 import { selectByKeys, upsertRows } from './sql.js';
 
 /** A read model of one row per Stripe object (refund, dispute), folded per object. */
@@ -41,21 +43,93 @@ const relink = async (tx: Queryable, tables: string[], links: Map<string, string
   );
 };
 
-export const objectProjection = <S>(fold: ObjectFold<S>): Projection => ({
-  name: fold.name,
-  tables: [fold.table, fold.stateTable],
-  apply: async (tx, events: StoredEvent[], target) => {
-    const modelled = events.flatMap((event) => {
-      const carried = carriedBy(event);
-      return carried === null ? [] : [{ event, carried }];
-    });
+const modelledIn = (events: StoredEvent[]) =>
+  events.flatMap((event) => {
+    const carried = carriedBy(event);
+    return carried === null ? [] : [{ event, carried }];
+  });
+
+type Modelled = ReturnType<typeof modelledIn>;
+
+/** Each object the batch carries with its state from this event alone and the payment it is filed under. */
+const deltasOf = <S>(fold: ObjectFold<S>, events: StoredEvent[], modelled: Modelled, known: Links) => {
+  const resolve = resolver(events, known);
+  return modelled.flatMap(({ event, carried }) => {
+    const key = streamPaymentId(event);
+    const paymentId = key === null ? null : resolve(key);
+    return fold.statesOf(carried).map(([id, state]) => ({ id, paymentId, state }));
+  });
+};
+
+/** The charge -> payment links the batch proves, as relink applies them. */
+const provenLinks = (modelled: Modelled) => new Map(modelled.flatMap(({ event }) => linksOf(event)));
+
+/**
+ * The fast path: every object's fold in memory, as apply keeps it in the state table, and the relink
+ * replayed after each batch on the objects filed under a charge it links (an index from payment id to
+ * objects finds them). Rows are derived from the final folds at the end.
+ */
+const bulkBuild = <S>(fold: ObjectFold<S>, shared: BulkShared): BulkBuild => {
+  const folded = new Map<string, Folded<S>>();
+  const filedUnder = new Map<string, Set<string>>();
+  const file = (id: string, from: string | null, to: string | null) => {
+    if (from === to) return;
+    if (from !== null) {
+      const ids = filedUnder.get(from)!;
+      ids.delete(id);
+      if (ids.size === 0) filedUnder.delete(from);
+    }
+    if (to !== null) {
+      const ids = filedUnder.get(to);
+      if (ids === undefined) filedUnder.set(to, new Set([id]));
+      else ids.add(id);
+    }
+  };
+  return {
+    add: async (tx, events) => {
+      const modelled = modelledIn(events);
+      if (modelled.length === 0) return;
+      const deltas = deltasOf(fold, events, modelled, await batchLinks(shared, tx, events));
+      for (const { id, paymentId, state } of deltas) {
+        const mine = folded.get(id);
+        const joined = joinPaymentId(mine?.paymentId ?? null, paymentId);
+        folded.set(id, {
+          paymentId: joined,
+          state: mine === undefined ? state : fold.merge(mine.state, state),
+        });
+        file(id, mine?.paymentId ?? null, joined);
+      }
+      // apply's relink: one UPDATE, each row matched (on its payment id before it) at most once.
+      const moves: [id: string, paymentId: string][] = [];
+      for (const [chargeId, paymentId] of provenLinks(modelled)) {
+        for (const id of filedUnder.get(chargeId) ?? []) moves.push([id, paymentId]);
+      }
+      for (const [id, paymentId] of moves) {
+        const mine = folded.get(id)!;
+        file(id, mine.paymentId, paymentId);
+        folded.set(id, { paymentId, state: mine.state });
+      }
+    },
+    write: async (_tx, _target, copy) => {
+      await copy(
+        fold.stateTable,
+        [fold.idColumn, 'payment_id', 'state'],
+        mapRows(folded, ([id, f]) => [id, f.paymentId, f.state]),
+      );
+      await copy(
+        fold.table,
+        fold.columns,
+        mapRows(folded, ([id, f]) => valuesIn(fold.columns, fold.row(id, f.paymentId, f.state))),
+      );
+    },
+  };
+};
+
+export const objectProjection = <S>(fold: ObjectFold<S>): RebuildableProjection => {
+  const apply: Projection['apply'] = async (tx, events, target) => {
+    const modelled = modelledIn(events);
     if (modelled.length === 0) return;
-    const resolve = resolver(events, await storedLinks(tx, events));
-    const deltas = modelled.flatMap(({ event, carried }) => {
-      const key = streamPaymentId(event);
-      const paymentId = key === null ? null : resolve(key);
-      return fold.statesOf(carried).map(([id, state]) => ({ id, paymentId, state }));
-    });
+    const deltas = deltasOf(fold, events, modelled, await storedLinks(tx, events));
     const stateTable = tableIn(target, fold.stateTable);
     const table = tableIn(target, fold.table);
     const loaded = await selectByKeys<{ payment_id: string | null; state: S } & Record<string, unknown>>(
@@ -92,6 +166,12 @@ export const objectProjection = <S>(fold: ObjectFold<S>): Projection => ({
       written.map(([id, f]) => fold.row(id, f.paymentId, f.state)),
     );
     // Rows filed under a charge before its payment intent was known follow the link now proven.
-    await relink(tx, [table, stateTable], new Map(modelled.flatMap(({ event }) => linksOf(event))));
-  },
-});
+    await relink(tx, [table, stateTable], provenLinks(modelled));
+  };
+  return {
+    name: fold.name,
+    tables: [fold.table, fold.stateTable],
+    apply,
+    bulk: { mirrors: apply, start: (shared) => bulkBuild(fold, shared) },
+  };
+};

@@ -4,6 +4,7 @@ import { ConfigError, loadConfig } from '../config/config.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../observability/logger.js';
 import { openRuntime, StartupError } from '../runtime/openRuntime.js';
+import { demoCommand } from './demo.js';
 import { eventsCommand } from './eventsCommand.js';
 import { projectionsCommand, UsageError } from './projectionsCommand.js';
 import { rebuildCommand } from './rebuildCommand.js';
@@ -61,5 +62,6 @@ program
 
 program.addCommand(projectionsCommand(rebuildCommand()));
 program.addCommand(eventsCommand());
+program.addCommand(demoCommand());
 
 program.parseAsync(process.argv).catch(fail);

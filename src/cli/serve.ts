@@ -1,11 +1,14 @@
 import type { Server } from 'node:http';
 import { createApp } from '../api/app.js';
-import { type Config, requireWebhookSecrets } from '../config/config.js';
+import { queryApiRouter } from '../api/queryRouter.js';
+import { type Config, ConfigError, requireWebhookSecrets } from '../config/config.js';
 import { groupAppender } from '../ingest/groupCommit.js';
 import { handleWebhook } from '../ingest/handleWebhook.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { startProjector } from '../projector/projector.js';
+import { projectionStatus } from '../projector/status.js';
+import { startEmbedded } from '../runtime/embedded.js';
 import { openRuntime } from '../runtime/openRuntime.js';
 import { projections as allProjections } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
@@ -18,12 +21,27 @@ export type Running = { server?: Server; url?: string; stop(): Promise<void> };
 export const serve = async (
   config: Config,
   logger: Logger,
-  options: { role: Role; projections?: readonly Projection[] } = { role: 'all' },
+  options: {
+    role: Role;
+    projections?: readonly Projection[];
+    /** Where the embedded database's banner goes (stderr by default). */
+    notice?: (text: string) => void;
+  } = { role: 'all' },
 ): Promise<Running> => {
-  if (options.role !== 'projector') requireWebhookSecrets(config);
+  if (config.databaseUrl) {
+    if (options.role !== 'projector') requireWebhookSecrets(config);
+  } else if (options.role !== 'all') {
+    throw new ConfigError(
+      `serve --role ${options.role} needs DATABASE_URL: the embedded database serves one process, so run --role all, or set DATABASE_URL=postgres://... to split the roles`,
+    );
+  }
   const runtime = await openRuntime(config, logger);
   const { db, store } = runtime;
+  const { secrets } = config.databaseUrl
+    ? { secrets: config.webhookSecrets }
+    : startEmbedded(config, options.notice ?? ((text) => process.stderr.write(text)));
   const metrics = createMetrics();
+  metrics.watchProjections(() => projectionStatus(db, store));
   const stops: (() => Promise<void>)[] = [];
 
   if (options.role !== 'web') {
@@ -45,8 +63,9 @@ export const serve = async (
       store,
       logger,
       metrics,
+      extraRouters: [queryApiRouter({ db, store, apiTokens: config.apiTokens })],
       handleWebhook: handleWebhook({
-        secrets: config.webhookSecrets,
+        secrets,
         toleranceSeconds: config.webhookToleranceSeconds,
         appender,
         store,

@@ -22,6 +22,9 @@ export const pgDb = (options: PgDbOptions): Db => {
   });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
+  // Nor a checked-out one: pg emits 'error' on the client as well as failing its queries, and the pool
+  // only listens while the client is idle. The failed query reports the loss; release drops the client.
+  pool.on('connect', (client) => client.on('error', () => undefined));
 
   const transaction = async <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
     const client = await pool.connect();

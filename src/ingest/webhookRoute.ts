@@ -1,39 +1,103 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import type { Metrics } from '../observability/metrics.js';
 import type { WebhookAnswer } from './handleWebhook.js';
 
+export const WEBHOOK_PATH = '/api/webhooks/stripe';
 export const MAX_WEBHOOK_BYTES = 1024 * 1024;
 
-/** POST /api/webhooks/stripe: the raw body goes to the handler untouched (signatures cover raw bytes). */
-export const webhookRouter = (
-  handle: (raw: Buffer, signature: string | undefined) => Promise<WebhookAnswer>,
-  metrics: Metrics,
-): Router => {
-  const router = express.Router();
-  router.post(
-    '/api/webhooks/stripe',
-    (req, res, next) => {
-      // Refuse an announced oversized body before reading a byte of it.
-      if (Number(req.headers['content-length'] ?? 0) > MAX_WEBHOOK_BYTES) {
-        res.locals.webhook = { outcome: 'payload_too_large' };
-        metrics.webhooks.inc({ type: 'unknown', outcome: 'payload_too_large' });
-        res.status(413).json({ error: { code: 'payload_too_large', message: 'the body is over 1 MiB' } });
+type Handle = (raw: Buffer, signature: string | undefined) => Promise<WebhookAnswer>;
+type Reply = { status: number; body: Record<string, unknown>; log: WebhookAnswer['log'] };
+
+const tooLarge: Reply = {
+  status: 413,
+  body: { error: { code: 'payload_too_large', message: 'the body is over 1 MiB' } },
+  log: { outcome: 'payload_too_large' },
+};
+
+// Stripe sends the signed bytes as they are; a compressed body would not be what was signed.
+const encoded: Reply = {
+  status: 415,
+  body: { error: { code: 'unsupported_encoding', message: 'the body must not be content-encoded' } },
+  log: { outcome: 'unsupported_encoding' },
+};
+
+const isEncoded = (req: IncomingMessage) => {
+  const encoding = req.headers['content-encoding'];
+  return encoding !== undefined && encoding.toLowerCase() !== 'identity';
+};
+
+/** The raw request bytes, or null once they pass the limit (the rest is left for node to discard). */
+const readBody = (req: IncomingMessage): Promise<Buffer | null> =>
+  new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let length = 0;
+    const onData = (chunk: Buffer) => {
+      length += chunk.length;
+      if (length > MAX_WEBHOOK_BYTES) {
+        req.off('data', onData);
+        req.off('end', onEnd);
+        resolve(null);
         return;
       }
-      next();
-    },
-    express.raw({ type: () => true, limit: MAX_WEBHOOK_BYTES }),
-    async (req, res) => {
-      const raw = Buffer.isBuffer(req.body) ? req.body : Buffer.alloc(0);
-      const started = process.hrtime.bigint();
-      const answer = await handle(raw, req.header('stripe-signature'));
-      if (answer.log.outcome === 'stored' || answer.log.outcome === 'duplicate') {
-        metrics.appendSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      chunks.push(chunk);
+    };
+    const onEnd = () => resolve(chunks.length === 1 ? chunks[0]! : Buffer.concat(chunks, length));
+    req.on('data', onData);
+    req.on('end', onEnd);
+    req.on('error', reject);
+    req.on('close', () => {
+      if (!req.complete) reject(new Error('the client went away before sending the whole body'));
+    });
+  });
+
+/**
+ * POST /api/webhooks/stripe on plain node request and response objects: the raw body goes to the handler
+ * untouched (signatures cover raw bytes). Express adds a good part of the CPU an ingest costs, so a
+ * server can dispatch this path to it before express; the express route below uses it too.
+ * `onReply` gets the fields of the request's log line before the answer is written.
+ */
+export const serveWebhook =
+  (handle: Handle, metrics: Metrics) =>
+  async (
+    req: IncomingMessage,
+    res: ServerResponse,
+    onReply: (log: WebhookAnswer['log']) => void = () => undefined,
+  ): Promise<void> => {
+    const started = process.hrtime.bigint();
+    let reply: Reply;
+    // Refuse an announced oversized body before reading a byte of it.
+    if (Number(req.headers['content-length'] ?? 0) > MAX_WEBHOOK_BYTES) reply = tooLarge;
+    else if (isEncoded(req)) reply = encoded;
+    else {
+      const raw = await readBody(req);
+      if (raw === null) reply = tooLarge;
+      else {
+        const signature = req.headers['stripe-signature'];
+        reply = await handle(raw, Array.isArray(signature) ? signature[0] : signature);
+        if (reply.log.outcome === 'stored' || reply.log.outcome === 'duplicate') {
+          metrics.appendSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+        }
       }
-      metrics.webhooks.inc({ type: answer.log.type ?? 'unknown', outcome: answer.log.outcome });
-      res.locals.webhook = answer.log;
-      res.status(answer.status).json(answer.body);
-    },
+    }
+    metrics.webhooks.inc({ type: reply.log.type ?? 'unknown', outcome: reply.log.outcome });
+    onReply(reply.log);
+    const body = JSON.stringify(reply.body);
+    res.writeHead(reply.status, {
+      'content-type': 'application/json; charset=utf-8',
+      'content-length': Buffer.byteLength(body),
+    });
+    res.end(body);
+  };
+
+/** The webhook route for an express app; the request log reads the outcome from res.locals.webhook. */
+export const webhookRouter = (handle: Handle, metrics: Metrics): Router => {
+  const serve = serveWebhook(handle, metrics);
+  const router = express.Router();
+  router.post(WEBHOOK_PATH, (req, res) =>
+    serve(req, res, (log) => {
+      res.locals.webhook = log;
+    }),
   );
   return router;
 };

@@ -1,11 +1,44 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import type { ProjectionStatus } from '../projector/status.js';
+
+// One status query serves the three projection gauges of a scrape (each gauge's collect asks).
+const PROJECTION_REFRESH_MS = 1000;
 
 /** One registry per process (or per test server), so tests never share counters. */
 export const createMetrics = () => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  return {
+  let source: (() => Promise<ProjectionStatus[]>) | undefined;
+  let refreshedAt = 0;
+  let refreshing: Promise<void> | undefined;
+  const refreshProjections = async () => {
+    if (!source || Date.now() - refreshedAt < PROJECTION_REFRESH_MS) return;
+    refreshing ??= source()
+      .then((statuses) => {
+        for (const gauge of [
+          metrics.projectionLagEvents,
+          metrics.projectionLagSeconds,
+          metrics.projectionFailures,
+        ])
+          gauge.reset();
+        for (const status of statuses) {
+          metrics.projectionLagEvents.set({ projection: status.name }, status.lag_events);
+          metrics.projectionLagSeconds.set({ projection: status.name }, status.lag_seconds);
+          metrics.projectionFailures.set({ projection: status.name }, status.open_failures);
+        }
+        refreshedAt = Date.now();
+      })
+      // A scrape while the database is down keeps the last values; health reports the outage.
+      .catch(() => undefined)
+      .finally(() => (refreshing = undefined));
+    await refreshing;
+  };
+  const metrics = {
     registry,
+    /** Scrapes refresh the projection gauges from `status` (at most once a second). */
+    watchProjections: (status: () => Promise<ProjectionStatus[]>) => {
+      source = status;
+    },
     webhooks: new Counter({
       name: 'stripe_ledger_webhooks_total',
       help: 'Webhook deliveries by Stripe event type and outcome',
@@ -23,20 +56,24 @@ export const createMetrics = () => {
       help: 'Events in the store not yet applied by the projection',
       labelNames: ['projection'] as const,
       registers: [registry],
+      collect: refreshProjections,
     }),
     projectionLagSeconds: new Gauge({
       name: 'stripe_ledger_projection_lag_seconds',
       help: 'Age of the oldest event the projection has not applied',
       labelNames: ['projection'] as const,
       registers: [registry],
+      collect: refreshProjections,
     }),
     projectionFailures: new Gauge({
       name: 'stripe_ledger_projection_failures',
       help: 'Events a projection could not apply and is stopped at',
       labelNames: ['projection'] as const,
       registers: [registry],
+      collect: refreshProjections,
     }),
   };
+  return metrics;
 };
 
 export type Metrics = ReturnType<typeof createMetrics>;

@@ -12,7 +12,9 @@ export const quoteIdentifier = (name: string): string => {
 };
 
 // COPY text format: backslash escapes for the characters that delimit fields and rows; \N is NULL.
-const copyValue = (value: unknown): string => {
+const SPECIAL = /[\\\t\n\r]/;
+const ESCAPES: Record<string, string> = { '\\': '\\\\', '\t': '\\t', '\n': '\\n', '\r': '\\r' };
+export const copyValue = (value: unknown): string => {
   if (value === null || value === undefined) return '\\N';
   const text =
     value instanceof Date
@@ -20,8 +22,18 @@ const copyValue = (value: unknown): string => {
       : typeof value === 'object'
         ? JSON.stringify(value)
         : String(value);
-  return text.replace(/\\/g, '\\\\').replace(/\t/g, '\\t').replace(/\n/g, '\\n').replace(/\r/g, '\\r');
+  // One scan in the common case of nothing to escape (JSON escapes control characters itself).
+  return SPECIAL.test(text) ? text.replace(/[\\\t\n\r]/g, (c) => ESCAPES[c]!) : text;
 };
+
+/** A COPY text line; several are sent per chunk, so streaming costs little per row. */
+export const copyLine = (row: readonly unknown[]): string => {
+  let line = '';
+  for (let i = 0; i < row.length; i += 1) line += (i === 0 ? '' : '\t') + copyValue(row[i]);
+  return `${line}\n`;
+};
+
+const CHUNK_CHARS = 64 * 1024;
 
 /** COPY ... FROM STDIN on a pg connection: the fast path for bulk loads. */
 export const pgCopyRows =
@@ -29,10 +41,18 @@ export const pgCopyRows =
   async (table, columns, rows) => {
     const sql = `COPY ${quoteIdentifier(schema)}.${quoteIdentifier(table)} (${columns.map(quoteIdentifier).join(', ')}) FROM STDIN`;
     const sink = (client.raw as pg.PoolClient).query(copyFrom(sql));
-    const lines = function* () {
-      for (const row of rows) yield `${row.map(copyValue).join('\t')}\n`;
+    const chunks = function* () {
+      let chunk = '';
+      for (const row of rows) {
+        chunk += copyLine(row);
+        if (chunk.length >= CHUNK_CHARS) {
+          yield chunk;
+          chunk = '';
+        }
+      }
+      if (chunk.length > 0) yield chunk;
     };
-    await pipeline(Readable.from(lines()), sink);
+    await pipeline(Readable.from(chunks()), sink);
   };
 
 /** Multi-row INSERTs for a database without COPY (the embedded one). */
@@ -62,3 +82,44 @@ export const insertCopyRows =
     }
     await flush();
   };
+
+/** Where queued loads run: hands `load` a CopyRows on a connection of its own for the call. */
+export type CopyRunner = (load: (copy: CopyRows) => Promise<void>) => Promise<void>;
+
+export type QueuedCopyRows = {
+  /** Queues the rows (taken at once) and resolves when at most `depth` loads are ahead; rejects with
+   * the first failure of any load. */
+  copy: CopyRows;
+  /** Resolves when every queued load is done; rejects with the first failure. */
+  flush(): Promise<void>;
+};
+
+/**
+ * Loads run one after the other, in call order, while the caller goes on (folding the next batch): the
+ * database loads on its own core. After a failure nothing more is loaded.
+ */
+export const queuedCopyRows = (run: CopyRunner, depth = 2): QueuedCopyRows => {
+  let tail: Promise<void> = Promise.resolve();
+  let failure: { error: unknown } | null = null;
+  const queued: Promise<void>[] = [];
+  const check = () => {
+    if (failure) throw failure.error;
+  };
+  return {
+    copy: async (table, columns, rows) => {
+      check();
+      const taken = [...rows];
+      const load = tail.then(() => (failure ? undefined : run((copy) => copy(table, columns, taken))));
+      tail = load.catch((error: unknown) => {
+        failure ??= { error };
+      });
+      queued.push(tail);
+      while (queued.length > depth) await queued.shift();
+      check();
+    },
+    flush: async () => {
+      await tail;
+      check();
+    },
+  };
+};

@@ -1,8 +1,14 @@
 import type { Db } from '../db/port.js';
 import type { EventStore, StoredEvent } from '../eventstore/port.js';
-import type { RebuildableProjection as Projection } from '../../projections/bulk.js';
+import {
+  hasBulkPath,
+  type BulkBuild,
+  type CopyRows,
+  type RebuildableProjection as Projection,
+} from '../../projections/bulk.js';
+import type { RawClient } from '../db/port.js';
 import { lockCheckpoint } from './checkpoints.js';
-import { insertCopyRows, pgCopyRows } from './copyRows.js';
+import { insertCopyRows, pgCopyRows, queuedCopyRows, type QueuedCopyRows } from './copyRows.js';
 import { createRebuildTables, dropRebuildTables, REBUILD_SCHEMA, swapTables } from './rebuildTables.js';
 
 export type RebuildProgress = {
@@ -72,28 +78,43 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
     }
   };
 
+  const copyOn = (client: RawClient): CopyRows =>
+    db.kind === 'postgres' ? pgCopyRows(client, REBUILD_SCHEMA) : insertCopyRows(client, REBUILD_SCHEMA);
+  let stream: QueuedCopyRows | null = null;
+  let fastPath = false;
+
   try {
     await createRebuildTables(db, projections);
-    const builders = projections.every((projection) => projection.bulk)
-      ? projections.map((p) => p.bulk!())
-      : null;
-    if (builders) {
+    if (projections.every(hasBulkPath)) {
       // Fast path: fold the whole log in memory up to the head seen at start, then bulk-load the rows.
-      for (;;) {
-        checkAbort();
-        const batch = await store.readAll(position, batchSize);
-        if (batch.length === 0 || position >= total) break;
-        builders.forEach((builder) => builder.add(batch));
-        position = batch.at(-1)!.position;
+      fastPath = true;
+      const shared = new Map<string, unknown>();
+      const builders = projections.map((projection) => ({
+        projection,
+        builder: projection.bulk.start(shared),
+      }));
+      const loads = queuedCopyRows((load) => db.withConnection((client) => load(copyOn(client))));
+      stream = loads;
+      const addAll = async (batch: StoredEvent[]) => {
+        for (const { projection, builder } of builders) {
+          try {
+            await builder.add(db, batch, loads.copy);
+          } catch (error) {
+            await loads.flush().catch(() => undefined);
+            throw await explain(db, projection, batch, error);
+          }
+        }
+      };
+      position = await foldLog(store, position, total, batchSize, checkAbort, async (batch) => {
+        await addAll(batch);
         events += batch.length;
-        report(position);
-      }
+        report(batch.at(-1)!.position);
+      });
+      await loads.flush();
       await db.withConnection(async (client) => {
-        const copy =
-          db.kind === 'postgres'
-            ? pgCopyRows(client, REBUILD_SCHEMA)
-            : insertCopyRows(client, REBUILD_SCHEMA);
-        for (const builder of builders) await builder.write(client, target, copy);
+        for (const { projection, builder } of builders) {
+          await writeBulk(projection, builder, client, copyOn(client));
+        }
       });
     }
     // Event by event (in batches) up to the head, which keeps moving while webhooks arrive.
@@ -116,13 +137,57 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       events,
       seconds: (Date.now() - started) / 1000,
       position,
-      fastPath: builders !== null,
+      fastPath,
     };
   } catch (error) {
+    // Loads still queued would hold the tables the drop must take.
+    await stream?.flush().catch(() => undefined);
     await dropRebuildTables(db).catch(() => undefined);
     throw error;
   } finally {
     await lease.release();
+  }
+};
+
+/**
+ * Reads the log from `position` up to the head seen at the start (`total`) in batches and hands each to
+ * `fold`; the next batch is read while one is folded. Returns the position of the last batch folded.
+ */
+const foldLog = async (
+  store: EventStore,
+  from: number,
+  total: number,
+  batchSize: number,
+  checkAbort: () => void,
+  fold: (batch: StoredEvent[]) => Promise<void>,
+): Promise<number> => {
+  let position = from;
+  let next: Promise<StoredEvent[]> | null = position >= total ? null : store.readAll(position, batchSize);
+  try {
+    while (next !== null) {
+      checkAbort();
+      const batch = await next;
+      next = null;
+      if (batch.length === 0) break;
+      const last = batch.at(-1)!.position;
+      if (last < total) next = store.readAll(last, batchSize);
+      await fold(batch);
+      position = last;
+    }
+    return position;
+  } finally {
+    // A read still in flight when folding failed or was aborted: its outcome no longer matters.
+    next?.catch(() => undefined);
+  }
+};
+
+/** Loads what a builder folded; a failure here names the projection (no single event is to blame). */
+const writeBulk = async (projection: Projection, builder: BulkBuild, client: RawClient, copy: CopyRows) => {
+  try {
+    await builder.write(client, target, copy);
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    throw new RebuildError(`rebuild of ${projection.name} failed loading its rows: ${message}`);
   }
 };
 
@@ -142,7 +207,10 @@ const swap = async (
     while (batch.length > 0) {
       await applyAll(tx, batch);
       at = batch.at(-1)!.position;
-      batch = await store.readAll(at, 5000);
+      // Events appended meanwhile are applied here to shorten the lag; the workers would apply them
+      // after the swap anyway. The embedded database's one connection is this transaction's: the store
+      // cannot read beside it (nor can anything append meanwhile).
+      batch = db.kind === 'embedded' ? [] : await store.readAll(at, 5000);
     }
     await swapTables(tx, projections);
     await tx.query(

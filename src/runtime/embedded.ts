@@ -1,6 +1,93 @@
+import { randomBytes } from 'node:crypto';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { Config } from '../config/config.js';
+import { pgliteDb } from '../db/pglite.js';
+import { lockDataDir } from '../db/pgliteLock.js';
 import type { Db } from '../db/port.js';
 import type { Logger } from '../observability/logger.js';
 
-export const openEmbeddedDb = async (_dataDir: string, _logger: Logger): Promise<Db> => {
-  throw new Error('DATABASE_URL is not set: set it to a postgres:// URL');
+/** LEDGER_DATA_DIR holds the database files, the lock file and the development webhook secret. */
+const DATABASE_FOLDER = 'pgdata';
+const SECRET_FILE = 'webhook-secret';
+const SECRET = /^whsec_[A-Za-z0-9]+$/;
+
+const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** The embedded database (PGlite) in `dataDir`, locked for this process until it is closed. */
+export const openEmbeddedDb = async (dataDir: string, logger: Logger): Promise<Db> => {
+  const dir = resolve(dataDir);
+  mkdirSync(dir, { recursive: true });
+  const lock = lockDataDir(dir);
+  let db: Db;
+  try {
+    db = await pgliteDb({ dataDir: join(dir, DATABASE_FOLDER) });
+  } catch (error) {
+    lock.release();
+    throw new Error(`cannot open the embedded database in ${dir}: ${describe(error)}`, { cause: error });
+  }
+  logger.info({ data_dir: dir }, 'embedded database open');
+  return {
+    ...db,
+    close: async () => {
+      try {
+        await db.close();
+      } finally {
+        lock.release();
+      }
+    },
+  };
+};
+
+/** The development secret kept in `dataDir`, when one was made there. */
+export const readDevelopmentWebhookSecret = (dataDir: string): string | undefined => {
+  const file = join(resolve(dataDir), SECRET_FILE);
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8').trim();
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw error;
+  }
+  if (!SECRET.test(text)) {
+    throw new Error(
+      `${file} does not hold a whsec_... secret: delete it and a new one is made at the next start`,
+    );
+  }
+  return text;
+};
+
+/** Made once per data folder (random, like the Stripe CLI's), readable by its owner only. */
+const developmentWebhookSecret = (dataDir: string): string => {
+  const existing = readDevelopmentWebhookSecret(dataDir);
+  if (existing) return existing;
+  const secret = `whsec_${randomBytes(32).toString('hex')}`;
+  writeFileSync(join(resolve(dataDir), SECRET_FILE), `${secret}\n`, { mode: 0o600, flag: 'wx' });
+  return secret;
+};
+
+/**
+ * What `serve` says and needs on the embedded database: a banner on what it is not fit for and, when
+ * STRIPE_WEBHOOK_SECRET is unset, the development secret it verifies webhooks with instead.
+ */
+export const startEmbedded = (config: Config, notice: (text: string) => void): { secrets: string[] } => {
+  const dir = resolve(config.dataDir);
+  const lines = [
+    `stripe-ledger: running on the embedded database (PGlite) in ${dir}`,
+    '  For development and evaluation only: it is not crash-durable (no fsync: an OS crash or power loss',
+    '  can lose acknowledged events) and serves one process. For production, run on PostgreSQL:',
+    '  set DATABASE_URL=postgres://user:password@host:5432/database',
+  ];
+  let secrets = config.webhookSecrets;
+  if (secrets.length === 0) {
+    secrets = [developmentWebhookSecret(dir)];
+    lines.push(
+      'stripe-ledger: STRIPE_WEBHOOK_SECRET is not set: webhooks are verified with the development secret',
+      `  ${secrets[0]}`,
+      `  (kept in ${join(dir, SECRET_FILE)}; \`stripe-ledger demo\` signs with it). To forward real test`,
+      '  events with the Stripe CLI, set STRIPE_WEBHOOK_SECRET to what `stripe listen --print-secret` prints.',
+    );
+  }
+  notice(`${lines.join('\n')}\n`);
+  return { secrets };
 };

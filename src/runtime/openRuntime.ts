@@ -1,6 +1,7 @@
 import type { Config } from '../config/config.js';
 import { migrate } from '../db/migrate.js';
 import { pgDb } from '../db/pg.js';
+import { enableReaderLogin } from '../db/readerRole.js';
 import type { Db } from '../db/port.js';
 import type { EventStore } from '../eventstore/port.js';
 import { postgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
@@ -30,6 +31,7 @@ export const openRuntime = async (
     } else if (!(await db.ping())) {
       throw new Error('the database does not answer');
     }
+    if (config.readerPassword) await enableReaderLogin(db, config.readerPassword);
   } catch (error) {
     await db.close().catch(() => undefined);
     const where = config.databaseUrl ? new URL(config.databaseUrl).host : config.dataDir;

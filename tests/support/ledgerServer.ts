@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { pino } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { serve, type Role, type Running } from '../../src/cli/serve.js';
@@ -6,21 +9,49 @@ import { TEST_SECRET } from './stripeEvents.js';
 
 export type TestServer = Running & { url: string };
 
-/** The real server, in process, on an ephemeral port, against the given database. */
+/**
+ * The real server, in process, on an ephemeral port, against the given database; with databaseUrl ''
+ * on the embedded database in `dataDir` (LEDGER_DATA_DIR), a temporary folder removed at stop by default.
+ */
 export const startLedger = async (
   databaseUrl: string,
-  options: { role?: Role; env?: Record<string, string>; projections?: readonly Projection[] } = {},
+  options: {
+    role?: Role;
+    env?: Record<string, string>;
+    projections?: readonly Projection[];
+    dataDir?: string;
+  } = {},
 ): Promise<TestServer> => {
+  const temporaryDir =
+    databaseUrl === '' && options.dataDir === undefined
+      ? mkdtempSync(join(tmpdir(), 'stripe-ledger-test-'))
+      : undefined;
   const config = loadConfig({
     DATABASE_URL: databaseUrl,
+    LEDGER_DATA_DIR: options.dataDir ?? temporaryDir ?? '',
     STRIPE_WEBHOOK_SECRET: TEST_SECRET,
     PORT: '0',
     LEDGER_API_TOKENS: 'test-token',
     ...options.env,
   });
-  const running = await serve(config, pino({ level: process.env.TEST_LOG_LEVEL ?? 'silent' }), {
-    role: options.role ?? 'all',
-    projections: options.projections,
-  });
-  return { ...running, url: running.url ?? '' };
+  const level = process.env.TEST_LOG_LEVEL;
+  let running: Running;
+  try {
+    running = await serve(config, pino({ level: level ?? 'silent' }), {
+      role: options.role ?? 'all',
+      projections: options.projections,
+      ...(level === undefined && { notice: () => undefined }),
+    });
+  } catch (error) {
+    if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
+    throw error;
+  }
+  return {
+    ...running,
+    url: running.url ?? '',
+    stop: async () => {
+      await running.stop();
+      if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
+    },
+  };
 };

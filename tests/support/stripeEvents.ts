@@ -6,7 +6,8 @@ import { packageRoot } from '../../src/paths.js';
 export const TEST_SECRET = 'whsec_test_secret_for_stripe_ledger';
 
 /** The shared fixture corpus lives beside the checkout (../shared), or where STRIPE_FIXTURES_DIR says. */
-export const fixturesDir = process.env.STRIPE_FIXTURES_DIR ?? resolve(packageRoot, '../shared/stripe-fixtures/events');
+export const fixturesDir =
+  process.env.STRIPE_FIXTURES_DIR ?? resolve(packageRoot, '../shared/stripe-fixtures/events');
 
 export type Fixture = { file: string; type: string; body: string; json: Record<string, unknown> };
 
@@ -25,7 +26,11 @@ export const loadFixtures = (): Fixture[] =>
 
 /** A Stripe-Signature header made by Stripe's own library. */
 export const signatureFor = (payload: string, secret = TEST_SECRET, timestamp?: number): string =>
-  Stripe.webhooks.generateTestHeaderString({ payload, secret, ...(timestamp !== undefined && { timestamp }) });
+  Stripe.webhooks.generateTestHeaderString({
+    payload,
+    secret,
+    ...(timestamp !== undefined && { timestamp }),
+  });
 
 export const postWebhook = async (
   baseUrl: string,
@@ -35,7 +40,10 @@ export const postWebhook = async (
   const response = await fetch(`${baseUrl}/api/webhooks/stripe`, {
     method: 'POST',
     body: payload,
-    headers: { 'content-type': 'application/json', ...(header !== undefined && { 'stripe-signature': header }) },
+    headers: {
+      'content-type': 'application/json',
+      ...(header !== undefined && { 'stripe-signature': header }),
+    },
   });
   const text = await response.text();
   let body: Record<string, unknown>;

@@ -1,8 +1,17 @@
 import { randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import pg from 'pg';
 import { migrate } from '../../src/db/migrate.js';
 import { pgDb } from '../../src/db/pg.js';
+import { pgliteDb } from '../../src/db/pglite.js';
 import type { Db } from '../../src/db/port.js';
+
+/**
+ * Where this run's databases live, decided once by globalSetup.cjs: PostgreSQL when it answers, else
+ * the embedded database (in memory, one per test database).
+ */
+export const testDatabaseKind: 'postgres' | 'embedded' =
+  process.env.STRIPE_LEDGER_TEST_DATABASE === 'embedded' ? 'embedded' : 'postgres';
 
 /** PostgreSQL the tests create their databases on: trust auth on this machine, overridable. */
 export const adminUrl = process.env.TEST_DATABASE_ADMIN_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres';
@@ -23,10 +32,20 @@ const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => 
   }
 };
 
+/** `url` is '' on the embedded database: start a server on it with startLedger('', { dataDir }). */
 export type TestDatabase = { name: string; url: string; db: Db; drop: () => Promise<void> };
+
+const createEmbeddedTestDatabase = async (options: { migrated?: boolean }): Promise<TestDatabase> => {
+  // globalSetup.cjs leaves a dump of a fresh cluster: loading it is faster than initdb.
+  const template = process.env.STRIPE_LEDGER_EMBEDDED_TEMPLATE;
+  const db = await pgliteDb(template ? { loadDataDir: new Blob([readFileSync(template)]) } : {});
+  if (options.migrated !== false) await migrate(db);
+  return { name: `embedded_${randomBytes(6).toString('hex')}`, url: '', db, drop: () => db.close() };
+};
 
 /** A fresh, migrated database of its own for one test file, so files run in parallel. */
 export const createTestDatabase = async (options: { migrated?: boolean } = {}): Promise<TestDatabase> => {
+  if (testDatabaseKind === 'embedded') return createEmbeddedTestDatabase(options);
   const name = `sl_test_${randomBytes(6).toString('hex')}`;
   await admin((client) => client.query(`CREATE DATABASE ${name}`));
   const url = urlFor(name);

@@ -39,7 +39,7 @@ export const appendInTransaction = async (
   const { rows: headRows } = await tx.query<{ position: number }>(
     'SELECT position FROM eventstore.head WHERE singleton FOR UPDATE',
   );
-  let position = headRows[0]?.position ?? 0;
+  const position = headRows[0]?.position ?? 0;
   const allEvents = requests.flatMap((request) => request.events);
   const { seen, versions } = await currentState(
     tx,

@@ -109,7 +109,10 @@ const expectNothingLost = ({ outcome, followed }: Awaited<ReturnType<typeof runR
 };
 
 const randomPlan = (): TransactionPlan => ({
-  requests: Array.from({ length: 1 + Math.floor(Math.random() * 3) }, () => 1 + Math.floor(Math.random() * 3)),
+  requests: Array.from(
+    { length: 1 + Math.floor(Math.random() * 3) },
+    () => 1 + Math.floor(Math.random() * 3),
+  ),
   before: Math.random() < 0.5 ? 0 : Math.floor(Math.random() * 3),
   after: Math.floor(Math.random() * 6),
   rollback: Math.random() < 0.25,

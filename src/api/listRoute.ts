@@ -1,0 +1,46 @@
+import type { Request, RequestHandler } from 'express';
+import type { z } from 'zod';
+import type { Db } from '../db/port.js';
+import { decodeCursor, encodeCursor } from './cursor.js';
+import { sendCsv } from './csv.js';
+import { listSql, sortKeyOf, type ListSpec } from './listQuery.js';
+import { parseParams } from './params.js';
+import { queryPrepared } from './prepared.js';
+import { streamRows } from './streamRows.js';
+
+const DEFAULT_LIMIT = 100;
+
+/** `?format=` wins; otherwise the Accept header (JSON unless text/csv is preferred). */
+export const wantsCsv = (req: Request, format: 'json' | 'csv' | undefined): boolean =>
+  format !== undefined ? format === 'csv' : req.accepts(['application/json', 'text/csv']) === 'text/csv';
+
+/**
+ * GET handler of a list: a JSON page `{data, next_cursor}` (limit + 1 rows are read to know whether
+ * another page follows), or CSV of every matching row (or `limit` of them), streamed.
+ */
+export const listRoute =
+  <Q extends z.ZodObject>(db: Db, spec: ListSpec<Q>): RequestHandler =>
+  async (req, res) => {
+    const query = parseParams(spec.query, req.query);
+    const { limit, cursor, format } = query as { limit?: number; cursor?: string; format?: 'json' | 'csv' };
+    const kinds = spec.sort.map((key) => key.kind);
+    const after = cursor === undefined ? null : decodeCursor(spec.name, kinds, cursor);
+    const columns = Object.keys(spec.item.shape);
+    if (wantsCsv(req, format)) {
+      await sendCsv(res, spec.name, columns, (onBatch) =>
+        streamRows(db, spec, query, after, limit ?? null, onBatch),
+      );
+      return;
+    }
+    const pageSize = limit ?? DEFAULT_LIMIT;
+    const { sql, params } = listSql(spec, query, after, pageSize + 1, 'json');
+    const rows = await queryPrepared<{ json: string }>(db, sql, params);
+    const page = rows.slice(0, pageSize);
+    const last = page.at(-1);
+    const next =
+      rows.length > pageSize && last ? encodeCursor(spec.name, sortKeyOf(spec, JSON.parse(last.json))) : null;
+    // Rows arrive as JSON text from PostgreSQL: the page is assembled, not parsed and serialised again.
+    res
+      .type('application/json')
+      .send(`{"data":[${page.map((row) => row.json).join(',')}],"next_cursor":${JSON.stringify(next)}}`);
+  };

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+import { timeRange, type ListSpec } from '../listQuery.js';
+import { booleanParam, currencyParam, enumParam, idParam, listParams, timeParam } from '../params.js';
+import { INTENT_STATUSES, PAYMENT_STATUSES, paymentRow } from '../rows.js';
+
+const query = z.strictObject({
+  payment_status: enumParam(PAYMENT_STATUSES).optional(),
+  status: enumParam(INTENT_STATUSES).optional().describe("Stripe's payment intent status"),
+  order_id: idParam('an order id').optional(),
+  customer_id: idParam('a customer id').optional(),
+  currency: currencyParam.optional(),
+  livemode: booleanParam.optional(),
+  created_from: timeParam.optional().describe('created_at on or after; a date means from its start (UTC)'),
+  created_to: timeParam.optional().describe('created_at on or before; a date means to its end (UTC)'),
+  ...listParams,
+});
+
+export const paymentsList: ListSpec<typeof query> = {
+  path: '/api/payments',
+  name: 'payments',
+  summary: 'Payments, newest first (created_at, then payment_id, descending)',
+  query,
+  item: paymentRow,
+  from: 'ledger.payments',
+  sort: [
+    { column: 'created_at', kind: 'timestamptz' },
+    { column: 'payment_id', kind: 'text' },
+  ],
+  direction: 'desc',
+  where: (q, bind) => [
+    q.payment_status !== undefined && `t.payment_status = ${bind(q.payment_status)}`,
+    q.status !== undefined && `t.status = ${bind(q.status)}`,
+    q.order_id !== undefined && `t.order_id = ${bind(q.order_id)}`,
+    q.customer_id !== undefined && `t.customer_id = ${bind(q.customer_id)}`,
+    q.currency !== undefined && `t.currency = ${bind(q.currency)}`,
+    q.livemode !== undefined && `t.livemode = ${bind(q.livemode)}`,
+    ...timeRange('t.created_at', q.created_from, q.created_to, bind),
+  ],
+};

@@ -1,0 +1,27 @@
+import type { RequestHandler } from 'express';
+import { z } from 'zod';
+import type { Db } from '../db/port.js';
+import type { EventStore } from '../eventstore/port.js';
+import { projectionStatus } from '../projector/status.js';
+import { parseParams } from './params.js';
+
+export const projectionRow = z.object({
+  name: z.string(),
+  position: z.int().describe('last event applied'),
+  head: z.int().describe('last event in the store'),
+  lag_events: z.int(),
+  lag_seconds: z.number().describe('age of the oldest event not applied yet'),
+  state: z.enum(['live', 'catching_up', 'failed', 'idle']),
+  last_error: z.string().nullable(),
+  owner: z.string().nullable(),
+  heartbeat_at: z.iso.datetime().nullable(),
+  open_failures: z.int(),
+});
+
+/** GET /api/projections: status and lag of every projection. */
+export const projectionsRoute =
+  (db: Db, store: EventStore): RequestHandler =>
+  async (req, res) => {
+    parseParams(z.strictObject({}), req.query);
+    res.json({ data: await projectionStatus(db, store), next_cursor: null });
+  };

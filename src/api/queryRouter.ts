@@ -1,0 +1,48 @@
+import express, { type ErrorRequestHandler, type Router } from 'express';
+import type { Db } from '../db/port.js';
+import type { EventStore } from '../eventstore/port.js';
+import { requireToken } from './auth.js';
+import { dailyReportRoute } from './dailyReport.js';
+import { orderRoute, paymentRoute } from './detailRoutes.js';
+import { disputesList } from './lists/disputes.js';
+import { ordersList } from './lists/orders.js';
+import { paymentsList } from './lists/payments.js';
+import { refundsList } from './lists/refunds.js';
+import { webhookEventsList } from './lists/webhookEvents.js';
+import type { ListSpec } from './listQuery.js';
+import { listRoute } from './listRoute.js';
+import { openApiDocument } from './openapi.js';
+import { BadParameter } from './params.js';
+import { projectionsRoute } from './projectionsRoute.js';
+
+export type QueryApiDeps = { db: Db; store: EventStore; apiTokens: readonly string[] };
+
+const LISTS = [
+  paymentsList,
+  ordersList,
+  refundsList,
+  disputesList,
+  webhookEventsList,
+] as unknown as ListSpec[];
+
+const badParameter: ErrorRequestHandler = (error, _req, res, next) => {
+  if (!(error instanceof BadParameter)) return next(error);
+  res
+    .status(400)
+    .json({ error: { code: 'invalid_parameter', message: error.message, parameter: error.parameter } });
+};
+
+/** The finance query API (SPEC section 8): bearer-token protected, except its OpenAPI document. */
+export const queryApiRouter = ({ db, store, apiTokens }: QueryApiDeps): Router => {
+  const router = express.Router();
+  const document = openApiDocument(LISTS);
+  router.get('/api/openapi.json', (_req, res) => void res.json(document));
+  router.use('/api', requireToken(apiTokens));
+  for (const spec of LISTS) router.get(spec.path, listRoute(db, spec));
+  router.get('/api/payments/:id', paymentRoute(db));
+  router.get('/api/orders/:order_id', orderRoute(db));
+  router.get('/api/reports/daily', dailyReportRoute(db));
+  router.get('/api/projections', projectionsRoute(db, store));
+  router.use(badParameter);
+  return router;
+};

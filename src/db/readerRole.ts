@@ -1,0 +1,48 @@
+import type { Db } from './port.js';
+
+const SETTING = 'stripe_ledger.reader_password';
+
+/**
+ * Lets the read-only `ledger_reader` role (migration 0020) log in with `password`; run at every start, so
+ * changing LEDGER_READER_PASSWORD and restarting rotates it. The password travels as a bind parameter
+ * into a transaction-local setting and is quoted by format(%L) server-side: it never appears in SQL text
+ * or statement logs. Creates the role when the migration has not run yet (`migrate` opens first).
+ */
+export const enableReaderLogin = async (db: Db, password: string): Promise<void> => {
+  if (db.kind === 'embedded') return;
+  for (let attempt = 1; ; attempt += 1) {
+    let failure: unknown;
+    try {
+      await db.transaction(async (tx) => {
+        await tx.query('SELECT set_config($1, $2, true)', [SETTING, password]);
+        await tx.query(`DO $$
+          BEGIN
+            IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_reader') THEN
+              CREATE ROLE ledger_reader NOLOGIN NOSUPERUSER NOCREATEDB NOCREATEROLE NOINHERIT NOREPLICATION;
+            END IF;
+          EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
+          END $$`);
+        // Checked first: a failing ALTER ROLE would print its statement, password included, in the server log.
+        await tx.query(`DO $$
+          BEGIN
+            IF NOT (SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user) THEN
+              RAISE EXCEPTION 'permission denied: % has neither SUPERUSER nor CREATEROLE', current_user;
+            END IF;
+            EXECUTE format('ALTER ROLE ledger_reader LOGIN PASSWORD %L', current_setting('${SETTING}'));
+          END $$`);
+      });
+      return;
+    } catch (error) {
+      failure = error;
+    }
+    // Processes starting together update the same pg_authid row: "tuple concurrently updated".
+    const reason = failure instanceof Error ? failure.message : String(failure);
+    if (!/concurrently updated/.test(reason) || attempt >= 5) {
+      // No `cause`: the driver's error context can quote the ALTER ROLE statement, password included.
+      throw new Error(
+        `cannot let ledger_reader log in (LEDGER_READER_PASSWORD): ${reason}; the database user needs CREATEROLE, or unset LEDGER_READER_PASSWORD and set the password as an administrator`,
+      );
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
+  }
+};

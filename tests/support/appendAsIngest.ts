@@ -1,0 +1,44 @@
+import { deriveKeys } from '../../src/domain/derive.js';
+import { objectKindOf, type ModelledDomainEventType } from '../../src/domain/events.js';
+import { chargeNeedingLookup, streamFor } from '../../src/domain/stream.js';
+import type { AppendRequest, EventStore, StoredEvent } from '../../src/eventstore/port.js';
+
+/**
+ * Appends events the way the webhook route does, a group commit at a time: each event of a group is
+ * routed (a refund or dispute naming only its charge goes to the payment the store links that charge
+ * to *now*, else to the charge's own stream) before the group is appended in one commit, so links
+ * proven within the group are not known to its other events, as with concurrent deliveries.
+ * Redelivered events are stored once. Returns how many new events were stored.
+ */
+export const appendAsIngest = async (
+  store: EventStore,
+  groups: readonly (readonly StoredEvent[])[],
+): Promise<number> => {
+  let stored = 0;
+  for (const group of groups) {
+    const requests = await Promise.all(
+      group.map(async (event): Promise<AppendRequest> => {
+        const object = (event.data as { object: Record<string, unknown> }).object;
+        const derived = deriveKeys(objectKindOf(event.type as ModelledDomainEventType), object);
+        const charge = chargeNeedingLookup(derived);
+        const linked = charge === null ? null : await store.paymentOfCharge(charge);
+        const { stream, paymentId } = streamFor(derived, linked, event.metadata.stripe_event_id);
+        return {
+          stream,
+          expectedVersion: 'any',
+          events: [
+            {
+              id: event.id,
+              type: event.type,
+              data: { ...event.data, derived: { ...derived, payment_id: paymentId } },
+              metadata: event.metadata,
+            },
+          ],
+        };
+      }),
+    );
+    const results = await store.appendMany(requests);
+    stored += results.filter((result) => result.kind === 'ok').length;
+  }
+  return stored;
+};

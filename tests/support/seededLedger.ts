@@ -1,0 +1,46 @@
+import { createTestDatabase, type TestDatabase } from './testDatabase.js';
+import { generator, type Delivery } from './generate.js';
+import { startLedger, type TestServer } from './ledgerServer.js';
+import { deliver, waitForProjections } from './queryApi.js';
+
+export type SeededLedger = {
+  database: TestDatabase;
+  server: TestServer;
+  url: string;
+  deliveries: Delivery[];
+  /** Deliver more payments later (pagination while rows arrive). */
+  more: ReturnType<typeof generator>;
+  close(): Promise<void>;
+};
+
+/** A fresh database and server, filled through the webhook endpoint with `payments` generated payment
+ * lives, projections caught up. */
+export const seededLedger = async (options: {
+  seed: number;
+  payments: number;
+  env?: Record<string, string>;
+}): Promise<SeededLedger> => {
+  const database = await createTestDatabase();
+  const server = await startLedger(database.url, { env: options.env });
+  const gen = generator(options.seed);
+  const deliveries = Array.from({ length: options.payments }, () => gen.payment()).flat();
+  try {
+    await deliver(server.url, deliveries);
+    await waitForProjections(server.url);
+  } catch (error) {
+    await server.stop();
+    await database.drop();
+    throw error;
+  }
+  return {
+    database,
+    server,
+    url: server.url,
+    deliveries,
+    more: gen,
+    close: async () => {
+      await server.stop();
+      await database.drop();
+    },
+  };
+};
