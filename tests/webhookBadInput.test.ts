@@ -97,6 +97,20 @@ describe('POST /api/webhooks/stripe with bad input', () => {
     await expectNothingStoredAndStillServing(before);
   });
 
+  it('answers 400 invalid_payload and stores nothing when a signed event carries a NUL character', async () => {
+    const before = await storedEventCount(database.db);
+    const event = paymentIntentSucceeded();
+    const body = event.body.replace(
+      '"object":"payment_intent"',
+      '"object":"payment_intent","description":"a\\u0000b"',
+    );
+    expect(body).not.toBe(event.body);
+    expect(await postWebhook(server.url, body)).toEqual(
+      error400('invalid_payload', expect.stringContaining('NUL')),
+    );
+    await expectNothingStoredAndStillServing(before);
+  });
+
   it('answers 415 and stores nothing when the body is content-encoded (Stripe signs the plain bytes)', async () => {
     const before = await storedEventCount(database.db);
     const event = paymentIntentSucceeded();

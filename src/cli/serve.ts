@@ -1,7 +1,10 @@
 import type { Server } from 'node:http';
-import { createApp } from '../api/app.js';
+import { createHttpServer } from '../api/server.js';
 import { queryApiRouter } from '../api/queryRouter.js';
 import { type Config, ConfigError, requireWebhookSecrets } from '../config/config.js';
+import { migrate } from '../db/migrate.js';
+import type { Db } from '../db/port.js';
+import { postgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
 import { groupAppender } from '../ingest/groupCommit.js';
 import { handleWebhook } from '../ingest/handleWebhook.js';
 import type { Logger } from '../observability/logger.js';
@@ -9,13 +12,19 @@ import { createMetrics } from '../observability/metrics.js';
 import { startProjector } from '../projector/projector.js';
 import { projectionStatus } from '../projector/status.js';
 import { startEmbedded } from '../runtime/embedded.js';
-import { openRuntime } from '../runtime/openRuntime.js';
+import { openRuntime, type Runtime } from '../runtime/openRuntime.js';
 import { projections as allProjections } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
 
 export type Role = 'all' | 'web' | 'projector';
 
 export type Running = { server?: Server; url?: string; stop(): Promise<void> };
+
+/** A database opened by the caller (a test sharing its own with the server): migrated, left open at stop. */
+const runtimeOn = async (db: Db): Promise<Runtime> => {
+  await migrate(db);
+  return { db, store: postgresEventStore(db), close: async () => undefined };
+};
 
 /** `stripe-ledger serve`: the web role (webhooks, API), the projector role, or both. */
 export const serve = async (
@@ -26,20 +35,23 @@ export const serve = async (
     projections?: readonly Projection[];
     /** Where the embedded database's banner goes (stderr by default). */
     notice?: (text: string) => void;
+    /** Serve this open database instead of the configured one, in this process, whatever the role. */
+    db?: Db;
   } = { role: 'all' },
 ): Promise<Running> => {
-  if (config.databaseUrl) {
+  if (config.databaseUrl || options.db) {
     if (options.role !== 'projector') requireWebhookSecrets(config);
   } else if (options.role !== 'all') {
     throw new ConfigError(
       `serve --role ${options.role} needs DATABASE_URL: the embedded database serves one process, so run --role all, or set DATABASE_URL=postgres://... to split the roles`,
     );
   }
-  const runtime = await openRuntime(config, logger);
+  const runtime = options.db ? await runtimeOn(options.db) : await openRuntime(config, logger);
   const { db, store } = runtime;
-  const { secrets } = config.databaseUrl
-    ? { secrets: config.webhookSecrets }
-    : startEmbedded(config, options.notice ?? ((text) => process.stderr.write(text)));
+  const { secrets } =
+    config.databaseUrl || options.db
+      ? { secrets: config.webhookSecrets }
+      : startEmbedded(config, options.notice ?? ((text) => process.stderr.write(text)));
   const metrics = createMetrics();
   metrics.watchProjections(() => projectionStatus(db, store));
   const stops: (() => Promise<void>)[] = [];
@@ -58,7 +70,7 @@ export const serve = async (
   let url: string | undefined;
   if (options.role !== 'projector') {
     const appender = groupAppender(store);
-    const app = createApp({
+    const http = createHttpServer({
       db,
       store,
       logger,
@@ -73,8 +85,8 @@ export const serve = async (
       }),
     });
     server = await new Promise<Server>((resolve, reject) => {
-      const listening = app.listen(config.port, config.host, () => resolve(listening));
-      listening.once('error', reject);
+      http.once('error', reject);
+      http.listen(config.port, config.host, () => resolve(http));
     });
     server.keepAliveTimeout = 65_000;
     const address = server.address();

@@ -34,6 +34,15 @@ const unavailable = (log: WebhookAnswer['log']): WebhookAnswer => ({
   log: { ...log, outcome: 'store_unavailable' },
 });
 
+const containsNul = (value: unknown): boolean => {
+  if (typeof value === 'string') return value.includes('\u0000');
+  if (Array.isArray(value)) return value.some(containsNul);
+  if (value !== null && typeof value === 'object') {
+    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+  }
+  return false;
+};
+
 /** raw bytes -> verify -> parse -> translate -> durable append. Answers 2xx only after the commit. */
 export const handleWebhook =
   (deps: WebhookDeps) =>
@@ -53,6 +62,13 @@ export const handleWebhook =
       body = JSON.parse(rawBody.toString('utf8'));
     } catch {
       return rejected('invalid_json', 'the request body is not valid JSON');
+    }
+    // PostgreSQL text cannot hold NUL: such an event could never be stored, so retrying is pointless.
+    if (rawBody.includes('\\u0000') && containsNul(body)) {
+      return rejected(
+        'invalid_payload',
+        'the event contains a NUL character (\\u0000), which the ledger cannot store',
+      );
     }
     const translated = translate(body);
     if (translated.kind === 'invalid') return rejected(translated.code, translated.message);

@@ -57,9 +57,16 @@ const readBody = (req: IncomingMessage): Promise<Buffer | null> =>
  * server can dispatch this path to it before express; the express route below uses it too.
  * `onReply` gets the fields of the request's log line before the answer is written.
  */
-export const serveWebhook =
-  (handle: Handle, metrics: Metrics) =>
-  async (
+export const serveWebhook = (handle: Handle, metrics: Metrics) => {
+  // prom-client hashes the labels on every inc(); the children are kept per (type, outcome) instead.
+  const counters = new Map<string, { inc(): void }>();
+  const countWebhook = (type: string, outcome: string) => {
+    const key = `${type}\u0000${outcome}`;
+    let counter = counters.get(key);
+    if (!counter) counters.set(key, (counter = metrics.webhooks.labels(type, outcome)));
+    counter.inc();
+  };
+  return async (
     req: IncomingMessage,
     res: ServerResponse,
     onReply: (log: WebhookAnswer['log']) => void = () => undefined,
@@ -80,7 +87,7 @@ export const serveWebhook =
         }
       }
     }
-    metrics.webhooks.inc({ type: reply.log.type ?? 'unknown', outcome: reply.log.outcome });
+    countWebhook(reply.log.type ?? 'unknown', reply.log.outcome);
     onReply(reply.log);
     const body = JSON.stringify(reply.body);
     res.writeHead(reply.status, {
@@ -89,6 +96,7 @@ export const serveWebhook =
     });
     res.end(body);
   };
+};
 
 /** The webhook route for an express app; the request log reads the outcome from res.locals.webhook. */
 export const webhookRouter = (handle: Handle, metrics: Metrics): Router => {
