@@ -42,16 +42,52 @@ export const pgDb = (options: PgDbOptions): Db => {
   };
 
   const listen = async (channel: string, onNotify: (payload: string) => void) => {
-    // A dedicated client: a pooled one would be handed to other work while still listening.
-    const client = new pg.Client({ connectionString: options.connectionString });
-    client.on('error', () => undefined);
-    await client.connect();
-    client.on('notification', (message) => {
-      if (message.channel === channel) onNotify(message.payload ?? '');
-    });
-    await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+    let stopped = false;
+    let client: pg.Client | undefined;
+    // A dedicated client: a pooled one would be handed to other work while still listening. When its
+    // connection drops (a database restart) it reconnects with backoff and signals once, since
+    // notifications sent meanwhile are lost.
+    const connect = async (): Promise<void> => {
+      const next = new pg.Client({ connectionString: options.connectionString, keepAlive: true });
+      let dropped = false;
+      const onDrop = () => {
+        if (dropped || stopped) return;
+        dropped = true;
+        void reconnect();
+      };
+      next.on('error', onDrop);
+      next.on('end', onDrop);
+      next.on('notification', (message) => {
+        if (message.channel === channel) onNotify(message.payload ?? '');
+      });
+      try {
+        await next.connect();
+        await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+      } catch (error) {
+        // The caller retries; this client must not start a second reconnect loop of its own.
+        dropped = true;
+        await next.end().catch(() => undefined);
+        throw error;
+      }
+      client = next;
+    };
+    const reconnect = async () => {
+      for (let attempt = 1; !stopped; attempt += 1) {
+        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
+        if (stopped) return;
+        try {
+          await connect();
+          onNotify('');
+          return;
+        } catch {
+          // still down: try again
+        }
+      }
+    };
+    await connect();
     return async () => {
-      await client.end().catch(() => undefined);
+      stopped = true;
+      await client?.end().catch(() => undefined);
     };
   };
 
