@@ -89,4 +89,40 @@ describe('test runs without PostgreSQL', () => {
         ),
     );
   });
+
+  it('serve the embedded test database itself to a server started on its url, in process, whatever the role', async () => {
+    const kind = process.env.STRIPE_LEDGER_TEST_DATABASE;
+    process.env.STRIPE_LEDGER_TEST_DATABASE = 'embedded';
+    try {
+      await jest.isolateModulesAsync(async () => {
+        /* eslint-disable @typescript-eslint/no-require-imports */
+        const { createTestDatabase } =
+          require('./support/testDatabase.js') as typeof import('./support/testDatabase.js');
+        const { startLedger } =
+          require('./support/ledgerServer.js') as typeof import('./support/ledgerServer.js');
+        const { postWebhook } =
+          require('./support/stripeEvents.js') as typeof import('./support/stripeEvents.js');
+        const { demoScenario } =
+          require('../src/cli/demoEvents.js') as typeof import('../src/cli/demoEvents.js');
+        /* eslint-enable @typescript-eslint/no-require-imports */
+        const database = await createTestDatabase();
+        expect(database.url).toMatch(/^embedded:\/\/embedded_[0-9a-f]{12}$/);
+        expect(database.db.kind).toBe('embedded');
+        const server = await startLedger(database.url, { role: 'web' });
+        try {
+          const [event] = demoScenario().events;
+          expect(await postWebhook(server.url, event!.body)).toMatchObject({ status: 200 });
+          const { rows } = await database.db.query('SELECT event_id FROM eventstore.events');
+          expect(rows).toHaveLength(1);
+        } finally {
+          await server.stop();
+        }
+        expect(await database.db.ping()).toBe(true);
+        await database.drop();
+      });
+    } finally {
+      if (kind === undefined) delete process.env.STRIPE_LEDGER_TEST_DATABASE;
+      else process.env.STRIPE_LEDGER_TEST_DATABASE = kind;
+    }
+  });
 });

@@ -38,7 +38,11 @@ const send = async (url: string, secrets: string[], events: DemoEvent[]): Promis
   for (const event of events) {
     let answer: Answer | undefined;
     for (const candidate of secret ? [secret] : secrets) {
-      answer = await post(url, event, candidate);
+      answer = await post(url, event, candidate).catch((error: unknown) => {
+        throw new Error(`lost the ledger at ${url} while sending ${event.id} (${describe(error)})`, {
+          cause: error,
+        });
+      });
       if (answer.code !== 'signature_mismatch') {
         secret = candidate;
         break;

@@ -6,12 +6,14 @@ import { loadConfig } from '../../src/config/config.js';
 import { serve, type Role, type Running } from '../../src/cli/serve.js';
 import type { Projection } from '../../projections/projection.js';
 import { TEST_SECRET } from './stripeEvents.js';
+import { embeddedTestDatabase } from './testDatabase.js';
 
 export type TestServer = Running & { url: string };
 
 /**
- * The real server, in process, on an ephemeral port, against the given database; with databaseUrl ''
- * on the embedded database in `dataDir` (LEDGER_DATA_DIR), a temporary folder removed at stop by default.
+ * The real server, in process, on an ephemeral port, against the given database: a postgres:// url, the
+ * `embedded://` url of an embedded test database (served in process, whatever the role), or '' for an
+ * embedded database of its own in `dataDir` (LEDGER_DATA_DIR), by default a temporary folder removed at stop.
  */
 export const startLedger = async (
   databaseUrl: string,
@@ -26,8 +28,9 @@ export const startLedger = async (
     databaseUrl === '' && options.dataDir === undefined
       ? mkdtempSync(join(tmpdir(), 'stripe-ledger-test-'))
       : undefined;
+  const shared = embeddedTestDatabase(databaseUrl);
   const config = loadConfig({
-    DATABASE_URL: databaseUrl,
+    DATABASE_URL: shared ? '' : databaseUrl,
     LEDGER_DATA_DIR: options.dataDir ?? temporaryDir ?? '',
     STRIPE_WEBHOOK_SECRET: TEST_SECRET,
     PORT: '0',
@@ -41,6 +44,7 @@ export const startLedger = async (
       role: options.role ?? 'all',
       projections: options.projections,
       ...(level === undefined && { notice: () => undefined }),
+      ...(shared && { db: shared }),
     });
   } catch (error) {
     if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });

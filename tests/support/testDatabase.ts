@@ -32,15 +32,36 @@ const admin = async <T>(work: (client: pg.Client) => Promise<T>): Promise<T> => 
   }
 };
 
-/** `url` is '' on the embedded database: start a server on it with startLedger('', { dataDir }). */
+/**
+ * On the embedded database `url` is `embedded://<name>`: no process can connect to it, but
+ * startLedger(url) serves this very database in process (see embeddedTestDatabase).
+ */
 export type TestDatabase = { name: string; url: string; db: Db; drop: () => Promise<void> };
+
+const EMBEDDED_URL = 'embedded://';
+const embeddedDatabases = new Map<string, Db>();
+
+/** The embedded test database an `embedded://` url names, while it is not dropped. */
+export const embeddedTestDatabase = (url: string): Db | undefined =>
+  url.startsWith(EMBEDDED_URL) ? embeddedDatabases.get(url) : undefined;
 
 const createEmbeddedTestDatabase = async (options: { migrated?: boolean }): Promise<TestDatabase> => {
   // globalSetup.cjs leaves a dump of a fresh cluster: loading it is faster than initdb.
   const template = process.env.STRIPE_LEDGER_EMBEDDED_TEMPLATE;
   const db = await pgliteDb(template ? { loadDataDir: new Blob([readFileSync(template)]) } : {});
   if (options.migrated !== false) await migrate(db);
-  return { name: `embedded_${randomBytes(6).toString('hex')}`, url: '', db, drop: () => db.close() };
+  const name = `embedded_${randomBytes(6).toString('hex')}`;
+  const url = `${EMBEDDED_URL}${name}`;
+  embeddedDatabases.set(url, db);
+  return {
+    name,
+    url,
+    db,
+    drop: async () => {
+      embeddedDatabases.delete(url);
+      await db.close();
+    },
+  };
 };
 
 /** A fresh, migrated database of its own for one test file, so files run in parallel. */
