@@ -27,14 +27,16 @@ const logged: string[] = [];
 
 beforeAll(async () => {
   database = await createTestDatabase();
+  // An embedded test database (embedded://...) is served in process through the `db` option.
+  const embedded = database.url.startsWith('embedded://');
   const config = loadConfig({
-    DATABASE_URL: database.url,
+    ...(!embedded && { DATABASE_URL: database.url }),
     STRIPE_WEBHOOK_SECRET: TEST_SECRET,
     PORT: '0',
     LEDGER_API_TOKENS: TOKENS.join(','),
   });
   const logger = pino({ level: 'trace' }, { write: (line: string) => void logged.push(line) });
-  const running = await serve(config, logger, { role: 'all' });
+  const running = await serve(config, logger, { role: 'all', ...(embedded && { db: database.db }) });
   server = { ...running, url: running.url! };
 });
 afterAll(async () => {

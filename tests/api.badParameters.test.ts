@@ -2,6 +2,7 @@ import { startLedger, type TestServer } from './support/ledgerServer.js';
 import { get } from './support/queryApi.js';
 import { seededLedger, type SeededLedger } from './support/seededLedger.js';
 import { startTcpProxy, type TcpProxy } from './support/tcpProxy.js';
+import { describeWithPostgres } from './support/needsPostgres.js';
 
 let ledger: SeededLedger;
 beforeAll(async () => {
@@ -93,27 +94,30 @@ describe('bad query parameters', () => {
     expect((await get(ledger.url, '/api/payments?limit=1')).status).toBe(200);
   });
 
-  describe('with the database unreachable', () => {
-    let proxy: TcpProxy;
-    let web: TestServer;
-    beforeAll(async () => {
-      proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
-      const url = new URL(ledger.database.url);
-      url.port = String(proxy.port);
-      web = await startLedger(url.toString(), { role: 'web' });
-      await proxy.cut();
-    });
-    afterAll(async () => {
-      await web?.stop();
-      await proxy?.close();
-    });
+  describeWithPostgres('the outage is a TCP proxy in front of a PostgreSQL server')(
+    'with the database unreachable',
+    () => {
+      let proxy: TcpProxy;
+      let web: TestServer;
+      beforeAll(async () => {
+        proxy = await startTcpProxy({ host: '127.0.0.1', port: 5432 });
+        const url = new URL(ledger.database.url);
+        url.port = String(proxy.port);
+        web = await startLedger(url.toString(), { role: 'web' });
+        await proxy.cut();
+      });
+      afterAll(async () => {
+        await web?.stop();
+        await proxy?.close();
+      });
 
-    it('still answers 400 to every bad request: they never reach the database', async () => {
-      for (const [path, parameter] of BAD) {
-        const answer = await get(web.url, encodeURI(path));
-        expect([path, answer.status, answer.body.error.parameter]).toEqual([path, 400, parameter]);
-      }
-      expect((await get(web.url, '/api/payments?limit=1')).status).toBe(500);
-    });
-  });
+      it('still answers 400 to every bad request: they never reach the database', async () => {
+        for (const [path, parameter] of BAD) {
+          const answer = await get(web.url, encodeURI(path));
+          expect([path, answer.status, answer.body.error.parameter]).toEqual([path, 400, parameter]);
+        }
+        expect((await get(web.url, '/api/payments?limit=1')).status).toBe(500);
+      });
+    },
+  );
 });

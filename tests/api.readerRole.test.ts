@@ -4,6 +4,7 @@ import { loadMigrations } from '../src/db/migrate.js';
 import { startLedger } from './support/ledgerServer.js';
 import { seededLedger, type SeededLedger } from './support/seededLedger.js';
 import { adminUrl, createTestDatabase } from './support/testDatabase.js';
+import { describeWithPostgres } from './support/needsPostgres.js';
 
 let ledger: SeededLedger;
 beforeAll(async () => {
@@ -36,7 +37,7 @@ const denied = async (client: pg.Client, sql: string) => {
   return error?.code;
 };
 
-describe('the ledger_reader role', () => {
+describeWithPostgres('it logs in as a PostgreSQL role')('the ledger_reader role', () => {
   it('reads every read model', async () => {
     await asReader(async (client) => {
       for (const table of READ_MODELS) {

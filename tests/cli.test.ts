@@ -1,8 +1,9 @@
 import { sampleLifecycles, storeEvents } from '../projections/shared/dbTesting.js';
 import { runCli } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
+import { describeWithPostgres } from './support/needsPostgres.js';
 
-describe('stripe-ledger CLI', () => {
+describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('stripe-ledger CLI', () => {
   let database: TestDatabase;
   let env: Record<string, string>;
   beforeAll(async () => {

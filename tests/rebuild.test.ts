@@ -11,6 +11,7 @@ import { openFailures } from '../src/projector/failures.js';
 import { startProjector, type Projector } from '../src/projector/projector.js';
 import { rebuildProjections, RebuildError } from '../src/projector/rebuild.js';
 import { projectionStatus } from '../src/projector/status.js';
+import { itWithPostgres } from './support/needsPostgres.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
 
@@ -134,58 +135,61 @@ describe('projections rebuild', () => {
     expect(rows).toEqual([]);
   });
 
-  it('keeps serving every row to readers during the rebuild and misses no delivery made meanwhile', async () => {
-    await deliverLifecycles(60, 21);
-    await startLive();
-    await waitFor(caughtUp);
-    const { rows: before } = await database.db.query<{ count: number }>(
-      'SELECT count(*)::int AS count FROM ledger.payments',
-    );
-    const seen: number[] = [];
-    const errors: unknown[] = [];
-    let reading = true;
-    const reader = (async () => {
-      while (reading) {
-        try {
-          const { rows } = await database.db.query<{ count: number }>(
-            'SELECT count(*)::int AS count FROM ledger.payments',
-          );
-          seen.push(rows[0]!.count);
-        } catch (error) {
-          errors.push(error);
+  itWithPostgres('a reader, a writer and the rebuild each need a connection of their own')(
+    'keeps serving every row to readers during the rebuild and misses no delivery made meanwhile',
+    async () => {
+      await deliverLifecycles(60, 21);
+      await startLive();
+      await waitFor(caughtUp);
+      const { rows: before } = await database.db.query<{ count: number }>(
+        'SELECT count(*)::int AS count FROM ledger.payments',
+      );
+      const seen: number[] = [];
+      const errors: unknown[] = [];
+      let reading = true;
+      const reader = (async () => {
+        while (reading) {
+          try {
+            const { rows } = await database.db.query<{ count: number }>(
+              'SELECT count(*)::int AS count FROM ledger.payments',
+            );
+            seen.push(rows[0]!.count);
+          } catch (error) {
+            errors.push(error);
+          }
         }
-      }
-    })();
-    let delivering = true;
-    let delivered = 0;
-    const writer = (async () => {
-      for (let seed = 100; delivering; seed += 1) {
-        await storeEvents(
-          database.db,
-          sampleLifecycles(3, seed).flatMap((lifecycle) =>
-            lifecycle.events.map((event) => ({
-              ...event,
-              id: `${event.id.slice(0, 24)}${seed.toString(16).padStart(12, '0')}`,
-            })),
-          ),
-        );
-        delivered += 1;
-      }
-    })();
-    await waitFor(() => delivered >= 2);
-    await rebuildProjections({ db: database.db, store: store(), projections, batchSize: 50 });
-    delivering = false;
-    await writer;
-    await waitFor(caughtUp, { what: 'projections to catch up after the swap' });
-    reading = false;
-    await reader;
-    expect(errors).toEqual([]);
-    expect(seen.length).toBeGreaterThan(0);
-    expect(Math.min(...seen)).toBeGreaterThanOrEqual(before[0]!.count);
-    const live = await snapshots();
-    await rebuildProjections({ db: database.db, store: store(), projections });
-    expect(await snapshots()).toEqual(live);
-  });
+      })();
+      let delivering = true;
+      let delivered = 0;
+      const writer = (async () => {
+        for (let seed = 100; delivering; seed += 1) {
+          await storeEvents(
+            database.db,
+            sampleLifecycles(3, seed).flatMap((lifecycle) =>
+              lifecycle.events.map((event) => ({
+                ...event,
+                id: `${event.id.slice(0, 24)}${seed.toString(16).padStart(12, '0')}`,
+              })),
+            ),
+          );
+          delivered += 1;
+        }
+      })();
+      await waitFor(() => delivered >= 2);
+      await rebuildProjections({ db: database.db, store: store(), projections, batchSize: 50 });
+      delivering = false;
+      await writer;
+      await waitFor(caughtUp, { what: 'projections to catch up after the swap' });
+      reading = false;
+      await reader;
+      expect(errors).toEqual([]);
+      expect(seen.length).toBeGreaterThan(0);
+      expect(Math.min(...seen)).toBeGreaterThanOrEqual(before[0]!.count);
+      const live = await snapshots();
+      await rebuildProjections({ db: database.db, store: store(), projections });
+      expect(await snapshots()).toEqual(live);
+    },
+  );
 
   it('refuses a second rebuild while one runs', async () => {
     const lease = await database.db.tryLease('rebuild');

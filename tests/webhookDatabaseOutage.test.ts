@@ -5,6 +5,7 @@ import { postWebhook, signatureFor } from './support/stripeEvents.js';
 import { startTcpProxy, type TcpProxy } from './support/tcpProxy.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
+import { describeWithPostgres } from './support/needsPostgres.js';
 
 const unavailable = {
   status: 503,
@@ -12,91 +13,94 @@ const unavailable = {
 };
 
 /** The server reaches PostgreSQL through a proxy the test cuts; the test itself reads the database directly. */
-describe('POST /api/webhooks/stripe while the database is unreachable', () => {
-  let database: TestDatabase;
-  let proxy: TcpProxy;
-  let server: TestServer;
-  beforeAll(async () => {
-    database = await createTestDatabase();
-    const direct = new URL(database.url);
-    proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
-    const proxied = new URL(database.url);
-    proxied.port = String(proxy.port);
-    server = await startLedger(proxied.toString(), { role: 'web' });
-  });
-  afterAll(async () => {
-    await server?.stop();
-    await proxy?.close();
-    await database.drop();
-  });
-  afterEach(async () => {
-    await proxy.restore().catch(() => undefined);
-  });
-
-  const health = async () => (await fetch(`${server.url}/api/webhooks/health`)).status;
-
-  it('answers 503 and stores nothing during the outage, then accepts the same delivery once the database is back', async () => {
-    // Connections in the pool before the outage, so the cut tears down live ones too.
-    expect((await postWebhook(server.url, paymentIntentSucceeded().body)).status).toBe(200);
-    const before = await storedEventCount(database.db);
-
-    await proxy.cut();
-    const event = paymentIntentSucceeded();
-    const header = signatureFor(event.body);
-    expect(await postWebhook(server.url, event.body, header)).toEqual(unavailable);
-    expect(await health()).toBe(503);
-    expect(await storedCopies(database.db, event.id)).toEqual([]);
-    expect(await storedEventCount(database.db)).toBe(before);
-
-    await proxy.restore();
-    // Stripe retries the delivery exactly as it was: same bytes, same signature.
-    expect(await postWebhook(server.url, event.body, header)).toEqual({
-      status: 200,
-      body: { received: true, event_id: expect.any(String) },
+describeWithPostgres('the outage is a TCP proxy in front of a PostgreSQL server')(
+  'POST /api/webhooks/stripe while the database is unreachable',
+  () => {
+    let database: TestDatabase;
+    let proxy: TcpProxy;
+    let server: TestServer;
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      const direct = new URL(database.url);
+      proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+      const proxied = new URL(database.url);
+      proxied.port = String(proxy.port);
+      server = await startLedger(proxied.toString(), { role: 'web' });
     });
-    expect(await storedCopies(database.db, event.id)).toHaveLength(1);
-    expect(await health()).toBe(200);
-  });
+    afterAll(async () => {
+      await server?.stop();
+      await proxy?.close();
+      await database.drop();
+    });
+    afterEach(async () => {
+      await proxy.restore().catch(() => undefined);
+    });
 
-  it('answers 503 to every one of a burst of deliveries during the outage, and stores each once after it', async () => {
-    const events = Array.from({ length: 30 }, () => paymentIntentSucceeded());
-    const headers = events.map((event) => signatureFor(event.body));
-    const before = await storedEventCount(database.db);
+    const health = async () => (await fetch(`${server.url}/api/webhooks/health`)).status;
 
-    await proxy.cut();
-    const during = await Promise.all(
-      events.map((event, i) => postWebhook(server.url, event.body, headers[i])),
-    );
-    expect(during).toEqual(events.map(() => unavailable));
-    expect(await storedEventCount(database.db)).toBe(before);
+    it('answers 503 and stores nothing during the outage, then accepts the same delivery once the database is back', async () => {
+      // Connections in the pool before the outage, so the cut tears down live ones too.
+      expect((await postWebhook(server.url, paymentIntentSucceeded().body)).status).toBe(200);
+      const before = await storedEventCount(database.db);
 
-    await proxy.restore();
-    const after = await Promise.all(
-      events.map((event, i) => postWebhook(server.url, event.body, headers[i])),
-    );
-    expect(after.map((response) => response.status)).toEqual(events.map(() => 200));
-    expect(await storedEventCount(database.db)).toBe(before + events.length);
-  });
-
-  it('answers 503 to a delivery whose connection is cut while its request is in flight', async () => {
-    const event = paymentIntentSucceeded();
-    const header = signatureFor(event.body);
-    // Hold the head row, so the server's append waits inside its transaction when the cut comes.
-    const held = database.db.transaction(async (tx) => {
-      await tx.query('SELECT position FROM eventstore.head FOR UPDATE');
-      const response = postWebhook(server.url, event.body, header);
-      await waitForWaitingAppend(database);
       await proxy.cut();
-      return response;
-    });
-    expect(await held).toEqual(unavailable);
-    expect(await storedCopies(database.db, event.id)).toEqual([]);
+      const event = paymentIntentSucceeded();
+      const header = signatureFor(event.body);
+      expect(await postWebhook(server.url, event.body, header)).toEqual(unavailable);
+      expect(await health()).toBe(503);
+      expect(await storedCopies(database.db, event.id)).toEqual([]);
+      expect(await storedEventCount(database.db)).toBe(before);
 
-    await proxy.restore();
-    expect((await postWebhook(server.url, event.body, header)).status).toBe(200);
-    expect(await storedCopies(database.db, event.id)).toHaveLength(1);
-  });
-});
+      await proxy.restore();
+      // Stripe retries the delivery exactly as it was: same bytes, same signature.
+      expect(await postWebhook(server.url, event.body, header)).toEqual({
+        status: 200,
+        body: { received: true, event_id: expect.any(String) },
+      });
+      expect(await storedCopies(database.db, event.id)).toHaveLength(1);
+      expect(await health()).toBe(200);
+    });
+
+    it('answers 503 to every one of a burst of deliveries during the outage, and stores each once after it', async () => {
+      const events = Array.from({ length: 30 }, () => paymentIntentSucceeded());
+      const headers = events.map((event) => signatureFor(event.body));
+      const before = await storedEventCount(database.db);
+
+      await proxy.cut();
+      const during = await Promise.all(
+        events.map((event, i) => postWebhook(server.url, event.body, headers[i])),
+      );
+      expect(during).toEqual(events.map(() => unavailable));
+      expect(await storedEventCount(database.db)).toBe(before);
+
+      await proxy.restore();
+      const after = await Promise.all(
+        events.map((event, i) => postWebhook(server.url, event.body, headers[i])),
+      );
+      expect(after.map((response) => response.status)).toEqual(events.map(() => 200));
+      expect(await storedEventCount(database.db)).toBe(before + events.length);
+    });
+
+    it('answers 503 to a delivery whose connection is cut while its request is in flight', async () => {
+      const event = paymentIntentSucceeded();
+      const header = signatureFor(event.body);
+      // Hold the head row, so the server's append waits inside its transaction when the cut comes.
+      const held = database.db.transaction(async (tx) => {
+        await tx.query('SELECT position FROM eventstore.head FOR UPDATE');
+        const response = postWebhook(server.url, event.body, header);
+        await waitForWaitingAppend(database);
+        await proxy.cut();
+        return response;
+      });
+      expect(await held).toEqual(unavailable);
+      expect(await storedCopies(database.db, event.id)).toEqual([]);
+
+      await proxy.restore();
+      expect((await postWebhook(server.url, event.body, header)).status).toBe(200);
+      expect(await storedCopies(database.db, event.id)).toHaveLength(1);
+    });
+  },
+);
 
 /** Waits until a server session is blocked on the head-row lock. */
 const waitForWaitingAppend = async (database: TestDatabase) => {
