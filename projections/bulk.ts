@@ -3,24 +3,42 @@ import type { StoredEvent } from '../src/eventstore/port.js';
 import type { Projection, ProjectionTarget } from './projection.js';
 
 /**
- * Optional fast path for rebuilds: fold every event in memory, then bulk-load the final rows (and fold
- * state) into the empty target tables. The result must equal event-by-event `apply` of the same events
- * in the same batches, fold-state tables included: live `apply` continues from them after the swap.
+ * Optional fast path for rebuilds: fold the log in memory and bulk-load the rows into the empty target
+ * tables, streaming them while folding where they are final. The result must equal event-by-event
+ * `apply` of the same events, fold-state tables included: live `apply` continues from them after the
+ * swap.
  */
 export interface BulkBuild {
-  /**
-   * Folds the next batch (global order). `tx` is for reads only (charge links, once per batch as apply
-   * reads them); `stream` loads rows that are already final (history rows) while the log is still being
-   * folded, so they need not be held: rows are loaded in call order, a failure surfaces from a later
-   * call, and everything streamed is loaded before `write` is called. Throws on an event it cannot fold.
-   */
-  add(tx: Queryable, events: StoredEvent[], stream: CopyRows): Promise<void>;
-  /** Loads the final rows into the target tables (empty but for what `stream` loaded). */
+  /** Called with each batch as soon as it is read, while earlier ones may still be folding: starts
+   * the reads its `add` will need. Must not throw. */
+  prefetch?(events: StoredEvent[], io: BulkIo): void;
+  /** Folds the next batch (global order). Throws on an event it cannot fold. */
+  add(events: StoredEvent[], io: BulkIo): Promise<void>;
+  /** Loads the rows still held once the log is folded; everything queued on `io` is loaded by then. */
   write(tx: Queryable, target: ProjectionTarget, copy: CopyRows): Promise<void>;
 }
 
+/** What a builder may do while folding. */
+export type BulkIo = {
+  /** For reads: charge links (once per batch, as apply reads them), rows loaded earlier. */
+  tx: Queryable;
+  /** Where the rows go. */
+  target: ProjectionTarget;
+  /**
+   * Queues rows that are final (history rows, states leaving memory) for loading while folding goes
+   * on. Queued loads and statements run one at a time in call order; a failure surfaces from a later
+   * call, from `settled`, or at the end.
+   */
+  copy: CopyRows;
+  /** Queues a statement on the target tables (deleting rows that became stale) after the loads before. */
+  run(sql: string, params?: readonly unknown[]): Promise<void>;
+  /** Resolves once everything queued so far is in the tables (before reading it back). */
+  settled(): Promise<void>;
+};
+
 /** Loads rows into `<target schema>.table (columns)`: COPY on PostgreSQL, multi-row INSERT elsewhere.
- * Values: null for NULL, objects and arrays as JSON (jsonb columns), times as ISO-8601 strings. */
+ * Values: null for NULL, objects and arrays as JSON, strings as they are (so a jsonb column also
+ * takes JSON text), times as ISO-8601 strings. */
 export type CopyRows = (
   table: string,
   columns: readonly string[],

@@ -2,13 +2,14 @@ import { disputesProjection } from './disputes/projection.js';
 import { ordersProjection } from './orders/projection.js';
 import { paymentStatusHistoryProjection } from './payment_status_history/projection.js';
 import { paymentsProjection } from './payments/projection.js';
-import type { Projection } from './projection.js';
+import type { RebuildableProjection } from './bulk.js';
 import { refundsProjection } from './refunds/projection.js';
 
 export type { Projection, ProjectionName, ProjectionTarget } from './projection.js';
 
-/** Every read model, each with its own checkpoint; the projector runs them independently. */
-export const projections: readonly Projection[] = [
+/** Every read model, each with its own checkpoint; the projector runs them independently. Each has a
+ * fast path for rebuilds (bulk.ts). */
+export const projections: readonly RebuildableProjection[] = [
   paymentsProjection,
   ordersProjection,
   paymentStatusHistoryProjection,

@@ -1,8 +1,15 @@
-import type { RebuildableProjection } from '../bulk.js';
+import type { CopyRows, RebuildableProjection } from '../bulk.js';
 import { tableIn, type Projection } from '../projection.js';
-import { mapRows, paymentFoldSession, valuesIn } from '../shared/bulkSession.js';
+import {
+  deleteStale,
+  mapRows,
+  prefetchLinks,
+  paymentFoldSession,
+  valuesIn,
+  type PaymentEntry,
+} from '../shared/bulkSession.js';
 import { foldBatch, keysToLoad } from '../shared/paymentBatch.js';
-import { paymentRow } from '../shared/paymentRow.js';
+import { paymentRow, type PaymentRow } from '../shared/paymentRow.js';
 import type { PaymentState } from '../shared/paymentState.js';
 import { routeEvents } from '../shared/routing.js';
 import { deleteByKeys, selectByKeys, upsertRows } from '../shared/sql.js';
@@ -31,20 +38,16 @@ const SUMMARY_COLUMNS = [
   'updated_at',
 ] as const;
 
-const summaryOf = (paymentId: string, state: PaymentState): Summary => {
-  const row = paymentRow(paymentId, state);
-  return {
-    payment_id: paymentId,
-    state,
-    order_id: row?.order_id ?? null,
-    livemode: row?.livemode ?? null,
-    currency: row?.currency ?? null,
-    payment_status: row?.payment_status ?? null,
-    amount_received: row?.amount_received ?? null,
-    amount_refunded: row?.amount_refunded ?? null,
-    updated_at: row?.updated_at ?? null,
-  };
-};
+const summaryOf = (paymentId: string, row: PaymentRow | null): Omit<Summary, 'state'> => ({
+  payment_id: paymentId,
+  order_id: row?.order_id ?? null,
+  livemode: row?.livemode ?? null,
+  currency: row?.currency ?? null,
+  payment_status: row?.payment_status ?? null,
+  amount_received: row?.amount_received ?? null,
+  amount_refunded: row?.amount_refunded ?? null,
+  updated_at: row?.updated_at ?? null,
+});
 
 const apply: Projection['apply'] = async (tx, events, target) => {
   const routed = await routeEvents(tx, events);
@@ -52,7 +55,10 @@ const apply: Projection['apply'] = async (tx, events, target) => {
   const summaries = tableIn(target, 'orders_payment_state');
   const loaded = await selectByKeys<Summary>(tx, summaries, 'payment_id', keysToLoad(routed));
   const { states, removed } = foldBatch(new Map(loaded.map((r) => [r.payment_id, r.state])), routed);
-  const written = [...states].map(([paymentId, state]) => summaryOf(paymentId, state));
+  const written = [...states].map(([paymentId, state]) => ({
+    ...summaryOf(paymentId, paymentRow(paymentId, state)),
+    state,
+  }));
   // Orders a payment left (or joined) must be re-aggregated too.
   const touched = new Set(
     [...loaded.filter((r) => states.has(r.payment_id) || removed.has(r.payment_id)), ...written]
@@ -71,21 +77,29 @@ export const ordersProjection: RebuildableProjection = {
   apply,
   bulk: {
     mirrors: apply,
-    // The shared payment fold; at the end the final summaries, then every order aggregated at once.
+    // The shared payment fold: the summaries of states leaving memory are loaded as the log is folded,
+    // the rest at the end, then every order is aggregated at once.
     start: (shared) => {
-      const session = paymentFoldSession(shared);
+      const session = paymentFoldSession(shared, 'orders_payment_state');
+      const load = (copy: CopyRows, entries: Iterable<PaymentEntry>) =>
+        copy(
+          'orders_payment_state',
+          SUMMARY_COLUMNS,
+          // The state column takes the state's JSON text as it is.
+          mapRows(entries, (e) =>
+            valuesIn(SUMMARY_COLUMNS, { ...summaryOf(e.paymentId, e.row()), state: e.json() }),
+          ),
+        );
       return {
-        add: async (tx, events) => {
-          await session.fold(tx, events);
+        prefetch: (events, io) => prefetchLinks(shared, events, io),
+        add: async (events, io) => {
+          const folded = await session.fold(events, io);
+          if (folded === null) return;
+          await deleteStale(io, ['orders_payment_state'], folded.stale);
+          if (folded.spilled.length > 0) await load(io.copy, folded.spilled);
         },
         write: async (tx, target, copy) => {
-          await copy(
-            'orders_payment_state',
-            SUMMARY_COLUMNS,
-            mapRows(session.states, ([paymentId, state]) =>
-              valuesIn(SUMMARY_COLUMNS, summaryOf(paymentId, state)),
-            ),
-          );
+          await load(copy, session.held());
           await recomputeAllOrders(tx, {
             orders: tableIn(target, 'orders'),
             summaries: tableIn(target, 'orders_payment_state'),

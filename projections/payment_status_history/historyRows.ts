@@ -1,5 +1,11 @@
 import type { Step } from '../shared/paymentBatch.js';
-import { isoOf, paymentRow, type PaymentStatus } from '../shared/paymentRow.js';
+import { isoOf, paymentStatusRow, type PaymentStatus } from '../shared/paymentRow.js';
+
+type StatusRow = NonNullable<ReturnType<typeof paymentStatusRow>>;
+
+/** No event waiting (shared, never mutated). */
+const NONE: PendingEvent[] = [];
+import type { PaymentState } from '../shared/paymentState.js';
 
 /** An event applied while its payment had no row yet; it is recorded once the payment has one. */
 export type PendingEvent = { stripe_event_id: string; event_type: string; occurred_at: string };
@@ -33,18 +39,30 @@ export const historyRows = (
 ): { rows: HistoryRow[]; pending: Map<string, PendingEvent[]> } => {
   const pending = new Map(loadedPending);
   const rows = new Map<string, HistoryRow>();
+  // A step's state after is the next step's state before (states are never mutated): computed once.
+  const known = new Map<PaymentState, { paymentId: string; row: StatusRow | null }>();
+  const rowOf = (paymentId: string, state: PaymentState) => {
+    const seen = known.get(state);
+    if (seen?.paymentId === paymentId) return seen.row;
+    const row = paymentStatusRow(paymentId, state);
+    known.set(state, { paymentId, row });
+    return row;
+  };
   for (const step of steps) {
     const paymentId = step.routed.paymentId;
-    const waiting = [paymentId, ...step.absorbed].flatMap((key) => pending.get(key) ?? []);
+    const waiting =
+      step.absorbed.length === 0
+        ? (pending.get(paymentId) ?? NONE)
+        : [paymentId, ...step.absorbed].flatMap((key) => pending.get(key) ?? []);
     step.absorbed.forEach((key) => pending.delete(key));
-    const events = withoutDuplicates([...waiting, entryOf(step)]);
-    const after = paymentRow(paymentId, step.after);
+    const events = waiting.length === 0 ? [entryOf(step)] : withoutDuplicates([...waiting, entryOf(step)]);
+    const after = rowOf(paymentId, step.after);
     if (after === null) {
       pending.set(paymentId, events);
       continue;
     }
-    const before = step.before === undefined ? null : paymentRow(paymentId, step.before);
-    pending.set(paymentId, []);
+    const before = step.before === undefined ? null : rowOf(paymentId, step.before);
+    pending.set(paymentId, NONE);
     for (const event of events) {
       if (rows.has(event.stripe_event_id)) continue;
       rows.set(event.stripe_event_id, {

@@ -1,11 +1,18 @@
-import type { BulkBuild, BulkShared, RebuildableProjection } from '../bulk.js';
+import type { BulkBuild, BulkShared, CopyRows, RebuildableProjection } from '../bulk.js';
 import { tableIn, type Projection } from '../projection.js';
-import { mapRows, paymentFoldSession, valuesIn } from '../shared/bulkSession.js';
+import {
+  deleteStale,
+  mapRows,
+  prefetchLinks,
+  paymentFoldSession,
+  valuesIn,
+  type PaymentEntry,
+} from '../shared/bulkSession.js';
 import { foldBatch, keysToLoad } from '../shared/paymentBatch.js';
 import type { PaymentState } from '../shared/paymentState.js';
 import { routeEvents } from '../shared/routing.js';
+import { IdHashSet } from '../shared/idHashSet.js';
 import { deleteByKeys, insertNewRows, selectByKeys, upsertRows } from '../shared/sql.js';
-import { FirstSightings } from './firstSightings.js';
 import { historyRows, type HistoryRow, type PendingEvent } from './historyRows.js';
 
 const HISTORY_COLUMNS = [
@@ -50,21 +57,41 @@ const apply: Projection['apply'] = async (tx, events, target) => {
 
 /** Rows held back from the stream are inserted this many at a time. */
 const HELD_BACK_CHUNK = 1000;
+const ROWS_PER_LOAD = 4000;
 
 /**
  * The fast path: the shared payment fold gives each batch's steps, historyRows turns them into rows as
- * apply does (over the pending lists apply would load), and the rows go straight to the stream, being
- * final. Only non-empty pending lists are kept; apply stores [] for the others, which reads the same.
+ * apply does (over the pending lists apply would load), and the rows are queued for loading at once,
+ * being final. Pending lists are kept in memory, non-empty ones only (apply stores [] for the others,
+ * which reads the same); a state leaving memory gets its history_fold_state row with its list.
+ * `recorded`: the stripe event ids given a row. A row whose id may have one already is held back and
+ * inserted at the end with ON CONFLICT DO NOTHING, in order, which keeps the first row of each id as
+ * apply's insertNewRows does.
  */
-export const historyBulkBuild = (shared: BulkShared, sightings = new FirstSightings()): BulkBuild => {
-  const session = paymentFoldSession(shared);
+export const historyBulkBuild = (shared: BulkShared, recorded = new IdHashSet()): BulkBuild => {
+  const session = paymentFoldSession(shared, 'history_fold_state');
   const pending = new Map<string, PendingEvent[]>();
   const heldBack: HistoryRow[] = [];
+  // Rows of several batches go in one load.
+  let fresh: (readonly unknown[])[] = [];
+  const loadFresh = async (copy: CopyRows) => {
+    const rows = fresh;
+    fresh = [];
+    if (rows.length > 0) await copy('payment_status_history', HISTORY_COLUMNS, rows);
+  };
+  const load = (copy: CopyRows, entries: Iterable<PaymentEntry>) =>
+    copy(
+      'history_fold_state',
+      ['payment_id', 'state', 'pending'],
+      mapRows(entries, (e) => [e.paymentId, e.json(), pending.get(e.paymentId) ?? []]),
+    );
   return {
-    add: async (tx, events, stream) => {
-      const folded = await session.fold(tx, events);
+    prefetch: (events, io) => prefetchLinks(shared, events, io),
+    add: async (events, io) => {
+      const folded = await session.fold(events, io);
       if (folded === null) return;
-      const { keys, fold } = folded;
+      const { keys, fold, stale, spilled } = folded;
+      await deleteStale(io, ['history_fold_state'], stale);
       const loaded = new Map<string, PendingEvent[]>();
       for (const key of keys) {
         const waiting = pending.get(key);
@@ -77,19 +104,16 @@ export const historyBulkBuild = (shared: BulkShared, sightings = new FirstSighti
         if (waiting.length > 0) pending.set(key, waiting);
         else pending.delete(key);
       }
-      const fresh: (readonly unknown[])[] = [];
       for (const row of rows) {
-        if (sightings.firstTime(row.stripe_event_id)) fresh.push(valuesIn(HISTORY_COLUMNS, row));
+        if (recorded.add(row.stripe_event_id)) fresh.push(valuesIn(HISTORY_COLUMNS, row));
         else heldBack.push(row);
       }
-      if (fresh.length > 0) await stream('payment_status_history', HISTORY_COLUMNS, fresh);
+      if (fresh.length >= ROWS_PER_LOAD) await loadFresh(io.copy);
+      if (spilled.length > 0) await load(io.copy, spilled);
     },
     write: async (tx, target, copy) => {
-      await copy(
-        'history_fold_state',
-        ['payment_id', 'state', 'pending'],
-        mapRows(session.states, ([paymentId, state]) => [paymentId, state, pending.get(paymentId) ?? []]),
-      );
+      await loadFresh(copy);
+      await load(copy, session.held());
       for (let i = 0; i < heldBack.length; i += HELD_BACK_CHUNK) {
         await insertNewRows(
           tx,

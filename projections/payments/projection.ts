@@ -1,6 +1,13 @@
-import type { RebuildableProjection } from '../bulk.js';
+import type { CopyRows, RebuildableProjection } from '../bulk.js';
 import { tableIn, type Projection } from '../projection.js';
-import { mapRows, paymentFoldSession, valuesIn } from '../shared/bulkSession.js';
+import {
+  deleteStale,
+  mapRows,
+  prefetchLinks,
+  paymentFoldSession,
+  valuesIn,
+  type PaymentEntry,
+} from '../shared/bulkSession.js';
 import { foldBatch, keysToLoad } from '../shared/paymentBatch.js';
 import { paymentRow } from '../shared/paymentRow.js';
 import type { PaymentState } from '../shared/paymentState.js';
@@ -66,28 +73,34 @@ export const paymentsProjection: RebuildableProjection = {
   apply,
   bulk: {
     mirrors: apply,
-    // The shared payment fold; the final states and their rows are loaded at the end.
+    // The shared payment fold: the rows of states leaving memory are loaded as the log is folded, the
+    // rest at the end.
     start: (shared) => {
-      const session = paymentFoldSession(shared);
+      const session = paymentFoldSession(shared, 'payments_fold_state');
+      const load = async (copy: CopyRows, entries: () => Iterable<PaymentEntry>) => {
+        await copy(
+          'payments_fold_state',
+          ['payment_id', 'state'],
+          mapRows(entries(), (e) => [e.paymentId, e.json()]),
+        );
+        await copy(
+          'payments',
+          PAYMENT_COLUMNS,
+          mapRows(entries(), (e) => {
+            const row = e.row();
+            return row === null ? null : valuesIn(PAYMENT_COLUMNS, row);
+          }),
+        );
+      };
       return {
-        add: async (tx, events) => {
-          await session.fold(tx, events);
+        prefetch: (events, io) => prefetchLinks(shared, events, io),
+        add: async (events, io) => {
+          const folded = await session.fold(events, io);
+          if (folded === null) return;
+          await deleteStale(io, ['payments_fold_state', 'payments'], folded.stale);
+          if (folded.spilled.length > 0) await load(io.copy, () => folded.spilled);
         },
-        write: async (_tx, _target, copy) => {
-          await copy(
-            'payments_fold_state',
-            ['payment_id', 'state'],
-            mapRows(session.states, ([paymentId, state]) => [paymentId, state]),
-          );
-          await copy(
-            'payments',
-            PAYMENT_COLUMNS,
-            mapRows(session.states, ([paymentId, state]) => {
-              const row = paymentRow(paymentId, state);
-              return row === null ? null : valuesIn(PAYMENT_COLUMNS, row);
-            }),
-          );
-        },
+        write: (_tx, _target, copy) => load(copy, session.held),
       };
     },
   },

@@ -1,9 +1,13 @@
 import type { Queryable } from '../../src/db/port.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
-import type { BulkShared } from '../bulk.js';
+import type { BulkIo, BulkShared } from '../bulk.js';
+import { tableIn } from '../projection.js';
+import { IdHashSet } from './idHashSet.js';
 import { foldBatch, keysToLoad, type BatchFold } from './paymentBatch.js';
+import { paymentRow, type PaymentRow } from './paymentRow.js';
 import type { PaymentState } from './paymentState.js';
 import { routeBatch, storedLinks, type Links, type Routed } from './routing.js';
+import { selectByKeys } from './sql.js';
 
 /**
  * What the bulk builders of one rebuild share (projections/bulk.ts BulkShared). Every builder gets the
@@ -11,13 +15,17 @@ import { routeBatch, storedLinks, type Links, type Routed } from './routing.js';
  * builder computes it, the others reuse it.
  */
 
-type PerBatch<T> = (tx: Queryable, events: StoredEvent[]) => Promise<T>;
+type PerBatch<C, T> = (context: C, events: StoredEvent[]) => Promise<T>;
 
-const memoOnBatch = <T>(compute: PerBatch<T>): PerBatch<T> => {
-  let last: { events: StoredEvent[]; result: Promise<T> } | null = null;
-  return (tx, events) => {
-    if (last?.events !== events) last = { events, result: compute(tx, events) };
-    return last.result;
+// The last two batches: the next one may be asked for (prefetched) while this one is still folded.
+const memoOnBatch = <C, T>(compute: PerBatch<C, T>): PerBatch<C, T> => {
+  let memo: { events: StoredEvent[]; result: Promise<T> }[] = [];
+  return (context, events) => {
+    const known = memo.find((entry) => entry.events === events);
+    if (known) return known.result;
+    const result = compute(context, events);
+    memo = [memo.at(-1)!, { events, result }].filter(Boolean);
+    return result;
   };
 };
 
@@ -26,44 +34,158 @@ const sharedValue = <T>(shared: BulkShared, key: string, create: () => T): T => 
   return shared.get(key) as T;
 };
 
+/** `compute` of the batch, once per batch for all the builders sharing `key`. */
+export const perBatch = <C, T>(
+  shared: BulkShared,
+  key: string,
+  compute: PerBatch<C, T>,
+  context: C,
+  events: StoredEvent[],
+): Promise<T> => sharedValue(shared, key, () => memoOnBatch(compute))(context, events);
+
 /** storedLinks of the batch (eventstore.charge_links, as apply reads it), one query per batch. */
 export const batchLinks = (shared: BulkShared, tx: Queryable, events: StoredEvent[]): Promise<Links> =>
-  sharedValue(shared, 'batchLinks', () => memoOnBatch(storedLinks))(tx, events);
+  perBatch(shared, 'batchLinks', storedLinks, tx, events);
 
-/** One batch folded: what foldBatch returns, with its routing and the keys apply would have loaded. */
-export type SessionFold = { routed: Routed[]; keys: string[]; fold: BatchFold };
+/** BulkBuild.prefetch of the builders that route: the batch's charge links are asked for at once. */
+export const prefetchLinks = (shared: BulkShared, events: StoredEvent[], io: BulkIo): void => {
+  // Awaited by add; a failure is reported there (or no longer matters).
+  batchLinks(shared, io.tx, events).catch(() => undefined);
+};
+
+/** BulkShared key: how many payment states the fold holds in memory at most (default HELD_PAYMENTS). */
+export const HELD_PAYMENTS_KEY = 'paymentFold.held';
+export const HELD_PAYMENTS = 5_000;
+
+/** A payment's state to load: its JSON text and its row, each derived once whoever asks first. */
+export type PaymentEntry = {
+  paymentId: string;
+  state: PaymentState;
+  json(): string;
+  row(): PaymentRow | null;
+};
+
+const entryOf = (paymentId: string, state: PaymentState): PaymentEntry => {
+  let json: string | undefined;
+  let row: { of: PaymentRow | null } | undefined;
+  return {
+    paymentId,
+    state,
+    json: () => (json ??= JSON.stringify(state)),
+    row: () => (row ??= { of: paymentRow(paymentId, state) }).of,
+  };
+};
+
+/** One batch folded, as each sharing builder must reflect it in its own tables. */
+export type SessionFold = {
+  /** What foldBatch returned, with the routing and the keys apply would have loaded. */
+  routed: Routed[];
+  keys: string[];
+  fold: BatchFold;
+  /** Payments read back from the tables: the rows loaded for them earlier are stale. Delete them; they
+   * are loaded again when the payment leaves memory again (or at the end), unless merged away. */
+  stale: string[];
+  /** Payments leaving memory after this batch, least recently folded first: load their rows now. */
+  spilled: PaymentEntry[];
+};
 
 export type PaymentFoldSession = {
-  /** Every payment's state after the batches folded so far (orphans merged away are gone). */
-  readonly states: ReadonlyMap<string, PaymentState>;
   /** Folds the batch once whoever asks first; null when it routes nothing (apply returns early). */
-  fold(tx: Queryable, events: StoredEvent[]): Promise<SessionFold | null>;
+  fold(events: StoredEvent[], io: BulkIo): Promise<SessionFold | null>;
+  /** The states still held, for the rows loaded at the end. */
+  held(): Generator<PaymentEntry>;
 };
 
 /**
  * The payment fold of payments, orders and payment_status_history, which keep the same state: routed
- * and folded by foldBatch exactly as their apply does, over only the states the batch touches (the rows
- * apply would select), and merged back into one map.
+ * and folded by foldBatch exactly as their apply does, over only the states the batch touches (the
+ * rows apply would select).
+ *
+ * Memory stays bounded whatever the length of the log (a state takes ~2.4 KB of heap): at most
+ * HELD_PAYMENTS states are held, least recently folded first out. A state leaving memory is final unless a later event touches its payment, so each sharing
+ * builder loads its rows then, while folding goes on; when a later event does touch it, the state is
+ * read back from a state table (as apply reads it) and the rows loaded for it are deleted. Logs are
+ * mostly in time order and a payment's events close together, so that is rare.
+ *
+ * `stateTable`: the caller's table with the state per payment_id, to read spilled states back from.
  */
-export const paymentFoldSession = (shared: BulkShared): PaymentFoldSession =>
-  sharedValue(shared, 'paymentFold', () => {
-    const states = new Map<string, PaymentState>();
-    const fold = memoOnBatch(async (tx, events): Promise<SessionFold | null> => {
-      const routed = routeBatch(events, await batchLinks(shared, tx, events));
-      if (routed.length === 0) return null;
-      const keys = keysToLoad(routed);
-      const loaded = new Map<string, PaymentState>();
-      for (const key of keys) {
-        const state = states.get(key);
-        if (state !== undefined) loaded.set(key, state);
+export const paymentFoldSession = (shared: BulkShared, stateTable: string): PaymentFoldSession => {
+  const session = sharedValue(shared, 'paymentFold', () => createSession(shared));
+  session.sources.push(stateTable);
+  return session;
+};
+
+const createSession = (shared: BulkShared) => {
+  const held = new Map<string, PaymentState>();
+  // Payments whose state left memory (8 bytes each): a "maybe" for one that never did only costs a
+  // read that finds nothing.
+  const spilled = new IdHashSet();
+  const sources: string[] = [];
+  const limit = Number(shared.get(HELD_PAYMENTS_KEY) ?? HELD_PAYMENTS);
+
+  const readBack = async (io: BulkIo, keys: string[], into: Map<string, PaymentState>) => {
+    await io.settled();
+    const table = tableIn(io.target, sources[0]!);
+    const rows = await selectByKeys<{ payment_id: string; state: PaymentState }>(
+      io.tx,
+      table,
+      'payment_id',
+      keys,
+    );
+    for (const row of rows) into.set(row.payment_id, row.state);
+  };
+
+  const fold = memoOnBatch(async (io: BulkIo, events): Promise<SessionFold | null> => {
+    const routed = routeBatch(events, await batchLinks(shared, io.tx, events));
+    if (routed.length === 0) return null;
+    const keys = keysToLoad(routed);
+    const loaded = new Map<string, PaymentState>();
+    const stale: string[] = [];
+    for (const key of keys) {
+      const state = held.get(key);
+      if (state !== undefined) loaded.set(key, state);
+      else if (spilled.mightHave(key)) stale.push(key);
+    }
+    if (stale.length > 0) await readBack(io, stale, loaded);
+    const folded = foldBatch(loaded, routed);
+    for (const key of folded.removed) held.delete(key);
+    for (const [key, state] of folded.states) {
+      // Re-inserted: the map's order is the order of the last fold.
+      held.delete(key);
+      held.set(key, state);
+    }
+    // Over the limit, a quarter of it leaves at once: fewer, larger loads.
+    const leaving: PaymentEntry[] = [];
+    if (held.size > limit) {
+      const keep = Math.floor((limit * 3) / 4);
+      for (const [key, state] of held) {
+        if (held.size - leaving.length <= keep) break;
+        leaving.push(entryOf(key, state));
       }
-      const folded = foldBatch(loaded, routed);
-      for (const key of folded.removed) states.delete(key);
-      for (const [key, state] of folded.states) states.set(key, state);
-      return { routed, keys, fold: folded };
-    });
-    return { states, fold };
+    }
+    for (const entry of leaving) {
+      held.delete(entry.paymentId);
+      spilled.add(entry.paymentId);
+    }
+    return { routed, keys, fold: folded, stale, spilled: leaving };
   });
+
+  return {
+    sources,
+    fold: (events: StoredEvent[], io: BulkIo) => fold(io, events),
+    held: function* () {
+      for (const [paymentId, state] of held) yield entryOf(paymentId, state);
+    },
+  };
+};
+
+/** Queues the deletion of the rows of `keys` from the caller's tables (stale rows of SessionFold). */
+export const deleteStale = async (io: BulkIo, tables: readonly string[], keys: readonly string[]) => {
+  if (keys.length === 0) return;
+  for (const table of tables) {
+    await io.run(`DELETE FROM ${tableIn(io.target, table)} WHERE payment_id = ANY($1::text[])`, [keys]);
+  }
+};
 
 /** Lazily maps an iterable (rows for CopyRows, produced as the load consumes them). */
 export function* mapRows<T>(

@@ -1,11 +1,11 @@
 import type { Queryable } from '../../src/db/port.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
-import type { BulkBuild, BulkShared, RebuildableProjection } from '../bulk.js';
+import type { BulkBuild, BulkIo, BulkShared, RebuildableProjection } from '../bulk.js';
 import { tableIn, type Projection } from '../projection.js';
-import { batchLinks, mapRows, valuesIn } from './bulkSession.js';
+import { batchLinks, mapRows, perBatch, prefetchLinks, valuesIn } from './bulkSession.js';
 import { carriedBy, type Carried } from './carried.js';
 import { joinFact } from './lattice.js';
-import { linksOf, resolver, storedLinks, streamPaymentId, type Links } from './routing.js';
+import { linksOf, resolver, storedLinks, streamPaymentId } from './routing.js';
 import { selectByKeys, upsertRows } from './sql.js';
 
 /** A read model of one row per Stripe object (refund, dispute), folded per object. */
@@ -52,25 +52,33 @@ const modelledIn = (events: StoredEvent[]) =>
 type Modelled = ReturnType<typeof modelledIn>;
 
 /** Each object the batch carries with its state from this event alone and the payment it is filed under. */
-const deltasOf = <S>(fold: ObjectFold<S>, events: StoredEvent[], modelled: Modelled, known: Links) => {
-  const resolve = resolver(events, known);
-  return modelled.flatMap(({ event, carried }) => {
+const deltasOf = <S>(fold: ObjectFold<S>, modelled: Modelled, resolve: (key: string) => string) =>
+  modelled.flatMap(({ event, carried }) => {
     const key = streamPaymentId(event);
     const paymentId = key === null ? null : resolve(key);
     return fold.statesOf(carried).map(([id, state]) => ({ id, paymentId, state }));
   });
-};
 
 /** The charge -> payment links the batch proves, as relink applies them. */
 const provenLinks = (modelled: Modelled) => new Map(modelled.flatMap(({ event }) => linksOf(event)));
 
+/** What refunds and disputes both take from a batch, computed once for both. */
+const routeObjects = async (shared: BulkShared, io: BulkIo, events: StoredEvent[]) => {
+  const modelled = modelledIn(events);
+  if (modelled.length === 0)
+    return { modelled, resolve: (key: string) => key, proven: new Map<string, string>() };
+  const resolve = resolver(events, await batchLinks(shared, io.tx, events));
+  return { modelled, resolve, proven: provenLinks(modelled) };
+};
+
 /**
- * The fast path: every object's fold in memory, as apply keeps it in the state table, and the relink
- * replayed after each batch on the objects filed under a charge it links (an index from payment id to
- * objects finds them). Rows are derived from the final folds at the end.
+ * The fast path: every object's fold in memory as apply keeps it in the state table (the state as its
+ * JSON text, which takes a third of the heap a parsed one does), and the relink replayed after each
+ * batch on the objects filed under a charge it links (an index from payment id to objects finds them).
+ * Rows are derived from the final folds at the end.
  */
 const bulkBuild = <S>(fold: ObjectFold<S>, shared: BulkShared): BulkBuild => {
-  const folded = new Map<string, Folded<S>>();
+  const folded = new Map<string, { paymentId: string | null; state: string }>();
   const filedUnder = new Map<string, Set<string>>();
   const file = (id: string, from: string | null, to: string | null) => {
     if (from === to) return;
@@ -86,22 +94,33 @@ const bulkBuild = <S>(fold: ObjectFold<S>, shared: BulkShared): BulkBuild => {
     }
   };
   return {
-    add: async (tx, events) => {
-      const modelled = modelledIn(events);
+    prefetch: (events, io) => prefetchLinks(shared, events, io),
+    add: async (events, io) => {
+      const { modelled, resolve, proven } = await perBatch(
+        shared,
+        'objectRouting',
+        (context: BulkIo, batch) => routeObjects(shared, context, batch),
+        io,
+        events,
+      );
       if (modelled.length === 0) return;
-      const deltas = deltasOf(fold, events, modelled, await batchLinks(shared, tx, events));
+      const deltas = deltasOf(fold, modelled, resolve);
+      // As apply: each object loaded once, merged with every delta of the batch, written once.
+      const touched = new Map<string, Folded<S>>();
       for (const { id, paymentId, state } of deltas) {
-        const mine = folded.get(id);
-        const joined = joinPaymentId(mine?.paymentId ?? null, paymentId);
-        folded.set(id, {
-          paymentId: joined,
+        const mine = touched.get(id) ?? parsedFold(folded.get(id));
+        touched.set(id, {
+          paymentId: joinPaymentId(mine?.paymentId ?? null, paymentId),
           state: mine === undefined ? state : fold.merge(mine.state, state),
         });
-        file(id, mine?.paymentId ?? null, joined);
+      }
+      for (const [id, f] of touched) {
+        file(id, folded.get(id)?.paymentId ?? null, f.paymentId);
+        folded.set(id, { paymentId: f.paymentId, state: JSON.stringify(f.state) });
       }
       // apply's relink: one UPDATE, each row matched (on its payment id before it) at most once.
       const moves: [id: string, paymentId: string][] = [];
-      for (const [chargeId, paymentId] of provenLinks(modelled)) {
+      for (const [chargeId, paymentId] of proven) {
         for (const id of filedUnder.get(chargeId) ?? []) moves.push([id, paymentId]);
       }
       for (const [id, paymentId] of moves) {
@@ -119,17 +138,24 @@ const bulkBuild = <S>(fold: ObjectFold<S>, shared: BulkShared): BulkBuild => {
       await copy(
         fold.table,
         fold.columns,
-        mapRows(folded, ([id, f]) => valuesIn(fold.columns, fold.row(id, f.paymentId, f.state))),
+        mapRows(folded, ([id, f]) =>
+          valuesIn(fold.columns, fold.row(id, f.paymentId, JSON.parse(f.state) as S)),
+        ),
       );
     },
   };
 };
 
+const parsedFold = <S>(
+  held: { paymentId: string | null; state: string } | undefined,
+): Folded<S> | undefined =>
+  held === undefined ? undefined : { paymentId: held.paymentId, state: JSON.parse(held.state) as S };
+
 export const objectProjection = <S>(fold: ObjectFold<S>): RebuildableProjection => {
   const apply: Projection['apply'] = async (tx, events, target) => {
     const modelled = modelledIn(events);
     if (modelled.length === 0) return;
-    const deltas = deltasOf(fold, events, modelled, await storedLinks(tx, events));
+    const deltas = deltasOf(fold, modelled, resolver(events, await storedLinks(tx, events)));
     const stateTable = tableIn(target, fold.stateTable);
     const table = tableIn(target, fold.table);
     const loaded = await selectByKeys<{ payment_id: string | null; state: S } & Record<string, unknown>>(

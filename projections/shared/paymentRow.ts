@@ -116,8 +116,8 @@ const latestDisputeStatus = (state: PaymentState): string | null => {
   return disputes.at(-1)?.[1].status.status ?? null;
 };
 
-/** The payments row of a state; null while it holds only refunds or disputes (waiting for its link). */
-export const paymentRow = (paymentId: string, state: PaymentState): PaymentRow | null => {
+/** What the payment status of a state rests on; null while it holds only refunds or disputes. */
+const statusOf = (paymentId: string, state: PaymentState) => {
   const charges = Object.entries(state.charges);
   const own = state.charges[paymentId];
   const primaryCharge = own ? ([paymentId, own] as Charge) : newest(charges);
@@ -134,6 +134,14 @@ export const paymentRow = (paymentId: string, state: PaymentState): PaymentRow |
   );
   const refunded = amountRefunded(state);
   const paymentStatus = paymentStatusOf(status, attemptFailed, received, refunded);
+  return { charges, snapshot, status, received, refunded, paymentStatus };
+};
+
+/** The payments row of a state; null while it holds only refunds or disputes (waiting for its link). */
+export const paymentRow = (paymentId: string, state: PaymentState): PaymentRow | null => {
+  const of = statusOf(paymentId, state);
+  if (of === null) return null;
+  const { charges, snapshot, status, received, refunded, paymentStatus } = of;
   const failedCharge =
     paymentStatus === 'failed' ? newest(charges.filter(([, c]) => c.attemptFailed)) : undefined;
   const failure =
@@ -158,4 +166,13 @@ export const paymentRow = (paymentId: string, state: PaymentState): PaymentRow |
     updated_at: isoOf(Number(state.latest[0])),
     last_stripe_event_id: String(state.latest[2]),
   };
+};
+
+/** The columns of paymentRow a history row takes, computed alone (the rest costs as much again). */
+export const paymentStatusRow = (
+  paymentId: string,
+  state: PaymentState,
+): Pick<PaymentRow, 'order_id' | 'payment_status'> | null => {
+  const of = statusOf(paymentId, state);
+  return of === null ? null : { order_id: of.snapshot.orderId, payment_status: of.paymentStatus };
 };

@@ -83,41 +83,50 @@ export const insertCopyRows =
     await flush();
   };
 
-/** Where queued loads run: hands `load` a CopyRows on a connection of its own for the call. */
-export type CopyRunner = (load: (copy: CopyRows) => Promise<void>) => Promise<void>;
+/** Runs `work` on a connection of its own (CopyRows bound to the target schema on it). */
+export type LoadRunner = (work: (client: RawClient, copy: CopyRows) => Promise<void>) => Promise<void>;
 
-export type QueuedCopyRows = {
-  /** Queues the rows (taken at once) and resolves when at most `depth` loads are ahead; rejects with
-   * the first failure of any load. */
+export type LoadQueue = {
+  /** Queues the rows (taken at once); resolves when at most `depth` jobs are ahead, rejects with the
+   * first failure of any job. */
   copy: CopyRows;
-  /** Resolves when every queued load is done; rejects with the first failure. */
-  flush(): Promise<void>;
+  /** Queues a statement, as `copy` does. */
+  run(sql: string, params?: readonly unknown[]): Promise<void>;
+  /** Resolves when every job queued so far is done; rejects with the first failure. */
+  settled(): Promise<void>;
 };
 
 /**
- * Loads run one after the other, in call order, while the caller goes on (folding the next batch): the
- * database loads on its own core. After a failure nothing more is loaded.
+ * Loads and statements run one after the other, in call order, while the caller goes on (folding the
+ * next batch): the database works on its own core meanwhile. After a failure nothing more runs.
  */
-export const queuedCopyRows = (run: CopyRunner, depth = 2): QueuedCopyRows => {
+export const loadQueue = (runner: LoadRunner, depth = 4): LoadQueue => {
   let tail: Promise<void> = Promise.resolve();
   let failure: { error: unknown } | null = null;
   const queued: Promise<void>[] = [];
   const check = () => {
     if (failure) throw failure.error;
   };
+  const enqueue = async (work: (client: RawClient, copy: CopyRows) => Promise<void>) => {
+    check();
+    const job = tail.then(() => (failure ? undefined : runner(work)));
+    tail = job.catch((error: unknown) => {
+      failure ??= { error };
+    });
+    queued.push(tail);
+    while (queued.length > depth) await queued.shift();
+    check();
+  };
   return {
-    copy: async (table, columns, rows) => {
-      check();
+    copy: (table, columns, rows) => {
       const taken = [...rows];
-      const load = tail.then(() => (failure ? undefined : run((copy) => copy(table, columns, taken))));
-      tail = load.catch((error: unknown) => {
-        failure ??= { error };
-      });
-      queued.push(tail);
-      while (queued.length > depth) await queued.shift();
-      check();
+      return enqueue((_, copy) => copy(table, columns, taken));
     },
-    flush: async () => {
+    run: (sql, params) =>
+      enqueue(async (client) => {
+        await client.query(sql, params);
+      }),
+    settled: async () => {
       await tail;
       check();
     },
