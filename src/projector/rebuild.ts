@@ -75,13 +75,23 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
   const checkAbort = () => {
     if (signal?.aborted) throw new RebuildError('rebuild aborted: the live tables are untouched');
   };
+  // A failure is explained (which replays the batch in a transaction of its own) only once the failed
+  // transaction has rolled back: the embedded database has a single connection.
   const applyAll = async (tx: Parameters<Projection['apply']>[0], batch: StoredEvent[]) => {
     for (const projection of projections) {
       try {
         await projection.apply(tx, batch, target);
       } catch (error) {
-        throw await explain(db, projection, batch, error);
+        throw new BatchFailure(projection, batch, error);
       }
+    }
+  };
+  const explained = async <T>(work: () => Promise<T>): Promise<T> => {
+    try {
+      return await work();
+    } catch (error) {
+      if (error instanceof BatchFailure) throw await explain(db, error.projection, error.batch, error.cause);
+      throw error;
     }
   };
 
@@ -133,11 +143,11 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       checkAbort();
       const batch = await store.readAll(position, batchSize);
       if (batch.length < Math.min(batchSize, 500)) {
-        position = await swap(db, store, projections, position, batch, applyAll);
+        position = await explained(() => swap(db, store, projections, position, batch, applyAll));
         events += batch.length;
         break;
       }
-      await db.transaction((tx) => applyAll(tx, batch));
+      await explained(() => db.transaction((tx) => applyAll(tx, batch)));
       position = batch.at(-1)!.position;
       events += batch.length;
       report(position);
@@ -252,6 +262,16 @@ const swap = async (
     );
     return at;
   });
+
+class BatchFailure extends Error {
+  constructor(
+    readonly projection: Projection,
+    readonly batch: StoredEvent[],
+    override readonly cause: unknown,
+  ) {
+    super(cause instanceof Error ? cause.message : String(cause));
+  }
+}
 
 /** Finds the event of a failed batch that fails on its own, for the report. */
 const explain = async (
