@@ -18,8 +18,10 @@ export interface BulkBuild {
   write(tx: Queryable, target: ProjectionTarget, copy: CopyRows): Promise<void>;
 }
 
-/** What a builder may do while folding. */
+/** What a builder may do while folding a batch (one per batch, handed to prefetch and add). */
 export type BulkIo = {
+  /** Scratch space of this batch, shared by the builders: what they compute once per batch. */
+  batch: Map<string, unknown>;
   /** For reads: charge links (once per batch, as apply reads them), rows loaded earlier. */
   tx: Queryable;
   /** Where the rows go. */

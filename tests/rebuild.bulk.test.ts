@@ -13,6 +13,7 @@ import {
 import type { Projection } from '../projections/projection.js';
 import { HELD_PAYMENTS, HELD_PAYMENTS_KEY } from '../projections/shared/bulkSession.js';
 import { IdHashSet } from '../projections/shared/idHashSet.js';
+import { HELD_OBJECTS_KEY } from '../projections/shared/objectProjection.js';
 import {
   applyInBatches,
   createTarget,
@@ -41,8 +42,9 @@ const snapshots = async (db: Db, schema = 'ledger') =>
     await Promise.all(projections.map(async (p) => [p.name, await snapshotOf(db, p, schema, BOOKKEEPING)])),
   );
 
-/** The projections, their fast path holding at most `held` payment states in memory (the others are
- * loaded to the tables and read back when a later event touches them). */
+/** The projections, their fast path holding at most `held` payment states (and as many refunds and
+ * disputes) in memory: the others are loaded to the tables, and read back when a later event touches
+ * them. */
 const holding = (held: number): RebuildableProjection[] =>
   projections.map((p) => ({
     ...p,
@@ -50,6 +52,7 @@ const holding = (held: number): RebuildableProjection[] =>
       mirrors: p.apply,
       start: (shared) => {
         shared.set(HELD_PAYMENTS_KEY, held);
+        shared.set(HELD_OBJECTS_KEY, held);
         return p.bulk!.start(shared);
       },
     },

@@ -91,7 +91,7 @@ export const ordersProjection: RebuildableProjection = {
           ),
         );
       return {
-        prefetch: (events, io) => prefetchLinks(shared, events, io),
+        prefetch: prefetchLinks,
         add: async (events, io) => {
           const folded = await session.fold(events, io);
           if (folded === null) return;

@@ -86,7 +86,7 @@ export const historyBulkBuild = (shared: BulkShared, recorded = new IdHashSet())
       mapRows(entries, (e) => [e.paymentId, e.json(), pending.get(e.paymentId) ?? []]),
     );
   return {
-    prefetch: (events, io) => prefetchLinks(shared, events, io),
+    prefetch: prefetchLinks,
     add: async (events, io) => {
       const folded = await session.fold(events, io);
       if (folded === null) return;

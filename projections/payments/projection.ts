@@ -93,7 +93,7 @@ export const paymentsProjection: RebuildableProjection = {
         );
       };
       return {
-        prefetch: (events, io) => prefetchLinks(shared, events, io),
+        prefetch: prefetchLinks,
         add: async (events, io) => {
           const folded = await session.fold(events, io);
           if (folded === null) return;

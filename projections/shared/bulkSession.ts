@@ -1,4 +1,3 @@
-import type { Queryable } from '../../src/db/port.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import type { BulkIo, BulkShared } from '../bulk.js';
 import { tableIn } from '../projection.js';
@@ -10,47 +9,28 @@ import { routeBatch, storedLinks, type Links, type Routed } from './routing.js';
 import { selectByKeys } from './sql.js';
 
 /**
- * What the bulk builders of one rebuild share (projections/bulk.ts BulkShared). Every builder gets the
- * same batch array in turn, so a per-batch result is memoised on the array's identity: the first
- * builder computes it, the others reuse it.
+ * What the bulk builders of one rebuild share: the per-rebuild map (BulkShared) holds the payment fold
+ * session, each batch's scratch map (BulkIo.batch) what is computed once per batch for all of them. A
+ * batch's scratch goes when its batch does, so nothing keeps a folded batch's events alive.
  */
-
-type PerBatch<C, T> = (context: C, events: StoredEvent[]) => Promise<T>;
-
-// The last two batches: the next one may be asked for (prefetched) while this one is still folded.
-const memoOnBatch = <C, T>(compute: PerBatch<C, T>): PerBatch<C, T> => {
-  let memo: { events: StoredEvent[]; result: Promise<T> }[] = [];
-  return (context, events) => {
-    const known = memo.find((entry) => entry.events === events);
-    if (known) return known.result;
-    const result = compute(context, events);
-    memo = [memo.at(-1)!, { events, result }].filter(Boolean);
-    return result;
-  };
-};
 
 const sharedValue = <T>(shared: BulkShared, key: string, create: () => T): T => {
   if (!shared.has(key)) shared.set(key, create());
   return shared.get(key) as T;
 };
 
-/** `compute` of the batch, once per batch for all the builders sharing `key`. */
-export const perBatch = <C, T>(
-  shared: BulkShared,
-  key: string,
-  compute: PerBatch<C, T>,
-  context: C,
-  events: StoredEvent[],
-): Promise<T> => sharedValue(shared, key, () => memoOnBatch(compute))(context, events);
+/** `compute` once per batch for all the builders asking for `key`. */
+export const perBatch = <T>(io: BulkIo, key: string, compute: () => Promise<T>): Promise<T> =>
+  sharedValue(io.batch, key, compute);
 
 /** storedLinks of the batch (eventstore.charge_links, as apply reads it), one query per batch. */
-export const batchLinks = (shared: BulkShared, tx: Queryable, events: StoredEvent[]): Promise<Links> =>
-  perBatch(shared, 'batchLinks', storedLinks, tx, events);
+export const batchLinks = (io: BulkIo, events: StoredEvent[]): Promise<Links> =>
+  perBatch(io, 'links', () => storedLinks(io.tx, events));
 
 /** BulkBuild.prefetch of the builders that route: the batch's charge links are asked for at once. */
-export const prefetchLinks = (shared: BulkShared, events: StoredEvent[], io: BulkIo): void => {
+export const prefetchLinks = (events: StoredEvent[], io: BulkIo): void => {
   // Awaited by add; a failure is reported there (or no longer matters).
-  batchLinks(shared, io.tx, events).catch(() => undefined);
+  batchLinks(io, events).catch(() => undefined);
 };
 
 /** BulkShared key: how many payment states the fold holds in memory at most (default HELD_PAYMENTS). */
@@ -135,8 +115,8 @@ const createSession = (shared: BulkShared) => {
     for (const row of rows) into.set(row.payment_id, row.state);
   };
 
-  const fold = memoOnBatch(async (io: BulkIo, events): Promise<SessionFold | null> => {
-    const routed = routeBatch(events, await batchLinks(shared, io.tx, events));
+  const foldBatchOnce = async (io: BulkIo, events: StoredEvent[]): Promise<SessionFold | null> => {
+    const routed = routeBatch(events, await batchLinks(io, events));
     if (routed.length === 0) return null;
     const keys = keysToLoad(routed);
     const loaded = new Map<string, PaymentState>();
@@ -168,11 +148,11 @@ const createSession = (shared: BulkShared) => {
       spilled.add(entry.paymentId);
     }
     return { routed, keys, fold: folded, stale, spilled: leaving };
-  });
+  };
 
   return {
     sources,
-    fold: (events: StoredEvent[], io: BulkIo) => fold(io, events),
+    fold: (events: StoredEvent[], io: BulkIo) => perBatch(io, 'paymentFold', () => foldBatchOnce(io, events)),
     held: function* () {
       for (const [paymentId, state] of held) yield entryOf(paymentId, state);
     },

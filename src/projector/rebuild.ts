@@ -112,8 +112,16 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       }));
       const queue = loadQueue((work) => db.withConnection((client) => work(client, copyOn(client))));
       loads = queue;
-      const io: BulkIo = { tx: db, target, copy: queue.copy, run: queue.run, settled: queue.settled };
-      const addAll = async (batch: StoredEvent[]) => {
+      // One per batch: its scratch space goes with it.
+      const ioFor = (): BulkIo => ({
+        batch: new Map(),
+        tx: db,
+        target,
+        copy: queue.copy,
+        run: queue.run,
+        settled: queue.settled,
+      });
+      const addAll = async (batch: StoredEvent[], io: BulkIo) => {
         for (const { projection, builder } of builders) {
           try {
             await builder.add(batch, io);
@@ -124,13 +132,23 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
         }
       };
       const prefetch = (batch: StoredEvent[]) => {
+        const io = ioFor();
         for (const { builder } of builders) builder.prefetch?.(batch, io);
+        return io;
       };
-      position = await foldLog(store, position, total, bulkBatchSize, checkAbort, prefetch, async (batch) => {
-        await addAll(batch);
-        events += batch.length;
-        report(batch.at(-1)!.position);
-      });
+      position = await foldLog(
+        store,
+        position,
+        total,
+        bulkBatchSize,
+        checkAbort,
+        prefetch,
+        async (batch, io) => {
+          await addAll(batch, io);
+          events += batch.length;
+          report(batch.at(-1)!.position);
+        },
+      );
       await settledLoads(queue);
       await db.withConnection(async (client) => {
         for (const { projection, builder } of builders) {
@@ -175,31 +193,29 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
  * `fold`; the next batch is read (and handed to `prefetch`) while one is folded. Returns the position of
  * the last batch folded.
  */
-const foldLog = async (
+const foldLog = async <T>(
   store: EventStore,
   from: number,
   total: number,
   batchSize: number,
   checkAbort: () => void,
-  prefetch: (batch: StoredEvent[]) => void,
-  fold: (batch: StoredEvent[]) => Promise<void>,
+  prefetch: (batch: StoredEvent[]) => T,
+  fold: (batch: StoredEvent[], prefetched: T) => Promise<void>,
 ): Promise<number> => {
   const read = (after: number) =>
-    store.readAll(after, batchSize).then((batch) => {
-      prefetch(batch);
-      return batch;
-    });
+    store.readAll(after, batchSize).then((batch) => ({ batch, prefetched: prefetch(batch) }));
   let position = from;
-  let next: Promise<StoredEvent[]> | null = position >= total ? null : read(position);
+  let next: Promise<{ batch: StoredEvent[]; prefetched: T }> | null =
+    position >= total ? null : read(position);
   try {
     while (next !== null) {
       checkAbort();
-      const batch = await next;
+      const { batch, prefetched } = await next;
       next = null;
       if (batch.length === 0) break;
       const last = batch.at(-1)!.position;
       if (last < total) next = read(last);
-      await fold(batch);
+      await fold(batch, prefetched);
       position = last;
     }
     return position;
