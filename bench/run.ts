@@ -3,6 +3,7 @@
  * them. A new benchmark is a file exporting a Benchmark, added to the list below.
  */
 import type { Benchmark } from './benchmark.js';
+import { rebuildBenchmark } from './rebuild.js';
 import { endToEndBenchmark } from './endToEnd.js';
 import { ingestBenchmark } from './ingest.js';
 import { queryApiBenchmark } from './queryApi.js';
@@ -13,6 +14,7 @@ const benchmarks: Benchmark[] = [
   projectorCatchUpBenchmark,
   queryApiBenchmark,
   endToEndBenchmark,
+  rebuildBenchmark,
 ];
 
 const parseArgs = (argv: string[]) => {
