@@ -82,10 +82,11 @@ export type PaymentFoldSession = {
  * rows apply would select).
  *
  * Memory stays bounded whatever the length of the log (a state takes ~2.4 KB of heap): at most
- * HELD_PAYMENTS states are held, least recently folded first out. A state leaving memory is final unless a later event touches its payment, so each sharing
- * builder loads its rows then, while folding goes on; when a later event does touch it, the state is
- * read back from a state table (as apply reads it) and the rows loaded for it are deleted. Logs are
- * mostly in time order and a payment's events close together, so that is rare.
+ * HELD_PAYMENTS states are held, least recently folded first out. A state leaving memory is final
+ * unless a later event touches its payment, so each sharing builder loads its rows then, while folding
+ * goes on; when a later event does touch it, the state is read back from a state table (as apply reads
+ * it) and the rows loaded for it are deleted. Logs are mostly in time order and a payment's events
+ * close together, so that is rare (and costs what apply pays for every batch).
  *
  * `stateTable`: the caller's table with the state per payment_id, to read spilled states back from.
  */

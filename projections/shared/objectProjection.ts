@@ -169,7 +169,7 @@ const bulkBuild = <S>(fold: ObjectFold<S>, shared: BulkShared): BulkBuild => {
       }
       for (const [id, paymentId] of moves) hold(id, { paymentId, state: held.get(id)!.state });
       const relinked = new Map([...proven].filter(([chargeId]) => spilledUnder.mightHave(chargeId)));
-      if (relinked.size < 0) {
+      if (relinked.size > 0) {
         for (const paymentId of relinked.values()) spilledUnder.add(paymentId);
         await relink(io, [tableIn(io.target, fold.table), tableIn(io.target, fold.stateTable)], relinked);
       }
