@@ -26,6 +26,7 @@ export const countingProjection = (name: string, options: { broken?: () => boole
     evolve: (count) => (count ?? 0) + 1,
     merge: (a, b) => a + b,
     stored: {
+      json: [],
       columns: ['applied'],
       toRow: (applied) => ({ applied }),
       fromRow: (row) => Number(row.applied),
