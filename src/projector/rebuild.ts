@@ -40,7 +40,8 @@ const target = { schema: REBUILD_SCHEMA };
 
 /** About 3 KiB each in memory (a payment state with its snapshots): with the events in flight this
  * keeps a rebuild under 512 MB; past it, states are written and read back when touched again. */
-const MAX_STATES_IN_MEMORY = 60_000;
+const MAX_STATES_IN_MEMORY = 20_000;
+const FOLD_BATCH_SIZE = 500;
 
 /**
  * Builds fresh tables beside the live ones: folds the log up to the head seen at the start with the
@@ -73,7 +74,9 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       projections,
       target,
       head,
-      batchSize,
+      // Small batches while folding: a batch's events then die young, where those of large ones outlive
+      // a few scavenges and are copied into the old generation (more garbage-collection CPU and RSS).
+      batchSize: options.batchSize ?? FOLD_BATCH_SIZE,
       session: { maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY, maxHistoryRows: 20_000 },
       checkAbort,
       onBatch: (batch) => {
