@@ -14,7 +14,7 @@ import {
 import type { Lifecycle } from './lifecycles.js';
 import { paymentIntent, stripeEvent, T0 } from './testEvents.js';
 
-/** Most statements one apply() may send, whatever the batch size. */
+/** Most statements one live batch may send (src/projector/engine/applyBatch.ts), whatever its size. */
 export const MAX_STATEMENTS = 6;
 
 export type ContractContext = {
