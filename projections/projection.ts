@@ -54,9 +54,12 @@ export type Fold<S> = {
   route(events: readonly StoredEvent[], links: Links): Routed[];
   evolve(state: S | undefined, routed: Routed): S;
   merge(a: S, b: S): S;
-  /** How a state sits in a state table: its columns (the key column aside) and the conversions. */
+  /** How a state sits in a state table: its columns (the key column aside) and the conversions.
+   * `json`: those of type jsonb; the engine reads them as text and parses them only when the batch
+   * was not already folded over the same states for another projection. */
   readonly stored: {
     readonly columns: readonly string[];
+    readonly json: readonly string[];
     toRow(state: S): Row;
     fromRow(row: Row): S;
   };

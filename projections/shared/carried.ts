@@ -25,7 +25,9 @@ export type Identified<T> = { id: string; facts: T };
 export type CarriedCharge = Identified<ChargeFacts> & { failedAttempt: boolean };
 
 /** Every object an event carries, embedded ones included: a payment intent of API <= 2022-08-01
- * embeds its charges, and a charge of those versions embeds its refunds. */
+ * embeds its charges, and a charge of those versions embeds its refunds. This is the one place that
+ * turns a stored event into the Stripe objects and facts the folds read (readCarried): a new event
+ * type carrying Stripe objects (an imported snapshot) is added there, and every fold follows. */
 export type Carried = {
   context: EventContext;
   kind: StripeObjectKind;

@@ -49,6 +49,7 @@ export const objectFold = <S>(options: {
     merge,
     stored: {
       columns: ['payment_id', 'state'],
+      json: ['state'],
       toRow: (filed) => ({ payment_id: filed.paymentId, state: filed.state }),
       fromRow: (row) => ({ paymentId: row.payment_id as string | null, state: row.state as S }),
     },

@@ -15,6 +15,7 @@ export const paymentFold: Fold<PaymentState> = {
   merge,
   stored: {
     columns: ['state'],
+    json: ['state'],
     toRow: (state) => ({ state }),
     fromRow: (row) => row.state as PaymentState,
   },

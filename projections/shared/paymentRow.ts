@@ -137,8 +137,20 @@ const statusOf = (paymentId: string, state: PaymentState) => {
   return { charges, snapshot, status, received, refunded, paymentStatus };
 };
 
+// States are never mutated and a batch's folded states are shared by payments, orders and history:
+// each state's row is computed once.
+const computed = new WeakMap<PaymentState, { paymentId: string; row: PaymentRow | null }>();
+
 /** The payments row of a state; null while it holds only refunds or disputes (waiting for its link). */
 export const paymentRow = (paymentId: string, state: PaymentState): PaymentRow | null => {
+  const known = computed.get(state);
+  if (known?.paymentId === paymentId) return known.row;
+  const row = rowOf(paymentId, state);
+  computed.set(state, { paymentId, row });
+  return row;
+};
+
+const rowOf = (paymentId: string, state: PaymentState): PaymentRow | null => {
   const of = statusOf(paymentId, state);
   if (of === null) return null;
   const { charges, snapshot, status, received, refunded, paymentStatus } = of;
@@ -173,6 +185,8 @@ export const paymentStatusRow = (
   paymentId: string,
   state: PaymentState,
 ): Pick<PaymentRow, 'order_id' | 'payment_status'> | null => {
+  const known = computed.get(state);
+  if (known?.paymentId === paymentId) return known.row;
   const of = statusOf(paymentId, state);
   return of === null ? null : { order_id: of.snapshot.orderId, payment_status: of.paymentStatus };
 };

@@ -38,6 +38,10 @@ export type RebuildOptions = {
 
 const target = { schema: REBUILD_SCHEMA };
 
+/** About 3 KiB each in memory (a payment state with its snapshots): with the events in flight this
+ * keeps a rebuild under 512 MB; past it, states are written and read back when touched again. */
+const MAX_STATES_IN_MEMORY = 60_000;
+
 /**
  * Builds fresh tables beside the live ones: folds the log up to the head seen at the start with the
  * engine's rebuild session (rebuildFold.ts), catches up to the moving head batch by batch as the live
@@ -70,7 +74,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       target,
       head,
       batchSize,
-      session: { maxStates: options.maxStatesInMemory ?? 150_000, maxHistoryRows: 20_000 },
+      session: { maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY, maxHistoryRows: 20_000 },
       checkAbort,
       onBatch: (batch) => {
         events += batch.length;

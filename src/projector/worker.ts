@@ -7,6 +7,7 @@ import { knownLinks } from '../eventstore/chargeLinks.js';
 import { applyBatch as applyToTables } from './engine/applyBatch.js';
 import { advanceCheckpoint, heartbeat, lockCheckpoint, markFailed } from './checkpoints.js';
 import { recordFailure, resolveFailuresBefore } from './failures.js';
+import type { Pacing } from './pacing.js';
 import { backoffMs, isTransient } from './transient.js';
 
 export type WorkerOptions = {
@@ -17,6 +18,10 @@ export type WorkerOptions = {
   owner: string;
   batchSize?: number;
   pollMs?: number;
+  /** Keeps this worker near the others of its projector (pacing.ts). */
+  pacing?: Pacing;
+  /** The charge links of a batch; the projector shares one read per batch among its workers. */
+  linksOf?: (events: readonly StoredEvent[]) => Promise<Links>;
 };
 
 export type Worker = { run(): Promise<void>; wake(): void; stop(): Promise<void> };
@@ -32,6 +37,7 @@ export const projectionWorker = (options: WorkerOptions): Worker => {
   const batchSize = options.batchSize ?? 1000;
   const pollMs = options.pollMs ?? 1000;
   const log = logger.child({ projection: projection.name });
+  const linksFromStore = (events: readonly StoredEvent[]) => knownLinks(store, chargeKeysOf(events));
   let stopped = false;
   let running: Promise<void> | undefined;
   // A wake-up that arrives while the worker is busy is remembered, so the next pause ends at once.
@@ -100,11 +106,12 @@ export const projectionWorker = (options: WorkerOptions): Worker => {
   const step = async (): Promise<'idle' | 'busy'> => {
     const checkpoint = await db.transaction((tx) => lockCheckpoint(tx, projection.name));
     if (!checkpoint || checkpoint.state !== 'active') return 'idle';
+    await options.pacing?.busyAt(projection.name, checkpoint.position);
     const events = await store.readAll(checkpoint.position, batchSize);
     if (events.length === 0) return 'idle';
     // Read before the transaction: the store may be another database (EventStoreDB), and the embedded
     // database has one connection, which the transaction holds.
-    const links = await knownLinks(store, chargeKeysOf(events));
+    const links = await (options.linksOf ?? linksFromStore)(events);
     try {
       await applyBatch(events, checkpoint.position, links);
     } catch (error) {
@@ -131,9 +138,13 @@ export const projectionWorker = (options: WorkerOptions): Worker => {
         }
         const state = await step();
         failures = 0;
-        if (state === 'idle') await pause(pollMs);
+        if (state === 'idle') {
+          options.pacing?.idle(projection.name);
+          await pause(pollMs);
+        }
       } catch (error) {
         failures += 1;
+        options.pacing?.idle(projection.name);
         log.warn(
           { error: error instanceof Error ? error.message : String(error), attempt: failures },
           'projection batch failed, retrying',
@@ -141,6 +152,7 @@ export const projectionWorker = (options: WorkerOptions): Worker => {
         await pause(backoffMs(failures));
       }
     }
+    options.pacing?.idle(projection.name);
     await lease.release();
   };
 

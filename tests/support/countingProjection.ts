@@ -32,6 +32,7 @@ export const countingProjection = (
     evolve: (count) => (count ?? 0) + 1,
     merge: (a, b) => a + b,
     stored: {
+      json: [],
       columns: ['applied'],
       toRow: (applied) => ({ applied }),
       fromRow: (row) => Number(row.applied),

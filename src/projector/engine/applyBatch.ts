@@ -1,22 +1,27 @@
 import type { Queryable, Row } from '../../db/port.js';
 import type { StoredEvent } from '../../eventstore/port.js';
-import type { Links, Projection, ProjectionTarget } from '../../../projections/projection.js';
-import { tableIn } from '../../../projections/projection.js';
+import type { Fold, Links, Projection, ProjectionTarget, Routed } from '../../../projections/projection.js';
 import { linksProvenBy } from '../../../projections/shared/routing.js';
 import { foldBatch, keysToLoad, type BatchFold } from './foldBatch.js';
-import { selectByKeys } from './sql.js';
+import { loadStates, parsedRow } from './loadStates.js';
 import { writeStates } from './writeStates.js';
 
 const NO_LINKS: Links = new Map();
 
-/** Relinks, in memory, the folded states filed under a charge the batch links. */
-export const relinkFolded = (projection: Projection, states: Map<string, unknown>, proven: Links) => {
+/** The folded states with those filed under a charge the batch links relinked (a new map). */
+export const relinked = (
+  projection: Projection,
+  states: ReadonlyMap<string, unknown>,
+  proven: Links,
+): Map<string, unknown> => {
+  const out = new Map(states);
   const { relink } = projection.fold;
-  if (!relink || proven.size === 0) return;
-  for (const [key, state] of states) {
+  if (!relink || proven.size === 0) return out;
+  for (const [key, state] of out) {
     const moved = relink(state, proven);
-    if (moved !== null) states.set(key, moved);
+    if (moved !== null) out.set(key, moved);
   }
+  return out;
 };
 
 /** History rows of a folded batch and what then waits per key. */
@@ -30,6 +35,35 @@ export const historyOf = (
     : { rows: [], waiting: new Map() };
 
 /**
+ * Projections of one fold whose workers sit at the same checkpoint get the very same batch (the
+ * projector shares reads): the batch is routed once, and folded once when their stored states are the
+ * same text, which they are unless charge links were learnt between their reads. Kept per batch array,
+ * so it goes with the batch.
+ */
+type Shared = {
+  links: Links;
+  routed: Routed[];
+  folded?: { texts: ReadonlyMap<string, string>; result: BatchFold<unknown> };
+};
+const shared = new WeakMap<readonly StoredEvent[], Map<Fold<unknown>, Shared>>();
+
+const sameMap = (a: ReadonlyMap<string, string>, b: ReadonlyMap<string, string>) => {
+  if (a.size !== b.size) return false;
+  for (const [key, value] of a) if (b.get(key) !== value) return false;
+  return true;
+};
+
+const routedOnce = (fold: Fold<unknown>, events: readonly StoredEvent[], links: Links): Shared => {
+  let byFold = shared.get(events);
+  if (byFold === undefined) shared.set(events, (byFold = new Map()));
+  const known = byFold.get(fold);
+  if (known !== undefined && sameMap(known.links, links)) return known;
+  const fresh: Shared = { links, routed: fold.route(events, links) };
+  byFold.set(fold, fresh);
+  return fresh;
+};
+
+/**
  * A live batch: loads the states the batch touches (one statement), folds in memory, writes each
  * table once (writeStates). `links`: what the event store knew of the batch's charges before it.
  */
@@ -41,23 +75,27 @@ export const applyBatch = async (
   links: Links,
 ): Promise<void> => {
   const { fold, state, history } = projection;
-  const routed = fold.route(events, links);
+  const once = routedOnce(fold, events, links);
   const proven = fold.relink ? linksProvenBy(events) : NO_LINKS;
-  if (routed.length === 0 && proven.size === 0) return;
-  const loaded = await selectByKeys<Row>(tx, tableIn(target, state.table), state.key, keysToLoad(routed));
+  if (once.routed.length === 0 && proven.size === 0) return;
+  const loaded = await loadStates(tx, projection, target, keysToLoad(once.routed));
   const keyOf = (row: Row) => row[state.key] as string;
-  const folded = foldBatch(
-    fold,
-    new Map(loaded.map((row) => [keyOf(row), fold.stored.fromRow(row)])),
-    routed,
-  );
-  relinkFolded(projection, folded.states, proven);
-  const waiting = history ? new Map(loaded.map((row) => [keyOf(row), row[history.column]])) : new Map();
+  let folded = once.folded && sameMap(once.folded.texts, loaded.texts) ? once.folded.result : undefined;
+  if (folded === undefined) {
+    const known = new Map(
+      loaded.rows.map((row) => [keyOf(row), fold.stored.fromRow(parsedRow(projection, row))]),
+    );
+    folded = foldBatch(fold, known, once.routed);
+    once.folded ??= { texts: loaded.texts, result: folded };
+  }
+  const { removed } = folded;
+  const states = relinked(projection, folded.states, proven);
+  const waiting = history ? new Map(loaded.rows.map((row) => [keyOf(row), row[history.column]])) : new Map();
   const historyRows = historyOf(projection, folded, waiting);
   await writeStates(tx, projection, target, {
-    states: folded.states,
-    removed: [...folded.removed],
-    before: loaded.filter((row) => folded.states.has(keyOf(row)) || folded.removed.has(keyOf(row))),
+    states,
+    removed: [...removed],
+    before: loaded.rows.filter((row) => states.has(keyOf(row)) || removed.has(keyOf(row))),
     waiting: historyRows.waiting,
     historyRows: historyRows.rows,
     relinks: proven,

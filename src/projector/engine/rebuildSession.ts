@@ -3,7 +3,7 @@ import type { StoredEvent } from '../../eventstore/port.js';
 import type { Fold, Links, Projection, ProjectionTarget } from '../../../projections/projection.js';
 import { tableIn } from '../../../projections/projection.js';
 import { linksProvenBy } from '../../../projections/shared/routing.js';
-import { historyOf, relinkFolded } from './applyBatch.js';
+import { historyOf, relinked } from './applyBatch.js';
 import { foldBatch, keysToLoad } from './foldBatch.js';
 import { insertNewRows, relinkRows, selectByKeys } from './sql.js';
 import { relinkedTables, writeStates } from './writeStates.js';
@@ -144,7 +144,7 @@ export const rebuildSession = (
     await readBack(group, keys);
     const folded = foldBatch(fold, group.states, routed);
     if (fold.relink && proven.size > 0) {
-      relinkFolded(group.members[0]!.projection, folded.states, proven);
+      folded.states = relinked(group.members[0]!.projection, folded.states, proven);
       for (const [key, state] of group.states) {
         if (folded.states.has(key) || folded.removed.has(key)) continue;
         const moved = fold.relink(state, proven);
