@@ -4,7 +4,7 @@
  * The log is seeded interleaved (as a live log is: refunds days and disputes weeks after their payment)
  * and grouped (each payment's events together: the best case), each rebuilt in its own database and
  * reported side by side. Target: 1,000,000 events (200,000 payments) in <= 60 s and <= 512 MB.
- * Flags: --events=1000000 --layout=both|interleaved|grouped
+ * Flags: --events=1000000 --layout=both|interleaved|grouped --deadline=600 (s, per rebuild)
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -18,7 +18,7 @@ import { printTable } from './printTable.js';
 import { cpuSeconds, memoryMiB } from './procStats.js';
 import { checkSeededPayments, layoutsFromFlag, seedLifecycles, type SeedLayout } from './seedLifecycles.js';
 
-const runRebuild = (databaseUrl: string) =>
+const runRebuild = (databaseUrl: string, deadlineSeconds: number) =>
   new Promise<{ seconds: number; peakMiB: number; cpu: number; code: number | null; output: string }>(
     (resolve, reject) => {
       const started = performance.now();
@@ -43,15 +43,21 @@ const runRebuild = (databaseUrl: string) =>
           // exited
         }
       }, 50);
+      // A rebuild past the deadline is stopped and fails the benchmark rather than hanging it.
+      const overdue = setTimeout(() => {
+        output += `\nstopped: still running after ${deadlineSeconds} s`;
+        child.kill('SIGKILL');
+      }, deadlineSeconds * 1000);
       child.once('error', reject);
       child.once('close', (code) => {
+        clearTimeout(overdue);
         clearInterval(sampler);
         resolve({ seconds: (performance.now() - started) / 1000, peakMiB, cpu, code, output });
       });
     },
   );
 
-const rebuildOnce = async (target: number, layout: SeedLayout) => {
+const rebuildOnce = async (target: number, layout: SeedLayout, deadlineSeconds: number) => {
   const database = await createBenchDatabase(`rebuild_${layout}`);
   const db = pgDb({ connectionString: database.url, max: 4 });
   try {
@@ -62,7 +68,7 @@ const rebuildOnce = async (target: number, layout: SeedLayout) => {
       `${layout}: seeded ${seeded.events} events for ${seeded.payments} payments in ${Math.round((performance.now() - seedStarted) / 1000)} s`,
     );
     const loadBefore = loadavg()[0]!;
-    const result = await runRebuild(database.url);
+    const result = await runRebuild(database.url, deadlineSeconds);
     if (result.code !== 0) throw new Error(`rebuild failed (${result.code}): ${result.output}`);
     await checkSeededPayments(db, seeded);
     return {
@@ -87,7 +93,10 @@ export const rebuildBenchmark: Benchmark = {
   run: async ({ flags }) => {
     const target = Number(flags.get('events') ?? 1_000_000);
     const rows = [];
-    for (const layout of layoutsFromFlag(flags.get('layout'))) rows.push(await rebuildOnce(target, layout));
+    const deadlineSeconds = Number(flags.get('deadline') ?? 600);
+    for (const layout of layoutsFromFlag(flags.get('layout'))) {
+      rows.push(await rebuildOnce(target, layout, deadlineSeconds));
+    }
     printTable(rows);
     // The machine may be shared: a load average above its cores means the wall time is stretched.
     const verdict = rows.every((row) => row['wall s'] <= 60 && row['peak RSS MiB'] <= 512)

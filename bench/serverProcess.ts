@@ -21,10 +21,15 @@ const freePort = () =>
     probe.once('error', reject);
   });
 
-/** `stripe-ledger serve` from dist/, as production runs it, logging to `logFile`; resolves once healthy. */
+/**
+ * `stripe-ledger serve` from dist/, as production runs it (or another `script` answering the same health
+ * path), logging to `logFile`; resolves once healthy.
+ */
 export const startServerProcess = async (options: {
   env: Record<string, string>;
   args?: string[];
+  /** Another program to run instead of `dist/src/cli/main.js serve`, with its arguments. */
+  script?: string[];
   /** Options for node itself, e.g. --cpu-prof. */
   nodeArgs?: string[];
   logFile: string;
@@ -37,9 +42,7 @@ export const startServerProcess = async (options: {
     process.execPath,
     [
       ...(options.nodeArgs ?? []),
-      join(packageRoot, 'dist/src/cli/main.js'),
-      'serve',
-      ...(options.args ?? []),
+      ...(options.script ?? [join(packageRoot, 'dist/src/cli/main.js'), 'serve', ...(options.args ?? [])]),
     ],
     {
       env: { PATH: process.env.PATH ?? '', HOST: host, PORT: String(port), ...options.env },

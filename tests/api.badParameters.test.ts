@@ -75,8 +75,9 @@ const fingerprint = async () =>
   ).rows[0];
 
 describe('bad query parameters', () => {
+  // That they are refused before any query is proven below, with the database unreachable, rather than
+  // by timing them (which flakes on a busy machine).
   it.each(BAD)('%s answers 400 naming %s', async (path, parameter) => {
-    const started = Date.now();
     for (const accept of ['application/json', 'text/csv']) {
       const answer = await get(ledger.url, encodeURI(path), { accept });
       expect(answer.status).toBe(400);
@@ -84,7 +85,6 @@ describe('bad query parameters', () => {
       expect(answer.body.error).toMatchObject({ code: 'invalid_parameter', parameter });
       expect(answer.body.error.message).toContain(parameter);
     }
-    expect(Date.now() - started).toBeLessThan(1000);
   });
 
   it('changes nothing in the database, and the API keeps answering', async () => {
@@ -111,10 +111,19 @@ describe('bad query parameters', () => {
         await proxy?.close();
       });
 
-      it('still answers 400 to every bad request: they never reach the database', async () => {
+      it('still answers 400 to every bad request, JSON or CSV: they never reach the database', async () => {
+        // The database really is out of reach: a good request cannot be answered.
+        expect((await get(web.url, '/api/payments?limit=1')).status).toBe(500);
         for (const [path, parameter] of BAD) {
-          const answer = await get(web.url, encodeURI(path));
-          expect([path, answer.status, answer.body.error.parameter]).toEqual([path, 400, parameter]);
+          for (const accept of ['application/json', 'text/csv']) {
+            const answer = await get(web.url, encodeURI(path), { accept });
+            expect([path, accept, answer.status, answer.body.error.parameter]).toEqual([
+              path,
+              accept,
+              400,
+              parameter,
+            ]);
+          }
         }
         expect((await get(web.url, '/api/payments?limit=1')).status).toBe(500);
       });

@@ -1,11 +1,26 @@
 /**
  * SPEC section 5, folding rule 1, through the real pieces: events appended to the PostgreSQL event
  * store as ingest appends them, folded by the real projector with the real projections. Whatever the
- * arrival order, duplicates and same-second ties, the read models end as they do for logical delivery.
+ * arrival order, duplicates and same-second ties, the read models end as they do for logical delivery:
+ * payments, orders (several payments may share one), refunds and disputes entirely, with varied amounts
+ * and currencies; and of payment_status_history what does not depend on arrival by nature.
+ *
+ * payment_status_history records each event with the status before and after it *as applied*, so
+ * from_status and to_status follow arrival (a payment_intent.succeeded arriving first moves from none to
+ * paid; in logical order it moves from processing to paid), and so does order_id (the order known when
+ * the row was written). Order-independent, and tested: one row per Stripe event applied to a payment,
+ * with its payment_id, stripe_event_id, event_type and occurred_at; and what the daily report computes
+ * from the history (the day and amount each payment first became paid), compared report to report.
+ *
+ * Duplicates reach the projector two ways: a redelivery (the same event id, which the store dedupes),
+ * and a re-import (the same Stripe event appended again under an event id of its own, as an import or
+ * snapshot path minting its ids would): the store keeps both, so only the projections can dedupe it.
  */
+import { randomUUID } from 'node:crypto';
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { specArb } from './support/lifecycleArb.js';
+import { DAILY_SQL } from '../src/api/dailyReport.js';
+import { pricedSpecArb } from './support/lifecycleArb.js';
 import { buildLifecycle, type Lifecycle } from './support/lifecycles.js';
 import { redelivered } from './support/testEvents.js';
 import { projections } from '../projections/index.js';
@@ -44,8 +59,18 @@ const project = async (db: Db, groups: StoredEvent[][], batchSize: number) => {
   } finally {
     await projector.stop();
   }
-  const { history: _history, ...rows } = await readModels(db);
-  return rows;
+  const { history, ...rows } = await readModels(db);
+  const daily = await db.query(DAILY_SQL, ['2000-01-01', '2100-01-01']);
+  return {
+    ...rows,
+    history: history.map(({ payment_id, stripe_event_id, event_type, occurred_at }) => ({
+      payment_id,
+      stripe_event_id,
+      event_type,
+      occurred_at,
+    })),
+    daily: daily.rows,
+  };
 };
 
 /**
@@ -54,11 +79,21 @@ const project = async (db: Db, groups: StoredEvent[][], batchSize: number) => {
  * cut into commit groups. Plain specs and indices, so a counterexample reads well.
  */
 const scenarioArb = fc
-  .uniqueArray(specArb, { minLength: 1, maxLength: 3, selector: (spec) => spec.n })
+  .uniqueArray(pricedSpecArb, { minLength: 1, maxLength: 3, selector: (spec) => spec.n })
+  .chain((priced) =>
+    // Payments of one order: some share order_A or order_B, the others keep an order of their own.
+    fc
+      .array(fc.constantFrom(undefined, 'order_A', 'order_B'), {
+        minLength: priced.length,
+        maxLength: priced.length,
+      })
+      .map((orders) => priced.map((spec, i) => (orders[i] ? { ...spec, orderId: orders[i] } : spec))),
+  )
   .chain((specs) => {
     const count = specs.reduce((sum, spec) => sum + buildLifecycle(spec).events.length, 0);
     return fc.record({
       specs: fc.constant(specs),
+      reimported: fc.array(fc.nat(count - 1), { maxLength: 3 }),
       order: fc.array(fc.nat(count - 1), { maxLength: 5 }).chain((duplicates) =>
         fc.shuffledSubarray([...Array(count).keys(), ...duplicates], {
           minLength: count + duplicates.length,
@@ -69,13 +104,25 @@ const scenarioArb = fc
     });
   });
 
-/** The delivered events (a second sighting of an event is a redelivery of it) in commit groups. */
-const deliveries = (events: StoredEvent[], order: number[], groupSizes: number[]): StoredEvent[][] => {
+/** A Stripe event appended again under an event id of its own, as an import path minting ids would. */
+const reimported = (event: StoredEvent): StoredEvent => ({ ...redelivered(event), id: randomUUID() });
+
+/**
+ * The delivered events (a second sighting of an event is a redelivery of it) in commit groups, with the
+ * re-imported events interleaved after their first delivery.
+ */
+const deliveries = (
+  events: StoredEvent[],
+  order: number[],
+  groupSizes: number[],
+  reimports: number[] = [],
+): StoredEvent[][] => {
   const seen = new Set<number>();
-  const delivered = order.map((i) => {
+  const delivered = order.flatMap((i) => {
     const again = seen.has(i);
     seen.add(i);
-    return again ? redelivered(events[i]!) : events[i]!;
+    const copies = again ? [] : reimports.filter((r) => r === i).map(() => reimported(events[i]!));
+    return [again ? redelivered(events[i]!) : events[i]!, ...copies];
   });
   const groups: StoredEvent[][] = [];
   for (let at = 0, g = 0; at < delivered.length; g += 1) {
@@ -100,23 +147,36 @@ describe('projecting generated lifecycles through the event store and the projec
     await database?.drop();
   });
 
-  it('ends in the same payments, orders, refunds and disputes whatever the order, duplicates and commit groups', async () => {
+  it('ends in the same payments, orders, refunds, disputes, history events and daily report whatever the order, duplicates and commit groups', async () => {
     await fc.assert(
-      fc.asyncProperty(scenarioArb, async ({ specs, order, groupSizes, batchSize }) => {
-        const lifecycles = specs.map(buildLifecycle);
-        const events = lifecycles.flatMap((lifecycle) => lifecycle.events);
-        // Logical order: one delivery at a time, each event in the order Stripe produced it.
-        const logical = events.map((event) => [event]);
-        const expected = await project(database.db, logical, 1000);
-        expect(expected.payments).toEqual(
-          [...lifecycles]
-            .sort((a, b) => (a.paymentId < b.paymentId ? -1 : 1))
-            .map((lifecycle) => expect.objectContaining(expectedPayment(lifecycle))),
-        );
+      fc.asyncProperty(
+        scenarioArb,
+        async ({ specs, order, groupSizes, batchSize, reimported: reimports }) => {
+          const lifecycles = specs.map(buildLifecycle);
+          const events = lifecycles.flatMap((lifecycle) => lifecycle.events);
+          // Logical order: one delivery at a time, each event in the order Stripe produced it.
+          const logical = events.map((event) => [event]);
+          const expected = await project(database.db, logical, 1000);
+          expect(expected.payments).toEqual(
+            [...lifecycles]
+              .sort((a, b) => (a.paymentId < b.paymentId ? -1 : 1))
+              .map((lifecycle) => expect.objectContaining(expectedPayment(lifecycle))),
+          );
 
-        const delivered = deliveries(events, order, groupSizes);
-        expect(await project(database.db, delivered, batchSize)).toEqual(expected);
-      }),
+          // Every payment is in the history once per event applied to it, and paid ones are in the report.
+          expect(new Set(expected.history.map((row) => row.stripe_event_id)).size).toBe(
+            expected.history.length,
+          );
+          const paid = lifecycles.filter((l) =>
+            ['paid', 'partially_refunded', 'refunded'].includes(l.expected.payment_status),
+          );
+          const reported = expected.daily.reduce((sum, row) => sum + Number(row.payments_paid), 0);
+          expect(reported).toBe(paid.length);
+
+          const delivered = deliveries(events, order, groupSizes, reimports);
+          expect(await project(database.db, delivered, batchSize)).toEqual(expected);
+        },
+      ),
       { numRuns: 40 },
     );
   }, 120_000);

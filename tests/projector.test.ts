@@ -1,5 +1,6 @@
 import { pino } from 'pino';
 import { v4 as uuidv4 } from 'uuid';
+import type { Db } from '../src/db/port.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { startProjector, type Projector } from '../src/projector/projector.js';
 import { markActive } from '../src/projector/checkpoints.js';
@@ -7,6 +8,7 @@ import { openFailures } from '../src/projector/failures.js';
 import { projectionStatus } from '../src/projector/status.js';
 import { COUNTS_TABLE_SQL, countingProjection } from './support/countingProjection.js';
 import { newEvent } from './support/eventStoreContract.js';
+import { itWithPostgres } from './support/needsPostgres.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
 
@@ -114,19 +116,69 @@ describe('projector', () => {
     expect(await counts('payments')).toBe(300);
   });
 
-  it('hands the projection to a standby when the active worker loses its lease', async () => {
-    await start();
-    await start();
-    await appendEvents(20);
-    await waitFor(async () => (await counts('payments')) === 20);
-    // Kill the active worker's lease session, as PostgreSQL would when its process dies.
-    await database.db.query(
-      `SELECT pg_terminate_backend(pid) FROM pg_locks WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`,
+  const countsBy = async (worker: string) => {
+    const { rows } = await database.db.query<{ total: number }>(
+      `SELECT coalesce(sum(applied), 0)::int AS total FROM ledger.test_counts
+        WHERE projection = 'payments' AND stream LIKE $1`,
+      [`${worker}:%`],
     );
-    await appendEvents(20);
-    await waitFor(async () => (await counts('payments')) === 40, { what: 'the standby to apply new events' });
-    expect(await counts('payments')).toBe(40);
-  });
+    return rows[0]!.total;
+  };
+
+  /** The database as one worker process sees it: once it "dies", every call of it fails. */
+  const mortal = (db: Db) => {
+    let dead = false;
+    const view = new Proxy(db, {
+      get: (target, property, receiver) => {
+        const value: unknown = Reflect.get(target, property, receiver);
+        if (typeof value !== 'function') return value;
+        return (...args: unknown[]) =>
+          dead
+            ? Promise.reject(new Error('this worker process is gone'))
+            : (value as (...a: unknown[]) => unknown).apply(target, args);
+      },
+    });
+    return { db: view, die: () => (dead = true) };
+  };
+
+  itWithPostgres('the lease lives in its own PostgreSQL session, which the test terminates')(
+    'hands the projection to the standby when the active worker dies: the standby applies what follows',
+    async () => {
+      const startWorker = async (db: Db, worker: string) => {
+        const projector = await startProjector({
+          db,
+          store: postgresEventStore(db),
+          projections: [countingProjection('payments', { worker })],
+          logger,
+          batchSize: 10,
+          pollMs: 50,
+        });
+        projectors.push(projector);
+      };
+      const active = mortal(database.db);
+      await startWorker(active.db, 'active');
+      await appendEvents(20);
+      await waitFor(async () => (await countsBy('active')) === 20, { what: 'the active worker to apply 20' });
+      await startWorker(database.db, 'standby');
+      await appendEvents(5);
+      await waitFor(async () => (await counts('payments')) === 25, { what: '25 applied' });
+      // The standby waits while the active worker holds the lease.
+      expect(await countsBy('standby')).toBe(0);
+      // The active worker's process dies: it does nothing more, and PostgreSQL ends its lease session.
+      active.die();
+      const { rows } = await database.db.query<{ terminated: boolean }>(
+        `SELECT pg_terminate_backend(pid) AS terminated FROM pg_locks
+          WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`,
+      );
+      expect(rows.some((row) => row.terminated)).toBe(true);
+      await appendEvents(20);
+      await waitFor(async () => (await counts('payments')) === 45, {
+        what: 'the standby to apply new events',
+      });
+      expect(await countsBy('active')).toBe(25);
+      expect(await countsBy('standby')).toBe(20);
+    },
+  );
 
   it('stops only the projection that cannot apply an event, records it, and resumes after retry', async () => {
     let broken = true;

@@ -27,7 +27,7 @@ const PAID = `('paid', 'partially_refunded', 'refunded')`;
  * - disputed: disputes lost, by the day they closed.
  * Refunds and disputes take livemode from their payment.
  */
-const DAILY_SQL = `
+export const DAILY_SQL = `
 WITH bounds AS (
   SELECT ($1::date)::timestamp AT TIME ZONE 'UTC' AS lo, ($2::date + 1)::timestamp AT TIME ZONE 'UTC' AS hi
 ), paid AS (

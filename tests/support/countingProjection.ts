@@ -12,8 +12,14 @@ export const COUNTS_TABLE_SQL = `CREATE TABLE IF NOT EXISTS ledger.test_counts (
  * A projection for projector tests, declared like any other: counts applications per stream (a fold
  * that is deliberately not idempotent), so a double effect shows as a count above the number of
  * events. It throws on events whose data carries `poison: true` while `broken()` returns true.
+ * `worker` labels the counts of one projector (its rows' stream reads `<worker>:<stream>`), so a test
+ * can tell which of two projectors running the same projection applied what.
  */
-export const countingProjection = (name: string, options: { broken?: () => boolean } = {}): Projection => {
+export const countingProjection = (
+  name: string,
+  options: { broken?: () => boolean; worker?: string } = {},
+): Projection => {
+  const label = options.worker === undefined ? '' : `${options.worker}:`;
   const fold: Fold<number> = {
     name: `count:${name}`,
     route: (events) =>
@@ -21,7 +27,7 @@ export const countingProjection = (name: string, options: { broken?: () => boole
         if ((event.data as { poison?: boolean }).poison && options.broken?.() === true) {
           throw new Error(`cannot apply poison event ${event.metadata.stripe_event_id}`);
         }
-        return { event, key: `${name}|${event.stream}`, paymentId: null, absorbs: [] };
+        return { event, key: `${name}|${label}${event.stream}`, paymentId: null, absorbs: [] };
       }),
     evolve: (count) => (count ?? 0) + 1,
     merge: (a, b) => a + b,

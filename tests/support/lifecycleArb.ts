@@ -45,3 +45,20 @@ export const specArb: fc.Arbitrary<LifecycleSpec> = fc.record({
   ),
   gaps: fc.array(fc.integer({ min: 0, max: 2 }), { minLength: 1, maxLength: 6 }),
 });
+
+/**
+ * Lifecycle specs with what finance totals vary: the amount (refunds scaled to it, so they never exceed
+ * it) and the currency, zero-decimal and three-decimal ones included.
+ */
+export const pricedSpecArb: fc.Arbitrary<LifecycleSpec> = fc
+  .record({
+    spec: specArb,
+    amount: fc.integer({ min: 50, max: 5_000_000 }),
+    currency: fc.constantFrom('usd', 'eur', 'gbp', 'jpy', 'bhd'),
+  })
+  .map(({ spec, amount, currency }) => ({
+    ...spec,
+    amount,
+    currency,
+    refunds: spec.refunds.map((r) => ({ ...r, amount: Math.max(1, Math.floor((r.amount * amount) / 2000)) })),
+  }));

@@ -26,6 +26,12 @@ export type LifecycleSpec = {
   dispute: { outcome: 'lost' | 'won' | 'inquiry'; orphan: boolean } | null;
   /** Seconds between consecutive events, cycled; 0 makes a same-second tie. */
   gaps: number[];
+  /** The payment's amount in minor units (2000 by default); refund amounts must not exceed it. */
+  amount?: number;
+  /** Lowercase ISO currency of every object of the payment (usd by default). */
+  currency?: string;
+  /** The order the payment intent names (order_L<n> by default): payments may share one. */
+  orderId?: string;
 };
 export type Lifecycle = {
   paymentId: string;
@@ -33,7 +39,7 @@ export type Lifecycle = {
   expected: { payment_status: PaymentStatus; amount_refunded: number; dispute_status: string | null };
 };
 
-const AMOUNT = 2000;
+const DEFAULT_AMOUNT = 2000;
 const PAID_FLOWS: Flow[] = ['paid', 'threeDS', 'failedThenPaid', 'manualCapture', 'legacyCharge'];
 const DISPUTE_PATHS = {
   lost: ['needs_response', 'lost'],
@@ -46,6 +52,8 @@ export const buildLifecycle = (spec: LifecycleSpec): Lifecycle => {
   const main = `ch_L${spec.n}a`;
   const legacy = spec.flow === 'legacyCharge';
   const paymentId = legacy ? main : pi;
+  const AMOUNT = spec.amount ?? DEFAULT_AMOUNT;
+  const currency = spec.currency ?? 'usd';
   const start = T0 + spec.n * 10_000;
   let clock = start;
   let tick = 0;
@@ -58,7 +66,12 @@ export const buildLifecycle = (spec: LifecycleSpec): Lifecycle => {
 
   const chargeObject = (id: string) => {
     const embedded = [...refunds.values()].filter((r) => r.charge === id).reverse();
-    return charge({ ...charges.get(id)!, ...(spec.oldApi && { refunds: embedded }) });
+    return charge({
+      ...charges.get(id)!,
+      amount: AMOUNT,
+      currency,
+      ...(spec.oldApi && { refunds: embedded }),
+    });
   };
   const emitCharge = (type: Parameters<typeof stripeEvent>[0], id: string, change: Partial<ChargeShape>) => {
     const created = next();
@@ -73,7 +86,9 @@ export const buildLifecycle = (spec: LifecycleSpec): Lifecycle => {
     const object = paymentIntent({
       id: pi,
       status,
-      orderId: `order_L${spec.n}`,
+      orderId: spec.orderId ?? `order_L${spec.n}`,
+      amount: AMOUNT,
+      currency,
       created: start,
       ...shape,
       ...extra,
@@ -128,6 +143,7 @@ export const buildLifecycle = (spec: LifecycleSpec): Lifecycle => {
       charge: main,
       payment_intent,
       amount: r.amount,
+      currency,
       created,
       status: r.fate === 'pending' ? 'pending' : 'succeeded',
     });
@@ -161,6 +177,7 @@ export const buildLifecycle = (spec: LifecycleSpec): Lifecycle => {
       status,
       created: opened,
       amount: AMOUNT,
+      currency,
     });
     events.push(stripeEvent(type, object, { created: next(), ...options }));
   });

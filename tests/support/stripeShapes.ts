@@ -59,6 +59,8 @@ export type ChargeShape = {
   /** Set: the API <= 2022-08-01 shape with refunds embedded. */
   refunds?: Json[];
   metadata?: Json;
+  /** Lowercase ISO code; usd by default. */
+  currency?: string;
 };
 
 export const charge = (c: ChargeShape): Json => {
@@ -73,7 +75,7 @@ export const charge = (c: ChargeShape): Json => {
     balance_transaction: captured ? `txn_${c.id}` : null,
     captured,
     created: c.created ?? T0,
-    currency: 'usd',
+    currency: c.currency ?? 'usd',
     customer: 'cus_test',
     disputed: false,
     failure_code: c.failure_code ?? (c.status === 'failed' ? 'card_declined' : null),
@@ -102,6 +104,7 @@ export type RefundShape = {
   created?: number;
   reason?: string | null;
   failure_reason?: string;
+  currency?: string;
 };
 
 export const refund = (r: RefundShape): Json => ({
@@ -111,7 +114,7 @@ export const refund = (r: RefundShape): Json => ({
   balance_transaction: `txn_${r.id}`,
   charge: r.charge,
   created: r.created ?? T0,
-  currency: 'usd',
+  currency: r.currency ?? 'usd',
   metadata: {},
   ...(r.payment_intent === undefined ? {} : { payment_intent: r.payment_intent }),
   reason: r.reason ?? 'requested_by_customer',
@@ -129,6 +132,7 @@ export type DisputeShape = {
   created?: number;
   reason?: string;
   due_by?: number;
+  currency?: string;
 };
 
 export const dispute = (d: DisputeShape): Json => ({
@@ -138,7 +142,7 @@ export const dispute = (d: DisputeShape): Json => ({
   balance_transactions: [],
   charge: d.charge,
   created: d.created ?? T0,
-  currency: 'usd',
+  currency: d.currency ?? 'usd',
   evidence_details: { due_by: d.due_by ?? T0 + 7 * 86_400, has_evidence: false, past_due: false },
   is_charge_refundable: false,
   livemode: false,

@@ -126,9 +126,14 @@ describe('subscribeAll (the projector subscription) and onAppend', () => {
     await store.append(uniqueStream(), [newEvent()], 'any');
     await waitFor(() => subscription.seen.length === 1, { what: 'the first event' });
     await stops.pop()!();
+    // A witness that keeps running: once it has the later events, a subscription that had not stopped
+    // would have been sent them too (the server feeds every live subscription from the same log).
+    const witness = follow(0);
     await store.append(uniqueStream(), [newEvent()], 'any');
     await store.append(uniqueStream(), [newEvent()], 'any');
-    expect(await store.readAll(0, 10)).toHaveLength(3);
+    await waitFor(() => witness.seen.length === 3, { what: 'the witness to see all three events' });
+    await store.append(uniqueStream(), [newEvent()], 'any');
+    await waitFor(() => witness.seen.length === 4, { what: 'the witness to see a fourth event' });
     expect(subscription.seen).toHaveLength(1);
   });
 
