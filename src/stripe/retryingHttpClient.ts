@@ -50,7 +50,7 @@ export const retryingHttpClient = (options: {
     getClientName: () => `ledger-${options.inner.getClientName()}`,
     makeRequest: async (host, port, path, method, headers, data, protocol, timeout) => {
       for (let attempt = 0; ; attempt += 1) {
-        await options.limiter.take();
+        const done = await options.limiter.take();
         let response: HttpResponse;
         try {
           response = await options.inner.makeRequest(
@@ -64,11 +64,13 @@ export const retryingHttpClient = (options: {
             timeout,
           );
         } catch (error) {
+          done();
           options.onAnswer('network_error');
           if (attempt >= options.policy.retries) throw error;
           await sleep(backoffMs(options.policy, attempt, Math.random));
           continue;
         }
+        done();
         options.onAnswer(response.getStatusCode());
         if (attempt >= options.policy.retries || !shouldRetry(response)) return response;
         response.dispose?.();
