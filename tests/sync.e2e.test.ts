@@ -29,7 +29,7 @@ const syncOnce = (db: Db, api: StripeApiStandIn, accounts: string[] = []): Promi
       apiKey: api.key,
       base: baseOf(api.base),
       requestsPerSecond: 100,
-      retry: { retries: 8, initialDelayMs: 20, maxDelayMs: 200 },
+      retry: { retries: 8, networkRetries: 2, initialDelayMs: 20, maxDelayMs: 200 },
     }),
     logger: quiet,
     accounts,
