@@ -22,8 +22,17 @@ export const readRange = async (
   const { range, feed } = options;
   const created = { ...(range.from === null ? {} : { gte: range.from }), lte: range.below };
   const scope = { account: feed.account };
-  for await (const page of ctx.api.pages(options.resource, { limit: 100, created }, scope)) {
-    if (page.data.length === 0) continue;
+  const pages = ctx.api.pages(options.resource, { limit: 100, created }, scope);
+  // The next page is requested while this one is appended: at most two pages are held.
+  let next = pages.next();
+  for (;;) {
+    const current = await next;
+    if (current.done === true) break;
+    const page = current.value;
+    if (page.data.length === 0) break;
+    next = pages.next();
+    // A rejected prefetch is reported by the await at the top of the next turn, not as unhandled.
+    next.catch(() => undefined);
     ctx.checkStillHolding();
     await options.appendPage([...page.data].reverse());
     const below = page.data[page.data.length - 1]!.created;
