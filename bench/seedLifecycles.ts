@@ -1,7 +1,7 @@
 import type { Db } from '../src/db/port.js';
 import type { AppendRequest } from '../src/eventstore/port.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
-import { buildLifecycle, type Flow, type LifecycleSpec } from '../projections/shared/lifecycles.js';
+import { buildLifecycle, type Flow, type LifecycleSpec } from '../tests/support/lifecycles.js';
 
 /** A small deterministic generator: the same seed gives the same mix of lifecycles on every run. */
 const random = (seed: number) => {

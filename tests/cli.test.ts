@@ -1,4 +1,4 @@
-import { sampleLifecycles, storeEvents } from '../projections/shared/dbTesting.js';
+import { sampleLifecycles, storeEvents } from './support/dbTesting.js';
 import { runCli } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { describeWithPostgres } from './support/needsPostgres.js';

@@ -21,8 +21,8 @@ import {
   shuffled,
   snapshotOf,
   storeEvents,
-} from '../projections/shared/dbTesting.js';
-import { paymentIntent, stripeEvent, T0 } from '../projections/shared/testEvents.js';
+} from './support/dbTesting.js';
+import { paymentIntent, stripeEvent, T0 } from './support/testEvents.js';
 import { migrate } from '../src/db/migrate.js';
 import { pgliteDb } from '../src/db/pglite.js';
 import type { Db } from '../src/db/port.js';

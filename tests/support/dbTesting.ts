@@ -3,7 +3,7 @@ import fc from 'fast-check';
 import type { Db, Queryable } from '../../src/db/port.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { postgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
-import type { Projection, ProjectionTarget } from '../projection.js';
+import type { Projection, ProjectionTarget } from '../../projections/projection.js';
 import { specArb } from './lifecycleArb.js';
 import { buildLifecycle, type Lifecycle } from './lifecycles.js';
 

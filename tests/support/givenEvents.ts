@@ -1,9 +1,9 @@
 /** Given / when / then for payment folds (test-only): folds in memory exactly as the projections do. */
 import type { StoredEvent } from '../../src/eventstore/port.js';
-import { foldBatch } from './paymentBatch.js';
-import { paymentRow, type PaymentRow } from './paymentRow.js';
-import type { PaymentState } from './paymentState.js';
-import { linksOf, routeBatch } from './routing.js';
+import { foldBatch } from '../../projections/shared/paymentBatch.js';
+import { paymentRow, type PaymentRow } from '../../projections/shared/paymentRow.js';
+import type { PaymentState } from '../../projections/shared/paymentState.js';
+import { linksOf, routeBatch } from '../../projections/shared/routing.js';
 
 /** One batch: links proven anywhere in the batch route charge-keyed events. */
 export const foldAll = (events: readonly StoredEvent[]): Map<string, PaymentState> =>
