@@ -1,3 +1,10 @@
+-- The transaction each journal entry was booked from: the journal projection's fold state, in the
+-- columns of ledger.balance_transactions (the same fold feeds both).
+CREATE TABLE ledger.journal_entries (
+  LIKE ledger.balance_transactions INCLUDING CONSTRAINTS,
+  PRIMARY KEY (balance_transaction_id)
+);
+
 -- The double-entry journal (SPEC section 12): per balance transaction, stripe_balance +net, stripe_fees
 -- +fee and its reporting category -amount, zero lines left out. Every entry sums to zero.
 CREATE TABLE ledger.journal_lines (

@@ -1,85 +1,35 @@
-import { joinedFactsOf, type BalanceTransactionFacts } from '../money/balanceTransactionFacts.js';
-import { higherStatusSql, joinPaymentIdSql, joinPayoutIdSql } from '../money/balanceTransactionSql.js';
-import { statementProjection } from '../money/statementProjection.js';
-import { tableIn } from '../projection.js';
-
-export const BALANCE_TRANSACTION_COLUMNS = [
-  'balance_transaction_id',
-  'type',
-  'reporting_category',
-  'source_id',
-  'payment_id',
-  'payout_id',
-  'amount',
-  'fee',
-  'net',
-  'currency',
-  'status',
-  'available_on',
-  'created_at',
-  'livemode',
-] as const;
-
-const iso = (unix: number | null) => (unix === null ? null : new Date(unix * 1000).toISOString());
-
-export const balanceTransactionRow = (bt: BalanceTransactionFacts) => ({
-  balance_transaction_id: bt.id,
-  type: bt.type,
-  reporting_category: bt.reportingCategory,
-  source_id: bt.sourceId,
-  payment_id: bt.paymentId,
-  payout_id: bt.payoutId,
-  amount: bt.amount,
-  fee: bt.fee,
-  net: bt.net,
-  currency: bt.currency,
-  status: bt.status,
-  available_on: iso(bt.availableOn),
-  created_at: iso(bt.created),
-  livemode: bt.livemode,
-});
+import type { BalanceTransactionFacts } from '../money/balanceTransactionFacts.js';
+import { balanceTransactionFold } from '../money/balanceTransactionFold.js';
+import { addToDaily, dayOf, newRows } from '../money/dailyTotals.js';
+import { defineProjection, tableIn } from '../projection.js';
 
 /**
- * One statement per batch: upsert the joined facts (a row already there keeps its amounts and takes the
- * join of status, payment and payout), and add the transactions that are new to the day's settlement
- * totals. `xmax = 0` tells a row inserted by this statement from one updated: each transaction is
- * counted once, on arrival, whatever arrives about it later.
+ * ledger.balance_transactions (SPEC section 12): the table is the fold's state itself (one row per
+ * transaction, its facts in typed columns), so a million transactions are stored once. The settlement
+ * report's daily totals (ledger.settlement_daily) grow as transactions first arrive.
  */
-const upsertSql = (table: string, daily: string) => {
-  const columns = BALANCE_TRANSACTION_COLUMNS.join(', ');
-  const joined = {
-    status: higherStatusSql('cur.status', 'EXCLUDED.status'),
-    payment_id: joinPaymentIdSql('cur.payment_id', 'EXCLUDED.payment_id'),
-    payout_id: joinPayoutIdSql('cur.payout_id', 'EXCLUDED.payout_id'),
-  };
-  return `
-WITH upserted AS (
-  INSERT INTO ${table} AS cur (${columns})
-  SELECT ${columns} FROM json_populate_recordset(null::${table}, $1::json)
-  ON CONFLICT (balance_transaction_id) DO UPDATE SET
-    status = ${joined.status}, payment_id = ${joined.payment_id}, payout_id = ${joined.payout_id}
-  WHERE (cur.status, cur.payment_id, cur.payout_id)
-    IS DISTINCT FROM (${joined.status}, ${joined.payment_id}, ${joined.payout_id})
-  RETURNING xmax = 0 AS inserted, created_at, currency, reporting_category, amount, fee, net
-)
-INSERT INTO ${daily} AS cur (day, currency, reporting_category, count, gross, fee, net)
-SELECT (created_at AT TIME ZONE 'UTC')::date, currency, reporting_category, count(*), sum(amount), sum(fee), sum(net)
-  FROM upserted WHERE inserted GROUP BY 1, 2, 3
-ON CONFLICT (day, currency, reporting_category) DO UPDATE SET
-  count = cur.count + EXCLUDED.count, gross = cur.gross + EXCLUDED.gross,
-  fee = cur.fee + EXCLUDED.fee, net = cur.net + EXCLUDED.net`;
-};
-
-/** ledger.balance_transactions and the settlement report's daily totals (SPEC section 12). */
-export const balanceTransactionsProjection = statementProjection({
+export const balanceTransactionsProjection = defineProjection<BalanceTransactionFacts>({
   name: 'balance_transactions',
-  tables: ['balance_transactions', 'settlement_daily'],
-  statementOf: (events, target) => {
-    const facts = joinedFactsOf(events);
-    if (facts.length === 0) return null;
-    return {
-      sql: upsertSql(tableIn(target, 'balance_transactions'), tableIn(target, 'settlement_daily')),
-      params: [JSON.stringify(facts.map(balanceTransactionRow))],
-    };
+  fold: balanceTransactionFold,
+  state: { table: 'balance_transactions', key: 'balance_transaction_id' },
+  rowTables: {},
+  derivedTables: ['settlement_daily'],
+  afterWrite: async (tx, target, change) => {
+    const rows = newRows(change, 'balance_transaction_id').map((row) => ({
+      day: dayOf(row.created_at),
+      currency: row.currency,
+      reporting_category: row.reporting_category,
+      count: 1,
+      gross: row.amount,
+      fee: row.fee,
+      net: row.net,
+    }));
+    await addToDaily(
+      tx,
+      tableIn(target, 'settlement_daily'),
+      ['day', 'currency', 'reporting_category'],
+      ['count', 'gross', 'fee', 'net'],
+      rows,
+    );
   },
 });

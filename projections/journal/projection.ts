@@ -1,10 +1,10 @@
-import { joinedFactsOf } from '../money/balanceTransactionFacts.js';
-import { joinPaymentIdSql, joinPayoutIdSql } from '../money/balanceTransactionSql.js';
-import { statementProjection } from '../money/statementProjection.js';
-import { tableIn } from '../projection.js';
+import type { BalanceTransactionFacts } from '../money/balanceTransactionFacts.js';
+import { balanceTransactionFold } from '../money/balanceTransactionFold.js';
+import { addToDaily, newRows } from '../money/dailyTotals.js';
+import { defineProjection, tableIn } from '../projection.js';
 import { journalEntry } from './entry.js';
 
-const COLUMNS = [
+const LINE_COLUMNS = [
   'balance_transaction_id',
   'line',
   'account',
@@ -13,37 +13,37 @@ const COLUMNS = [
   'occurred_at',
   'payment_id',
   'payout_id',
-].join(', ');
+] as const;
 
-/** As balance_transactions: lines never change amount, so each is added to its day's movement once,
- * when it is inserted; later facts only join its payment and payout. */
-const upsertSql = (table: string, daily: string) => {
-  const payment = joinPaymentIdSql('cur.payment_id', 'EXCLUDED.payment_id');
-  const payout = joinPayoutIdSql('cur.payout_id', 'EXCLUDED.payout_id');
-  return `
-WITH upserted AS (
-  INSERT INTO ${table} AS cur (${COLUMNS})
-  SELECT ${COLUMNS} FROM json_populate_recordset(null::${table}, $1::json)
-  ON CONFLICT (balance_transaction_id, line) DO UPDATE SET payment_id = ${payment}, payout_id = ${payout}
-  WHERE (cur.payment_id, cur.payout_id) IS DISTINCT FROM (${payment}, ${payout})
-  RETURNING xmax = 0 AS inserted, occurred_at, account, currency, amount
-)
-INSERT INTO ${daily} AS cur (day, account, currency, amount)
-SELECT (occurred_at AT TIME ZONE 'UTC')::date, account, currency, sum(amount)
-  FROM upserted WHERE inserted GROUP BY 1, 2, 3
-ON CONFLICT (day, account, currency) DO UPDATE SET amount = cur.amount + EXCLUDED.amount`;
-};
-
-/** ledger.journal_lines, the double entry of every balance transaction, and its daily movements. */
-export const journalProjection = statementProjection({
+/**
+ * ledger.journal_lines (SPEC section 12): the double entry of every balance transaction, from the same
+ * fold as balance_transactions (folded once per batch for both). ledger.journal_entries holds the
+ * transaction each entry was booked from; ledger.journal_daily each account's movement per UTC day,
+ * grown as entries first arrive, so balances at a time read days rather than every line.
+ */
+export const journalProjection = defineProjection<BalanceTransactionFacts>({
   name: 'journal',
-  tables: ['journal_lines', 'journal_daily'],
-  statementOf: (events, target) => {
-    const lines = joinedFactsOf(events).flatMap(journalEntry);
-    if (lines.length === 0) return null;
-    return {
-      sql: upsertSql(tableIn(target, 'journal_lines'), tableIn(target, 'journal_daily')),
-      params: [JSON.stringify(lines)],
-    };
+  fold: balanceTransactionFold,
+  state: { table: 'journal_entries', key: 'balance_transaction_id' },
+  // A key of two columns: the upsert's ON CONFLICT names the primary key (balance_transaction_id, line).
+  rowTables: { journal_lines: { key: 'balance_transaction_id, line', columns: LINE_COLUMNS } },
+  rows: (_key, facts) => ({ journal_lines: journalEntry(facts) }),
+  derivedTables: ['journal_daily'],
+  afterWrite: async (tx, target, change) => {
+    const lines = newRows(change, 'balance_transaction_id').flatMap((row) =>
+      journalEntry(balanceTransactionFold.stored.fromRow(row)),
+    );
+    await addToDaily(
+      tx,
+      tableIn(target, 'journal_daily'),
+      ['day', 'account', 'currency'],
+      ['amount'],
+      lines.map((line) => ({
+        day: line.occurred_at.slice(0, 10),
+        account: line.account,
+        currency: line.currency,
+        amount: line.amount,
+      })),
+    );
   },
 });
