@@ -69,7 +69,6 @@ export const journalBalanceRow = z.object({
 });
 
 export const balanceCheckRow = z.object({
-  account: z.string().describe('platform, or the connected account checked'),
   currency: z.string(),
   ledger: amount.describe("the journal's stripe_balance"),
   stripe_available: amount,

@@ -6,7 +6,6 @@ import { parseParams } from './params.js';
 const noQuery = z.strictObject({});
 
 export type BalanceCheck = {
-  account: string;
   currency: string;
   ledger: number;
   stripe_available: number;
@@ -15,22 +14,21 @@ export type BalanceCheck = {
   matches: boolean;
 };
 
-/** The sync's last balance check of every account it reads (the newest check of each). */
-export const lastBalanceChecks = async (
+/** The sync's last balance check, one entry per currency; null before the first. */
+export const lastBalanceCheck = async (
   db: Queryable,
-): Promise<{ checked_at: string; checks: BalanceCheck[] }[]> => {
-  const { rows } = await db.query<BalanceCheck & { checked_at: string }>(
-    `SELECT to_json(c.checked_at)#>>'{}' AS checked_at, c.account, c.currency, c.ledger,
-            c.stripe_available, c.stripe_pending, c.stripe_total, c.matches
-       FROM ledger.balance_checks c
-       JOIN (SELECT account, max(checked_at) AS checked_at FROM ledger.balance_checks GROUP BY account) last
-         USING (account, checked_at)
-      ORDER BY c.account, c.currency`,
+): Promise<{ checked_at: string; checks: BalanceCheck[] } | null> => {
+  const { rows } = await db.query<BalanceCheck & { checked_at: Date }>(
+    `SELECT checked_at, currency, ledger, stripe_available, stripe_pending, stripe_total, matches
+       FROM ledger.balance_checks
+      WHERE checked_at = (SELECT max(checked_at) FROM ledger.balance_checks)
+      ORDER BY currency`,
   );
-  const byTime = new Map<string, BalanceCheck[]>();
-  for (const { checked_at, ...check } of rows)
-    byTime.set(checked_at, [...(byTime.get(checked_at) ?? []), check]);
-  return [...byTime].map(([checked_at, checks]) => ({ checked_at, checks }));
+  if (rows.length === 0) return null;
+  return {
+    checked_at: new Date(rows[0]!.checked_at).toISOString(),
+    checks: rows.map(({ checked_at: _at, ...check }) => check),
+  };
 };
 
 /**
@@ -42,12 +40,10 @@ export const reconciliationRoute =
   (db: Db): RequestHandler =>
   async (req, res) => {
     parseParams(noQuery, req.query);
-    const passes = await lastBalanceChecks(db);
-    const checks = passes.flatMap((p) => p.checks);
-    const checkedAt = passes.map((p) => p.checked_at).sort()[0] ?? null;
+    const last = await lastBalanceCheck(db);
     res.json({
-      checked_at: checkedAt === null ? null : new Date(checkedAt).toISOString(),
-      matches: checks.length === 0 ? null : checks.every((c) => c.matches),
-      stripe_balance: checks,
+      checked_at: last?.checked_at ?? null,
+      matches: last === null ? null : last.checks.every((c) => c.matches),
+      stripe_balance: last?.checks ?? [],
     });
   };
