@@ -7,12 +7,12 @@ import {
 } from '../../src/domain/imported.js';
 import { streamFor } from '../../src/domain/stream.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
-import { foldAll, foldOneByOne, rowsOf } from './givenEvents.js';
-import { specArb } from './lifecycleArb.js';
-import { buildLifecycle } from './lifecycles.js';
+import { foldAll, foldOneByOne, rowsOf } from '../../tests/support/givenEvents.js';
+import { specArb } from '../../tests/support/lifecycleArb.js';
+import { buildLifecycle } from '../../tests/support/lifecycles.js';
 import type { PaymentRow } from './paymentRow.js';
 import { linksOf } from './routing.js';
-import { paymentIntent, redelivered } from './testEvents.js';
+import { paymentIntent, redelivered } from '../../tests/support/testEvents.js';
 
 type Json = Record<string, unknown>;
 

@@ -1,3 +1,4 @@
+import { watchBalanceChecks } from '../observability/balanceCheckMetrics.js';
 import type { Server } from 'node:http';
 import { createHttpServer } from '../api/server.js';
 import { queryApiRouter } from '../api/queryRouter.js';
@@ -56,6 +57,7 @@ export const serve = async (
       : startEmbedded(config, options.notice ?? ((text) => process.stderr.write(text)));
   const metrics = createMetrics();
   metrics.watchProjections(() => projectionStatus(db, store));
+  watchBalanceChecks(metrics.registry, db);
   const stops: (() => Promise<void>)[] = [];
 
   if (options.role !== 'web') {

@@ -17,13 +17,14 @@
  *
  * Endpoints: GET /v1/events (types[], type, delivery_success), /v1/events/:id, /v1/payment_intents,
  * /v1/charges, /v1/refunds, /v1/disputes, /v1/payouts (status), /v1/balance_transactions (payout, type,
- * source), /v1/balance. Every list takes limit, starting_after, ending_before and created[gt|gte|lt|lte].
+ * source; expand[]=data.source), /v1/balance. Every list takes limit, starting_after, ending_before and created[gt|gte|lt|lte].
  * Keys: `api.key` reads everything; `api.restrictedKey(['events'])` reads only the named resources (403
  * elsewhere, in Stripe's error shape); any other key is 401. `Stripe-Account` scopes a request to a
  * connected account added with `account:`; an unknown account is 403.
  */
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
+import { expandSources } from './expandSources.js';
 import { InvalidParameter, listPage, listParams, type Query } from './listPage.js';
 import { sortedList, type Listed, type SortedList } from './sortedList.js';
 
@@ -316,7 +317,13 @@ export const startStripeApi = async (options: StripeApiOptions = {}) => {
           res.json(listPage(data.events, { ...params, created }, '/v1/events', 'event', matches));
           return;
         }
-        res.json(listPage(data.objects[resource], params, `/v1/${resource}`, NOUNS[resource], matches));
+        const page = listPage(data.objects[resource], params, `/v1/${resource}`, NOUNS[resource], matches);
+        if (resource !== 'balance_transactions') return void res.json(page);
+        const sourceOf = (id: string) =>
+          (['charges', 'refunds', 'disputes', 'payouts'] as const)
+            .map((r) => data.objects[r].get(id) as Json | undefined)
+            .find((o) => o !== undefined);
+        res.json(expandSources(page as unknown as { data: Json[] }, req.query as Query, sourceOf));
       } catch (error) {
         invalid(res, error);
       }
