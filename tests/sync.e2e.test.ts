@@ -188,6 +188,10 @@ describeWithPostgres('a second ledger process and a real server')('Stripe sync',
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as SyncSummary;
     expect(summary.events_appended).toBe(recent.events.length);
+    // The money part of the pass ran too: this account has no balance transactions, and a ledger empty
+    // of them agrees with an empty Stripe balance.
+    expect(summary).toMatchObject({ balance_transactions: 0, payouts_reconciled: 0 });
+    expect(summary.balance_check).toMatchObject({ kind: 'checked', matches: true });
     const mine = api.requests.slice(from);
     expect(mine.filter((r) => r.status === 429).length).toBeGreaterThan(0);
     let most = 0;

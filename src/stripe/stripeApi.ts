@@ -74,6 +74,9 @@ const listerOf = (stripe: Stripe, resource: ListResource): Lister => {
   }
 };
 
+/** A live-mode key (`sk_live_`, `rk_live_`): its account's objects are live. */
+export const isLiveKey = (key: string): boolean => /^(sk|rk)_live_/.test(key);
+
 const optionsOf = (scope: Scope): Stripe.RequestOptions =>
   scope.account === null ? {} : { stripeAccount: scope.account };
 

@@ -33,12 +33,13 @@ const lastSuccess = async (db: Db): Promise<number | null> => {
  */
 export const startPeriodicSync = async (options: {
   db: Db;
-  store: Pick<EventStore, 'appendMany' | 'paymentOfCharge'>;
+  store: EventStore;
   api: StripeApi;
   logger: Logger;
   metrics: Metrics;
   accounts: readonly string[];
   intervalSeconds: number;
+  money?: { livemode: boolean };
 }): Promise<{ stop(): Promise<void> }> => {
   const { logger, metrics } = options;
   const known = await lastSuccess(options.db).catch(() => null);

@@ -4,6 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { StripeApi } from '../stripe/stripeApi.js';
 import { syncEvents } from './eventsFeed.js';
 import { HISTORY_LISTS, syncHistory } from './historyFeed.js';
+import { syncMoney, type MoneySyncSummary } from './moneySync.js';
 import type { Progress, SyncContext } from './syncContext.js';
 
 /** The JSON summary of a pass (the last line `stripe-ledger sync` prints). */
@@ -17,14 +18,14 @@ export type SyncSummary = {
   /** Events and objects refused by the same checks as a webhook (not stored, logged). */
   refused: number;
   duration_ms: number;
-};
+} & Partial<MoneySyncSummary>; // balance transactions, payouts reconciled, balance check (SPEC section 12)
 
 /** Another process holds the sync lease. */
 export class SyncBusyError extends Error {}
 
 export type SyncPassOptions = {
   db: Db;
-  store: Pick<EventStore, 'appendMany' | 'paymentOfCharge'>;
+  store: EventStore;
   api: StripeApi;
   logger: Logger;
   /** Connected accounts read with the Stripe-Account header, besides the key's own account. */
@@ -33,6 +34,8 @@ export type SyncPassOptions = {
   now?: () => number;
   /** Stops the pass at the next page (the server is shutting down). */
   signal?: AbortSignal;
+  /** Also sync balance transactions and payouts and check the balance (SPEC section 12). */
+  money?: { livemode: boolean; checkDeadlineMs?: number };
 };
 
 const LEASE = 'stripe-sync';
@@ -90,6 +93,20 @@ export const runSyncPass = async (options: SyncPassOptions): Promise<SyncSummary
         summary.objects_imported += history.imported;
         summary.refused += history.invalid;
       }
+    }
+    if (options.money !== undefined) {
+      ctx.checkStillHolding();
+      const money = await syncMoney({
+        db: options.db,
+        store: options.store,
+        stripe: options.api,
+        scopes: [null, ...options.accounts].map((account) => ({ account })),
+        livemode: options.money.livemode,
+        ...(options.money.checkDeadlineMs !== undefined && {
+          checkDeadlineMs: options.money.checkDeadlineMs,
+        }),
+      });
+      Object.assign(summary, money);
     }
     summary.duration_ms = Date.now() - startedAt.getTime();
     await recordPass(options.db, startedAt, summary, null);
