@@ -149,7 +149,7 @@ describeWithPostgres('a second ledger process and a real server')('Stripe sync',
   });
 
   it('fills a fresh ledger that never got a webhook from its own periodic sync alone', async () => {
-    const { database } = await freshLedger({
+    const { database, ledger } = await freshLedger({
       STRIPE_API_KEY: api.key,
       STRIPE_API_BASE: api.base,
       STRIPE_SYNC_INTERVAL: '1',
@@ -170,6 +170,10 @@ describeWithPostgres('a second ledger process and a real server')('Stripe sync',
     expect((await logCounts(database.db)).total).toBe(total);
     await waitForCheckpointsAtHead(database.db);
     expect(await finalRows(database.db)).toEqual(reference);
+    const metrics = await (await fetch(`${ledger.url}/metrics`)).text();
+    expect(metrics).toContain(`stripe_ledger_sync_events_recovered_total{account="all"} ${total}`);
+    expect(metrics).toMatch(/stripe_ledger_stripe_api_requests_total\{status="200"\} [1-9]/);
+    expect(metrics).toMatch(/stripe_ledger_sync_last_success_timestamp_seconds [1-9]/);
   });
 
   it('rides out a 429 storm with random 500s and never exceeds STRIPE_API_RPS measured at the stand-in', async () => {
