@@ -8,6 +8,7 @@ import { endToEndBenchmark } from './endToEnd.js';
 import { ingestBenchmark } from './ingest.js';
 import { queryApiBenchmark } from './queryApi.js';
 import { projectorCatchUpBenchmark } from './projectorCatchUp.js';
+import { syncBenchmark } from './sync.js';
 
 const benchmarks: Benchmark[] = [
   ingestBenchmark,
@@ -15,6 +16,7 @@ const benchmarks: Benchmark[] = [
   queryApiBenchmark,
   endToEndBenchmark,
   rebuildBenchmark,
+  syncBenchmark,
 ];
 
 const parseArgs = (argv: string[]) => {

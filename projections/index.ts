@@ -1,7 +1,10 @@
+import { balanceTransactionsProjection } from './balance_transactions/projection.js';
 import { disputesProjection } from './disputes/projection.js';
+import { journalProjection } from './journal/projection.js';
 import { ordersProjection } from './orders/projection.js';
 import { paymentStatusHistoryProjection } from './payment_status_history/projection.js';
 import { paymentsProjection } from './payments/projection.js';
+import { payoutsProjection } from './payouts/projection.js';
 import type { Projection } from './projection.js';
 import { refundsProjection } from './refunds/projection.js';
 
@@ -15,4 +18,7 @@ export const projections: readonly Projection[] = [
   paymentStatusHistoryProjection,
   refundsProjection,
   disputesProjection,
+  balanceTransactionsProjection,
+  payoutsProjection,
+  journalProjection,
 ];

@@ -24,7 +24,15 @@ import type { StoredEvent } from '../src/eventstore/port.js';
  * tables were created with `CREATE TABLE <schema>.<t> (LIKE ledger.<t> INCLUDING ALL)`, then swaps them in. */
 export type ProjectionTarget = { schema: string };
 
-export type ProjectionName = 'payments' | 'orders' | 'payment_status_history' | 'refunds' | 'disputes';
+export type ProjectionName =
+  | 'payments'
+  | 'orders'
+  | 'payment_status_history'
+  | 'refunds'
+  | 'disputes'
+  | 'balance_transactions'
+  | 'payouts'
+  | 'journal';
 
 /** Charge id -> payment intent id, as far as the event store knows them (read before the batch). */
 export type Links = ReadonlyMap<string, string>;

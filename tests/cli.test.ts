@@ -47,10 +47,13 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
       position: number;
     }[];
     expect(status.map((s) => s.name).sort()).toEqual([
+      'balance_transactions',
       'disputes',
+      'journal',
       'orders',
       'payment_status_history',
       'payments',
+      'payouts',
       'refunds',
     ]);
     // The stored events have positions 1 to `stored` (69 for this seed): every projection sees exactly
@@ -80,7 +83,7 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
     const result = await runCli(['projections', 'rebuild', 'paymnts'], env);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toBe(
-      'stripe-ledger: unknown projection paymnts: known are payments, orders, payment_status_history, refunds, disputes\n',
+      'stripe-ledger: unknown projection paymnts: known are payments, orders, payment_status_history, refunds, disputes, balance_transactions, payouts, journal\n',
     );
   });
 

@@ -1,5 +1,6 @@
 /** The read models as finance sees them (SPEC section 5), read straight from schema `ledger`. */
 import type { Queryable } from '../../src/db/port.js';
+import { projections as allProjections } from '../../projections/index.js';
 import { waitFor } from './waitFor.js';
 
 export type Row = Record<string, unknown>;
@@ -68,7 +69,7 @@ type Checkpoint = { projection: string; position: number; state: string; last_er
  */
 export const waitForCheckpointsAtHead = (
   db: Queryable,
-  { projections = 5, timeoutMs = 30_000, intervalMs = 10 } = {},
+  { projections = allProjections.length, timeoutMs = 30_000, intervalMs = 10 } = {},
 ): Promise<void> =>
   waitFor(
     async () => {
