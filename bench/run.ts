@@ -9,6 +9,7 @@ import { ingestBenchmark } from './ingest.js';
 import { moneyBenchmark } from './money.js';
 import { queryApiBenchmark } from './queryApi.js';
 import { projectorCatchUpBenchmark } from './projectorCatchUp.js';
+import { syncBenchmark } from './sync.js';
 
 const benchmarks: Benchmark[] = [
   ingestBenchmark,
@@ -17,6 +18,7 @@ const benchmarks: Benchmark[] = [
   endToEndBenchmark,
   rebuildBenchmark,
   moneyBenchmark,
+  syncBenchmark,
 ];
 
 const parseArgs = (argv: string[]) => {
