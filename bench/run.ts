@@ -6,6 +6,7 @@ import type { Benchmark } from './benchmark.js';
 import { rebuildBenchmark } from './rebuild.js';
 import { endToEndBenchmark } from './endToEnd.js';
 import { ingestBenchmark } from './ingest.js';
+import { moneyBenchmark } from './money.js';
 import { queryApiBenchmark } from './queryApi.js';
 import { projectorCatchUpBenchmark } from './projectorCatchUp.js';
 import { syncBenchmark } from './sync.js';
@@ -16,6 +17,7 @@ const benchmarks: Benchmark[] = [
   queryApiBenchmark,
   endToEndBenchmark,
   rebuildBenchmark,
+  moneyBenchmark,
   syncBenchmark,
 ];
 

@@ -64,7 +64,6 @@ describe('money from a stand-in Stripe account to the finance API', () => {
       store: postgresEventStore(database.db),
       stripe,
       scopes: [{ account: null }],
-      livemode: false,
     });
   };
 

@@ -57,7 +57,7 @@ export const importObject = (kind: ImportableObject, object: Record<string, unkn
 };
 
 /** The stream of a payout's events (SPEC section 12). */
-export const payoutStream = (payoutId: string) => `payout-${payoutId}`;
+export { payoutStream } from './moneyEvents.js';
 
 export const importedMetadata = (
   kind: ImportableObject,

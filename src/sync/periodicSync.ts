@@ -1,9 +1,8 @@
 import type { Db } from '../db/port.js';
-import type { EventStore } from '../eventstore/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { StripeApi } from '../stripe/stripeApi.js';
-import { runSyncPass, SyncBusyError, type SyncSummary } from './syncPass.js';
+import { runSyncPass, SyncBusyError, type SyncPassOptions, type SyncSummary } from './syncPass.js';
 
 /** Counts a pass's outcome in the metrics. */
 export const recordSyncMetrics = (
@@ -33,13 +32,12 @@ const lastSuccess = async (db: Db): Promise<number | null> => {
  */
 export const startPeriodicSync = async (options: {
   db: Db;
-  store: EventStore;
+  store: SyncPassOptions['store'];
   api: StripeApi;
   logger: Logger;
   metrics: Metrics;
   accounts: readonly string[];
   intervalSeconds: number;
-  money?: { livemode: boolean };
 }): Promise<{ stop(): Promise<void> }> => {
   const { logger, metrics } = options;
   const known = await lastSuccess(options.db).catch(() => null);

@@ -4,7 +4,7 @@ import type { Logger } from '../observability/logger.js';
 import type { StripeApi } from '../stripe/stripeApi.js';
 import { syncEvents } from './eventsFeed.js';
 import { HISTORY_LISTS, syncHistory } from './historyFeed.js';
-import { syncMoney, type MoneySyncSummary } from './moneySync.js';
+import { syncMoney, type MoneyStore, type MoneySyncSummary } from './moneySync.js';
 import type { Progress, SyncContext } from './syncContext.js';
 
 /** The JSON summary of a pass (the last line `stripe-ledger sync` prints). */
@@ -17,15 +17,21 @@ export type SyncSummary = {
   objects_imported: number;
   /** Events and objects refused by the same checks as a webhook (not stored, logged). */
   refused: number;
+  /** Balance transactions listed, and how many were new facts (SPEC section 12). */
+  balance_transactions: number;
+  balance_transactions_appended: number;
+  payouts_reconciled: number;
+  /** The journal against Stripe's balance, or why it was not checked. */
+  balance_check: MoneySyncSummary['balance_check'] | null;
   duration_ms: number;
-} & Partial<MoneySyncSummary>; // balance transactions, payouts reconciled, balance check (SPEC section 12)
+};
 
 /** Another process holds the sync lease. */
 export class SyncBusyError extends Error {}
 
 export type SyncPassOptions = {
   db: Db;
-  store: EventStore;
+  store: Pick<EventStore, 'appendMany' | 'paymentOfCharge'> & MoneyStore;
   api: StripeApi;
   logger: Logger;
   /** Connected accounts read with the Stripe-Account header, besides the key's own account. */
@@ -34,8 +40,6 @@ export type SyncPassOptions = {
   now?: () => number;
   /** Stops the pass at the next page (the server is shutting down). */
   signal?: AbortSignal;
-  /** Also sync balance transactions and payouts and check the balance (SPEC section 12). */
-  money?: { livemode: boolean; checkDeadlineMs?: number };
 };
 
 const LEASE = 'stripe-sync';
@@ -48,7 +52,7 @@ const recordPass = (db: Db, startedAt: Date, summary: SyncSummary, error: string
 
 /**
  * One sync pass (SPEC section 11): for the key's account and every connected account, missed events,
- * then history. One pass at a time across processes (a lease); throws SyncBusyError when another holds
+ * then history; then balance transactions, payout reconciliations and the balance check (section 12). One pass at a time across processes (a lease); throws SyncBusyError when another holds
  * it, or the first failure (a StripeRequestError names the request). A pass that failed has appended
  * only whole pages and moved cursors only past them, so the next pass resumes where it stopped.
  */
@@ -66,6 +70,10 @@ export const runSyncPass = async (options: SyncPassOptions): Promise<SyncSummary
     objects_seen: 0,
     objects_imported: 0,
     refused: 0,
+    balance_transactions: 0,
+    balance_transactions_appended: 0,
+    payouts_reconciled: 0,
+    balance_check: null,
     duration_ms: 0,
   };
   const ctx: SyncContext = {
@@ -94,20 +102,19 @@ export const runSyncPass = async (options: SyncPassOptions): Promise<SyncSummary
         summary.refused += history.invalid;
       }
     }
-    if (options.money !== undefined) {
-      ctx.checkStillHolding();
-      const money = await syncMoney({
-        db: options.db,
-        store: options.store,
-        stripe: options.api,
-        scopes: [null, ...options.accounts].map((account) => ({ account })),
-        livemode: options.money.livemode,
-        ...(options.money.checkDeadlineMs !== undefined && {
-          checkDeadlineMs: options.money.checkDeadlineMs,
-        }),
-      });
-      Object.assign(summary, money);
-    }
+    ctx.checkStillHolding();
+    const money = await syncMoney({
+      db: options.db,
+      store: options.store,
+      stripe: options.api,
+      scopes: [null, ...options.accounts].map((account) => ({ account })),
+    });
+    summary.balance_transactions = money.balance_transactions;
+    summary.balance_transactions_appended = money.balance_transactions_appended;
+    summary.payouts_reconciled = money.payouts_reconciled;
+    summary.refused += money.invalid.length;
+    summary.balance_check = money.balance_check;
+    for (const problem of money.invalid) options.logger.warn({ problem }, 'stripe object refused');
     summary.duration_ms = Date.now() - startedAt.getTime();
     await recordPass(options.db, startedAt, summary, null);
     return summary;
