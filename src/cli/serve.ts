@@ -14,7 +14,7 @@ import { startProjector } from '../projector/projector.js';
 import { projectionStatus } from '../projector/status.js';
 import { startEmbedded } from '../runtime/embedded.js';
 import { openRuntime, type Runtime } from '../runtime/openRuntime.js';
-import { isLiveKey, stripeApi } from '../stripe/stripeApi.js';
+import { stripeApi } from '../stripe/stripeApi.js';
 import { startPeriodicSync } from '../sync/periodicSync.js';
 import { projections as allProjections } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
@@ -87,7 +87,6 @@ export const serve = async (
       metrics,
       accounts: config.stripe.accounts,
       intervalSeconds: config.stripe.syncIntervalSeconds,
-      money: { livemode: isLiveKey(stripeKey) },
     });
     stops.unshift(() => sync.stop());
   }

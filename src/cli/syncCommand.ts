@@ -4,7 +4,7 @@ import { pino } from 'pino';
 import { loadConfig, requireStripeApiKey } from '../config/config.js';
 import { createLogger } from '../observability/logger.js';
 import { openRuntime } from '../runtime/openRuntime.js';
-import { isLiveKey, stripeApi } from '../stripe/stripeApi.js';
+import { stripeApi } from '../stripe/stripeApi.js';
 import type { Progress } from '../sync/syncContext.js';
 import { runSyncPass } from '../sync/syncPass.js';
 
@@ -75,7 +75,6 @@ export const syncCommand = (): Command =>
           accounts: config.stripe.accounts,
           onProgress: progress.update,
           signal: abort.signal,
-          money: { livemode: isLiveKey(apiKey) },
         });
         progress.stop();
         process.stdout.write(
