@@ -1,0 +1,260 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { AUDIT, consoleLedger, YEN, type ConsoleLedger } from './support/consoleLedger.js';
+import {
+  describeInChromium,
+  launchChromium,
+  openConsolePage,
+  screenshot,
+  signIn,
+  type ConsolePage,
+} from './support/consoleBrowser.js';
+import { get, parseCsv, TOKEN, type Row } from './support/queryApi.js';
+import { waitFor } from './support/waitFor.js';
+
+let ledger: ConsoleLedger;
+let browser: Browser;
+let session: ConsolePage;
+let page: Page;
+/** Endpoints of SPEC section 12 this ledger does not serve yet (another branch builds them). */
+const missing = new Set<string>();
+
+const money = (amount: number, currency: string, digits = 2) =>
+  new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(amount / 10 ** digits);
+
+const cells = (row: string) => page.locator(`[data-testid="${row}"] tbody tr`);
+const firstColumn = async (testid: string) =>
+  (await page.locator(`[data-testid="${testid}"] tbody tr td:first-child`).allTextContents()).map((text) =>
+    text.trim(),
+  );
+
+beforeAll(async () => {
+  ledger = await consoleLedger({ seed: 31, payments: 120 });
+  for (const path of ['/api/payouts', '/api/reports/settlement?from=2024-03-01&to=2024-03-02'])
+    if ((await get(ledger.url, path)).body.error?.message === 'no such endpoint')
+      missing.add(path.split('?')[0]!);
+  browser = await launchChromium();
+  session = await openConsolePage(browser);
+  page = session.page;
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await ledger?.close();
+});
+
+describeInChromium('finance console pages', () => {
+  it('signs in with the token typed into "API token", keeps it out of the URL, and draws the newest payments', async () => {
+    await signIn(page, ledger.url, TOKEN);
+    const api = await get(ledger.url, '/api/payments?limit=50');
+    await waitFor(async () => (await cells('payments').count()) === 50, { what: 'the payments table' });
+    expect(await firstColumn('payments')).toEqual(api.body.data.map((row) => row.payment_id));
+    expect(page.url()).not.toContain(TOKEN);
+    expect(await page.evaluate("sessionStorage.getItem('stripe-ledger.api-token')")).toBe(TOKEN);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+    for (const name of ['Payments', 'Disputes', 'Reports', 'Payouts', 'Operations'])
+      await expect(
+        page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name }).count(),
+      ).resolves.toBe(1);
+    await screenshot(page, 'payments');
+  });
+
+  it('filters payments by status, currency and mode, as GET /api/payments does', async () => {
+    await page.getByLabel('Payment status').selectOption('refunded');
+    await page.getByLabel('Currency').fill('eur');
+    await page.getByLabel('Mode').selectOption('false');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const api = await get(
+      ledger.url,
+      '/api/payments?payment_status=refunded&currency=eur&livemode=false&limit=50',
+    );
+    expect(api.body.data.length).toBeGreaterThan(0);
+    await waitFor(
+      async () => (await firstColumn('payments')).join() === api.body.data.map((r) => r.payment_id).join(),
+      {
+        what: 'the filtered table',
+      },
+    );
+    for (const row of await cells('payments').all()) {
+      await expect(row.locator('td').nth(5).textContent()).resolves.toBe('refunded');
+      await expect(row.locator('td').nth(9).textContent()).resolves.toBe('test');
+    }
+  });
+
+  it('pages with next_cursor and comes back with Previous page', async () => {
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByLabel('Rows per page').selectOption('25');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const first = await get(ledger.url, '/api/payments?limit=25');
+    const second = await get(ledger.url, `/api/payments?limit=25&cursor=${first.body.next_cursor}`);
+    const ids = (answer: typeof first) => answer.body.data.map((row) => row.payment_id).join();
+    await waitFor(async () => (await firstColumn('payments')).join() === ids(first), { what: 'page 1' });
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await waitFor(async () => (await firstColumn('payments')).join() === ids(second), { what: 'page 2' });
+    await expect(page.getByText('Page 2 ·').count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await waitFor(async () => (await firstColumn('payments')).join() === ids(first), {
+      what: 'page 1 again',
+    });
+  });
+
+  it('opens a payment: amounts in major units, its status history as a timeline, refunds and disputes', async () => {
+    const { rows } = await ledger.database.db.query<{ payment_id: string }>(
+      `SELECT payment_id FROM ledger.payments p
+        WHERE EXISTS (SELECT 1 FROM ledger.refunds r WHERE r.payment_id = p.payment_id)
+          AND EXISTS (SELECT 1 FROM ledger.disputes d WHERE d.payment_id = p.payment_id)
+        ORDER BY payment_id LIMIT 1`,
+    );
+    const id = rows[0]!.payment_id;
+    const payment = (await get(ledger.url, `/api/payments/${id}`)).body;
+    await page.getByLabel('Payment id').fill(id);
+    await page.getByRole('button', { name: 'Open payment' }).click();
+    await page.getByRole('heading', { name: `Payment ${id}` }).waitFor();
+    const currency = String(payment.currency);
+    await expect(page.locator('.cards').textContent()).resolves.toContain(
+      money(Number(payment.amount), currency),
+    );
+    const history = payment.history as unknown as Row[];
+    const steps = page.locator('[data-testid="timeline"] li');
+    await expect(steps.count()).resolves.toBe(history.length);
+    for (const [index, event] of history.entries()) {
+      const step = steps.nth(index);
+      await expect(step.textContent()).resolves.toContain(String(event.event_type));
+      // In the reader's zone (Tokyo here), with the UTC time on hover.
+      const when = step.locator('time');
+      await expect(when.getAttribute('title')).resolves.toBe(
+        `${new Date(String(event.occurred_at))
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, '')} UTC`,
+      );
+      await expect(when.textContent()).resolves.toContain('GMT+9');
+    }
+    await expect(firstColumn('refunds')).resolves.toEqual(
+      (payment.refunds as unknown as Row[]).map((r) => r.refund_id),
+    );
+    await expect(firstColumn('disputes')).resolves.toEqual(
+      (payment.disputes as unknown as Row[]).map((d) => d.dispute_id),
+    );
+    await screenshot(page, 'payment');
+  });
+
+  it('shows a zero-decimal currency in whole units', async () => {
+    await page.goto(`${ledger.url}/#/payments/${YEN.pi}`);
+    await page.getByRole('heading', { name: `Payment ${YEN.pi}` }).waitFor();
+    await expect(page.locator('.cards').textContent()).resolves.toContain('¥12,345');
+    await expect(page.locator('.cards').textContent()).resolves.not.toContain('¥123.45');
+  });
+
+  it('lists disputes needing a response first, soonest evidence deadline first', async () => {
+    await page.getByRole('link', { name: 'Disputes' }).click();
+    await page.getByRole('heading', { name: 'Needing a response, by evidence due date' }).waitFor();
+    const open = (await get(ledger.url, '/api/disputes?status=needs_response&limit=1000')).body.data;
+    expect(open.length).toBeGreaterThan(1);
+    const expected = [...open]
+      .sort(
+        (a, b) =>
+          Date.parse(String(a.evidence_due_by)) - Date.parse(String(b.evidence_due_by)) ||
+          String(a.dispute_id).localeCompare(String(b.dispute_id)),
+      )
+      .map((d) => d.dispute_id);
+    const shown = await page
+      .locator('[data-testid="needs-response"] tbody tr td:nth-child(2)')
+      .allTextContents();
+    expect(shown).toEqual(expected);
+    await screenshot(page, 'disputes');
+  });
+
+  it('draws the daily report as a chart and a table, and downloads its CSV with the token', async () => {
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByLabel('From (UTC day)').fill('2024-03-04');
+    await page.getByLabel('To (UTC day)').fill('2024-03-16');
+    await page.getByRole('button', { name: 'Show' }).click();
+    const daily = (await get(ledger.url, '/api/reports/daily?from=2024-03-04&to=2024-03-16')).body.data;
+    await waitFor(async () => (await cells('daily-report').count()) === daily.length, {
+      what: 'the daily table',
+    });
+    expect(await page.locator('[data-testid="chart"] canvas').count()).toBeGreaterThan(0);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download daily CSV' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('daily-2024-03-04-2024-03-16.csv');
+    const [header, ...records] = parseCsv(readFileSync((await file.path())!, 'utf8'));
+    expect(header).toEqual([
+      'day',
+      'livemode',
+      'currency',
+      'gross_paid',
+      'refunded',
+      'disputed',
+      'net',
+      'payments_paid',
+    ]);
+    expect(records.map((record) => [record[0], record[2], Number(record[6])])).toEqual(
+      daily.map((row) => [row.day, row.currency, row.net]),
+    );
+    await screenshot(page, 'reports');
+  });
+
+  it('shows the settlement report, or says plainly that this ledger does not serve it', async () => {
+    const section = page.getByRole('region', { name: 'Settlement report' });
+    if (missing.has('/api/reports/settlement')) {
+      await expect(
+        section.getByRole('status').filter({ hasText: 'not available from this ledger' }).count(),
+      ).resolves.toBe(1);
+      return;
+    }
+    const settlement = (await get(ledger.url, '/api/reports/settlement?from=2024-03-04&to=2024-03-16')).body
+      .data;
+    await expect(section.locator('[data-testid="settlement-report"] tbody tr').count()).resolves.toBe(
+      Math.max(1, settlement.length),
+    );
+  });
+
+  it('lists payouts with their reconciliation, or says plainly that this ledger does not serve them', async () => {
+    await page.getByRole('link', { name: 'Payouts' }).click();
+    await page.getByRole('heading', { name: 'Payouts' }).waitFor();
+    if (missing.has('/api/payouts')) {
+      await page.getByText('Payouts: not available from this ledger').waitFor();
+    } else {
+      const payouts = (await get(ledger.url, '/api/payouts?limit=50')).body.data;
+      await waitFor(async () => (await cells('payouts').count()) === Math.max(1, payouts.length), {
+        what: 'the payouts table',
+      });
+    }
+    await screenshot(page, 'payouts');
+  });
+
+  it('shows every projection with its state and lag, and a failed projection as failed with its error', async () => {
+    await ledger.breakAuditProjection();
+    await waitFor(
+      async () =>
+        (await get(ledger.url, '/api/projections')).body.data.some(
+          (p) => p.name === AUDIT && p.state === 'failed',
+        ),
+      { what: `${AUDIT} to fail` },
+    );
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('heading', { name: 'Projections' }).waitFor();
+    const api = (await get(ledger.url, '/api/projections')).body.data;
+    await expect(firstColumn('projections')).resolves.toEqual(api.map((p) => p.name));
+    await expect(page.getByTestId(`state-${AUDIT}`).textContent()).resolves.toBe('failed');
+    await expect(page.getByTestId('state-payments').textContent()).resolves.toBe('live');
+    const row = cells('projections').filter({ hasText: AUDIT });
+    await expect(row.textContent()).resolves.toContain('cannot apply poison event');
+    await screenshot(page, 'operations');
+  });
+
+  it('wrote nothing to the console but the 404s of endpoints this ledger does not serve yet', () => {
+    const expected = (problem: string) =>
+      [...missing].some(
+        (path) => problem.includes('status of 404') && problem.includes(`${ledger.url}${path}`),
+      );
+    expect(session.problems.filter((problem) => !expected(problem))).toEqual([]);
+  });
+});
