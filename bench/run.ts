@@ -4,6 +4,7 @@
  */
 import type { Benchmark } from './benchmark.js';
 import { rebuildBenchmark } from './rebuild.js';
+import { consoleBenchmark } from './console.js';
 import { endToEndBenchmark } from './endToEnd.js';
 import { ingestBenchmark } from './ingest.js';
 import { queryApiBenchmark } from './queryApi.js';
@@ -15,6 +16,7 @@ const benchmarks: Benchmark[] = [
   queryApiBenchmark,
   endToEndBenchmark,
   rebuildBenchmark,
+  consoleBenchmark,
 ];
 
 const parseArgs = (argv: string[]) => {
