@@ -6,7 +6,6 @@ RUN npm ci --ignore-scripts --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json ./
 COPY src ./src
 COPY projections ./projections
-COPY bench ./bench
 RUN npx tsc -p tsconfig.build.json
 
 FROM node:20-bookworm-slim AS deps

@@ -1,7 +1,10 @@
 /**
  * Rebuild: N events (mixed lifecycles, about 5 per payment) in the store, then
  * `stripe-ledger projections rebuild --all` in its own process; wall time, events/s and peak RSS.
- * Target: 1,000,000 events (200,000 payments) in <= 60 s and <= 512 MB. Flags: --events=1000000
+ * The log is seeded interleaved (as a live log is: refunds days and disputes weeks after their payment)
+ * and grouped (each payment's events together: the best case), each rebuilt in its own database and
+ * reported side by side. Target: 1,000,000 events (200,000 payments) in <= 60 s and <= 512 MB.
+ * Flags: --events=1000000 --layout=both|interleaved|grouped
  */
 import { spawn } from 'node:child_process';
 import { loadavg } from 'node:os';
@@ -13,7 +16,7 @@ import type { Benchmark } from './benchmark.js';
 import { createBenchDatabase } from './benchDatabase.js';
 import { printTable } from './printTable.js';
 import { cpuSeconds, memoryMiB } from './procStats.js';
-import { seedLifecycles } from './seedLifecycles.js';
+import { checkSeededPayments, layoutsFromFlag, seedLifecycles, type SeedLayout } from './seedLifecycles.js';
 
 const runRebuild = (databaseUrl: string) =>
   new Promise<{ seconds: number; peakMiB: number; cpu: number; code: number | null; output: string }>(
@@ -48,43 +51,51 @@ const runRebuild = (databaseUrl: string) =>
     },
   );
 
+const rebuildOnce = async (target: number, layout: SeedLayout) => {
+  const database = await createBenchDatabase(`rebuild_${layout}`);
+  const db = pgDb({ connectionString: database.url, max: 4 });
+  try {
+    await migrate(db);
+    const seedStarted = performance.now();
+    const seeded = await seedLifecycles(db, target, { layout });
+    console.log(
+      `${layout}: seeded ${seeded.events} events for ${seeded.payments} payments in ${Math.round((performance.now() - seedStarted) / 1000)} s`,
+    );
+    const loadBefore = loadavg()[0]!;
+    const result = await runRebuild(database.url);
+    if (result.code !== 0) throw new Error(`rebuild failed (${result.code}): ${result.output}`);
+    await checkSeededPayments(db, seeded);
+    return {
+      layout,
+      events: seeded.events,
+      payments: seeded.payments,
+      'wall s': Math.round(result.seconds * 10) / 10,
+      'events/s': Math.round(seeded.events / result.seconds),
+      'peak RSS MiB': Math.round(result.peakMiB),
+      'rebuild CPU s': Math.round(result.cpu * 10) / 10,
+      'load before/after': `${loadBefore.toFixed(1)}/${loadavg()[0]!.toFixed(1)}`,
+    };
+  } finally {
+    await db.close();
+    await database.drop();
+  }
+};
+
 export const rebuildBenchmark: Benchmark = {
   name: 'rebuild',
   description: 'projections rebuild --all over 1,000,000 stored events (target <= 60 s, <= 512 MB)',
   run: async ({ flags }) => {
     const target = Number(flags.get('events') ?? 1_000_000);
-    const database = await createBenchDatabase('rebuild');
-    const db = pgDb({ connectionString: database.url, max: 4 });
-    try {
-      await migrate(db);
-      const seedStarted = performance.now();
-      const seeded = await seedLifecycles(db, target);
-      console.log(
-        `seeded ${seeded.events} events for ${seeded.payments} payments in ${Math.round((performance.now() - seedStarted) / 1000)} s`,
-      );
-      const loadBefore = loadavg()[0]!;
-      const result = await runRebuild(database.url);
-      if (result.code !== 0) throw new Error(`rebuild failed (${result.code}): ${result.output}`);
-      const { rows } = await db.query<{ count: number }>(
-        'SELECT count(*)::int AS count FROM ledger.payments',
-      );
-      printTable([
-        {
-          events: seeded.events,
-          payments: rows[0]!.count,
-          'wall s': Math.round(result.seconds * 10) / 10,
-          'events/s': Math.round(seeded.events / result.seconds),
-          'peak RSS MiB': Math.round(result.peakMiB),
-          'rebuild CPU s': Math.round(result.cpu * 10) / 10,
-        },
-      ]);
-      // The machine may be shared: a load average above its cores means the wall time is stretched.
-      console.log(
-        `target: <= 60 s and <= 512 MB for 1,000,000 events; load average ${loadBefore.toFixed(1)} before, ${loadavg()[0]!.toFixed(1)} after`,
-      );
-    } finally {
-      await db.close();
-      await database.drop();
-    }
+    const rows = [];
+    for (const layout of layoutsFromFlag(flags.get('layout'))) rows.push(await rebuildOnce(target, layout));
+    printTable(rows);
+    // The machine may be shared: a load average above its cores means the wall time is stretched.
+    const verdict = rows.every((row) => row['wall s'] <= 60 && row['peak RSS MiB'] <= 512)
+      ? 'met'
+      : 'NOT met';
+    const scale = target === 1_000_000 ? '' : ` (measured at ${target} events, not the target's 1,000,000)`;
+    console.log(
+      `target: <= 60 s and <= 512 MB for 1,000,000 events, interleaved and grouped: ${verdict}${scale}`,
+    );
   },
 };

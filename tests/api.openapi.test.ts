@@ -54,19 +54,53 @@ describe('GET /api/openapi.json', () => {
   it('is an OpenAPI 3 document with every query endpoint', () => {
     expect(document.openapi).toMatch(/^3\./);
     expect(Object.keys(document.paths).sort()).toEqual([
+      '/api/balance-transactions',
       '/api/disputes',
+      '/api/journal/balances',
       '/api/openapi.json',
       '/api/orders',
       '/api/orders/{order_id}',
       '/api/payments',
       '/api/payments/{id}',
+      '/api/payouts',
+      '/api/payouts/{id}',
       '/api/projections',
+      '/api/reconciliation',
       '/api/refunds',
       '/api/reports/daily',
+      '/api/reports/settlement',
       '/api/webhooks/events',
       '/api/webhooks/health',
       '/metrics',
     ]);
+  });
+
+  it('describes the money endpoints and their parameters', () => {
+    expect(parameterNames(document.paths['/api/balance-transactions']!.get)).toEqual(
+      [
+        'reporting_category',
+        'type',
+        'payment_id',
+        'payout_id',
+        'currency',
+        'created_from',
+        'created_to',
+        'limit',
+        'cursor',
+        'format',
+      ].sort(),
+    );
+    expect(parameterNames(document.paths['/api/reports/settlement']!.get)).toEqual(['format', 'from', 'to']);
+    expect(parameterNames(document.paths['/api/journal/balances']!.get)).toEqual(['at']);
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining([
+        'BalanceTransaction',
+        'Payout',
+        'PayoutDetail',
+        'SettlementTotals',
+        'BalanceCheck',
+      ]),
+    );
   });
 
   it('describes the query parameters the server validates', async () => {

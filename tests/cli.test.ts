@@ -1,4 +1,4 @@
-import { sampleLifecycles, storeEvents } from '../projections/shared/dbTesting.js';
+import { sampleLifecycles, storeEvents } from './support/dbTesting.js';
 import { runCli } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { describeWithPostgres } from './support/needsPostgres.js';
@@ -47,10 +47,13 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
       position: number;
     }[];
     expect(status.map((s) => s.name).sort()).toEqual([
+      'balance_transactions',
       'disputes',
+      'journal',
       'orders',
       'payment_status_history',
       'payments',
+      'payouts',
       'refunds',
     ]);
     expect(status.every((s) => s.head === 60 || s.head > 0)).toBe(true);
@@ -76,7 +79,7 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
     const result = await runCli(['projections', 'rebuild', 'paymnts'], env);
     expect(result.code).not.toBe(0);
     expect(result.stderr).toBe(
-      'stripe-ledger: unknown projection paymnts: known are payments, orders, payment_status_history, refunds, disputes\n',
+      'stripe-ledger: unknown projection paymnts: known are payments, orders, payment_status_history, refunds, disputes, balance_transactions, payouts, journal\n',
     );
   });
 

@@ -11,6 +11,7 @@ describeEventStoreContract('PostgreSQL adapter on the embedded database', async 
   const store = postgresEventStore(db);
   return {
     store,
+    maxAppendBytes: null,
     cleanup: async () => {
       await store.close();
       await db.close();

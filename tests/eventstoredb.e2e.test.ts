@@ -2,6 +2,7 @@
  * The whole ledger on EventStoreDB (the in-process gRPC server of tests/support/eventstoredb, or a real
  * one when EVENTSTORE_CONNECTION_STRING is set): webhooks in, projections out, a rebuild, a restart.
  */
+import { EventStoreDBClient, StreamNotFoundError } from '@eventstore/db-client';
 import { pino } from 'pino';
 import { projections } from '../projections/index.js';
 import { loadConfig } from '../src/config/config.js';
@@ -15,6 +16,7 @@ import { lifecycle, type Webhook } from './support/lifecycleWebhooks.js';
 import { describeWithPostgres } from './support/needsPostgres.js';
 import { waitForProjections } from './support/queryApi.js';
 import { postWebhook } from './support/stripeEvents.js';
+import { paymentIntentSucceeded, paymentIntentSucceededOfSize } from './support/syntheticEvents.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 
 /** Paid, refunded in part, then disputed and lost: every read model gets rows. */
@@ -102,6 +104,65 @@ describeWithPostgres('checkpoints and charge links live in PostgreSQL beside the
         're_esdb_b_a',
         're_esdb_c_a',
       ]);
+    });
+
+    const running = async () => (ledger ??= await startLedger(database.url, { env: env() }));
+    /** The events EventStoreDB holds for a payment, read with the official client. */
+    const storedFor = async (paymentIntentId: string) => {
+      const client = EventStoreDBClient.connectionString(connectionString);
+      try {
+        const events = [];
+        for await (const resolved of client.readStream(`payment-${paymentIntentId}`)) events.push(resolved);
+        return events;
+      } catch (error) {
+        if (error instanceof StreamNotFoundError) return [];
+        throw error;
+      } finally {
+        await client.dispose();
+      }
+    };
+
+    // Two web servers on one EventStoreDB, as behind a load balancer: within one server, group commit
+    // already dedupes; across servers the deliveries race in EventStoreDB itself.
+    it('answers racing redeliveries of one event to two servers duplicate: true, all but one, and stores it once', async () => {
+      const urls = [(await running()).url];
+      const other = await startLedger(database.url, { env: env(), role: 'web' });
+      urls.push(other.url);
+      try {
+        for (let round = 0; round < 8; round += 1) {
+          const event = paymentIntentSucceeded();
+          const answers = await Promise.all(
+            Array.from({ length: 6 }, (_, i) => postWebhook(urls[i % 2]!, event.body)),
+          );
+          expect(answers.map((answer) => answer.status)).toEqual(Array(6).fill(200));
+          expect(answers.filter((answer) => answer.body.duplicate === true)).toHaveLength(5);
+          expect(await storedFor(event.paymentIntentId)).toHaveLength(1);
+        }
+      } finally {
+        await other.stop();
+      }
+    });
+
+    it('answers 413 event_too_large naming the limit, not 503, for a 1 MiB delivery whose stored form is over 1,048,576 bytes', async () => {
+      const url = (await running()).url;
+      const event = paymentIntentSucceededOfSize(1024 * 1024);
+      const expected = {
+        status: 413,
+        body: {
+          error: {
+            code: 'event_too_large',
+            message: expect.stringContaining("over the event store's limit of 1048576 bytes"),
+            limit_bytes: 1_048_576,
+          },
+        },
+      };
+      expect(await postWebhook(url, event.body)).toEqual(expected);
+      // Stripe's retry gets the same clear answer, and nothing was stored in between.
+      expect(await postWebhook(url, event.body)).toEqual(expected);
+      expect(await storedFor(event.paymentIntentId)).toEqual([]);
+      const next = paymentIntentSucceeded();
+      expect((await postWebhook(url, next.body)).status).toBe(200);
+      expect(await storedFor(next.paymentIntentId)).toHaveLength(1);
     });
 
     it('stops serve with one clear line when the EventStoreDB connection string is invalid or unreachable', async () => {

@@ -5,9 +5,9 @@
  */
 import fc from 'fast-check';
 import { pino } from 'pino';
-import { specArb } from '../projections/shared/lifecycleArb.js';
-import { buildLifecycle, type Lifecycle } from '../projections/shared/lifecycles.js';
-import { redelivered } from '../projections/shared/testEvents.js';
+import { specArb } from './support/lifecycleArb.js';
+import { buildLifecycle, type Lifecycle } from './support/lifecycles.js';
+import { redelivered } from './support/testEvents.js';
 import { projections } from '../projections/index.js';
 import type { Db } from '../src/db/port.js';
 import type { StoredEvent } from '../src/eventstore/port.js';

@@ -1,9 +1,9 @@
 import { pino } from 'pino';
 import { projections } from '../projections/index.js';
 import { paymentsProjection } from '../projections/payments/projection.js';
-import type { Projection } from '../projections/projection.js';
-import { sampleLifecycles, shuffled, snapshotOf, storeEvents } from '../projections/shared/dbTesting.js';
-import { stripeEvent, paymentIntent, T0 } from '../projections/shared/testEvents.js';
+import { defineProjection, type Projection } from '../projections/projection.js';
+import { sampleLifecycles, shuffled, snapshotOf, storeEvents } from './support/dbTesting.js';
+import { stripeEvent, paymentIntent, T0 } from './support/testEvents.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import type { StoredEvent } from '../src/eventstore/port.js';
 import { markActive } from '../src/projector/checkpoints.js';
@@ -19,14 +19,20 @@ const logger = pino({ level: 'silent' });
 const BOOKKEEPING = ['id', 'recorded_at'];
 
 /** A payments projection broken for events carrying the marker, as a bug in a fold would be. */
-const markerBreaks = (isBroken: () => boolean): Projection => ({
-  ...paymentsProjection,
-  apply: async (tx, events, target) => {
-    const marked = events.find((event) => JSON.stringify(event.data).includes('"poison-marker"'));
-    if (marked && isBroken()) throw new Error(`fold bug: cannot apply ${marked.metadata.stripe_event_id}`);
-    return paymentsProjection.apply(tx, events, target);
-  },
-});
+const markerBreaks = (isBroken: () => boolean): Projection =>
+  defineProjection({
+    ...paymentsProjection,
+    fold: {
+      ...paymentsProjection.fold,
+      evolve: (state, routed) => {
+        const { event } = routed;
+        if (JSON.stringify(event.data).includes('"poison-marker"') && isBroken()) {
+          throw new Error(`fold bug: cannot apply ${event.metadata.stripe_event_id}`);
+        }
+        return paymentsProjection.fold.evolve(state, routed);
+      },
+    },
+  });
 
 const markedPayment = (n: number): StoredEvent =>
   stripeEvent(

@@ -1,9 +1,10 @@
 import http from 'node:http';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
+import { MAX_WEBHOOK_BYTES } from '../src/ingest/webhookRoute.js';
 import { type TestServer, startLedger } from './support/ledgerServer.js';
 import { storedEventCount } from './support/storedEvents.js';
-import { paymentIntentSucceeded } from './support/syntheticEvents.js';
+import { paymentIntentSucceeded, paymentIntentSucceededOfSize } from './support/syntheticEvents.js';
 import { postWebhook, signatureFor } from './support/stripeEvents.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 
@@ -64,6 +65,22 @@ describe('POST /api/webhooks/stripe with bad input', () => {
     expect((await postWebhook(server.url, good.body)).status).toBe(200);
     expect(await storedEventCount(database.db)).toBe(before + 1);
   };
+
+  it('stores a delivery of exactly 1 MiB whole on PostgreSQL, though its stored form is over 1 MiB', async () => {
+    const before = await storedEventCount(database.db);
+    const event = paymentIntentSucceededOfSize(MAX_WEBHOOK_BYTES);
+    expect(await postWebhook(server.url, event.body)).toMatchObject({
+      status: 200,
+      body: { received: true },
+    });
+    expect(await storedEventCount(database.db)).toBe(before + 1);
+    const { rows } = await database.db.query<{ bytes: number }>(
+      `SELECT octet_length(data::text) + octet_length(metadata::text) AS bytes FROM eventstore.events
+        WHERE stream_id = $1`,
+      [`payment-${event.paymentIntentId}`],
+    );
+    expect(rows[0]!.bytes).toBeGreaterThan(1_048_576);
+  });
 
   it('answers 400 invalid_json and stores nothing when a signed body is not JSON', async () => {
     const before = await storedEventCount(database.db);

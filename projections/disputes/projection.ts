@@ -1,5 +1,6 @@
 import { joinRecords, maxByKey } from '../shared/lattice.js';
-import { objectProjection } from '../shared/objectProjection.js';
+import { defineProjection } from '../projection.js';
+import { objectFold, type Filed } from '../shared/objectFold.js';
 import { isoOf } from '../shared/paymentRow.js';
 import { CLOSED_DISPUTE_STATUSES, type DisputeStatus } from '../shared/ranks.js';
 import type { DisputeSnapshot, Ranked } from '../shared/stripeObjects.js';
@@ -24,25 +25,22 @@ export const mergeDispute = (a: DisputeState, b: DisputeState): DisputeState => 
   updated: Math.max(a.updated, b.updated),
 });
 
-/** ledger.disputes: one row per dispute, from charge.dispute.* events. */
-export const disputesProjection = objectProjection<DisputeState>({
-  name: 'disputes',
-  table: 'disputes',
-  stateTable: 'disputes_fold_state',
-  idColumn: 'dispute_id',
-  columns: [
-    'dispute_id',
-    'payment_id',
-    'charge_id',
-    'amount',
-    'currency',
-    'status',
-    'reason',
-    'evidence_due_by',
-    'opened_at',
-    'closed_at',
-    'updated_at',
-  ],
+const DISPUTE_COLUMNS = [
+  'dispute_id',
+  'payment_id',
+  'charge_id',
+  'amount',
+  'currency',
+  'status',
+  'reason',
+  'evidence_due_by',
+  'opened_at',
+  'closed_at',
+  'updated_at',
+] as const;
+
+export const disputeFold = objectFold<DisputeState>({
+  name: 'dispute',
   statesOf: (carried) =>
     carried.disputes.map(({ id, facts }) => [
       id,
@@ -54,20 +52,32 @@ export const disputesProjection = objectProjection<DisputeState>({
       },
     ]),
   merge: mergeDispute,
-  row: (id, paymentId, { status, snapshot, firstSeen, updated }) => {
+});
+
+/** ledger.disputes: one row per dispute, from charge.dispute.* events. */
+export const disputesProjection = defineProjection<Filed<DisputeState>>({
+  name: 'disputes',
+  fold: disputeFold,
+  state: { table: 'disputes_fold_state', key: 'dispute_id' },
+  rowTables: { disputes: { key: 'dispute_id', columns: DISPUTE_COLUMNS } },
+  rows: (id, { paymentId, state: { status, snapshot, firstSeen, updated } }) => {
     const closedAt = CLOSED_DISPUTE_STATUSES.includes(status.status) ? firstSeen[status.status] : undefined;
     return {
-      dispute_id: id,
-      payment_id: paymentId,
-      charge_id: snapshot.chargeId,
-      amount: snapshot.amount,
-      currency: snapshot.currency,
-      status: status.status,
-      reason: snapshot.reason,
-      evidence_due_by: snapshot.evidenceDueBy === null ? null : isoOf(snapshot.evidenceDueBy),
-      opened_at: isoOf(snapshot.created),
-      closed_at: closedAt === undefined ? null : isoOf(closedAt),
-      updated_at: isoOf(updated),
+      disputes: [
+        {
+          dispute_id: id,
+          payment_id: paymentId,
+          charge_id: snapshot.chargeId,
+          amount: snapshot.amount,
+          currency: snapshot.currency,
+          status: status.status,
+          reason: snapshot.reason,
+          evidence_due_by: snapshot.evidenceDueBy === null ? null : isoOf(snapshot.evidenceDueBy),
+          opened_at: isoOf(snapshot.created),
+          closed_at: closedAt === undefined ? null : isoOf(closedAt),
+          updated_at: isoOf(updated),
+        },
+      ],
     };
   },
 });

@@ -1,8 +1,8 @@
 import type { PaymentRow } from '../shared/paymentRow.js';
-import { applyInBatches, createTarget, storeEvents } from '../shared/dbTesting.js';
-import { foldAll, rowsOf } from '../shared/givenEvents.js';
-import { describeProjectionContract } from '../shared/projectionContract.js';
-import { charge, paymentIntent, refund, stripeEvent, T0 } from '../shared/testEvents.js';
+import { applyInBatches, createTarget, storeEvents } from '../../tests/support/dbTesting.js';
+import { foldAll, rowsOf } from '../../tests/support/givenEvents.js';
+import { describeProjectionContract } from '../../tests/support/projectionContract.js';
+import { charge, paymentIntent, refund, stripeEvent, T0 } from '../../tests/support/testEvents.js';
 import { ordersProjection } from './projection.js';
 
 const PAID = ['paid', 'partially_refunded', 'refunded'];

@@ -67,16 +67,3 @@ export const recomputeOrders = async (
     [orderIds],
   );
 };
-
-/** Every order aggregated from the summaries in one statement, into an empty orders table (a rebuild's
- * bulk load): the rows recomputeOrders gives once every summary is in place. */
-export const recomputeAllOrders = async (
-  tx: Queryable,
-  tables: { orders: string; summaries: string },
-): Promise<void> => {
-  await tx.query(
-    `WITH agg AS (${aggregate(tables.summaries, 'order_id IS NOT NULL')})
-     INSERT INTO ${tables.orders} ${ORDER_COLUMNS}
-     ${ORDER_ROWS}`,
-  );
-};

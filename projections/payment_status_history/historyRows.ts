@@ -1,11 +1,13 @@
-import type { Step } from '../shared/paymentBatch.js';
+import type { Step as FoldStep } from '../projection.js';
 import { isoOf, paymentStatusRow, type PaymentStatus } from '../shared/paymentRow.js';
+import type { PaymentState } from '../shared/paymentState.js';
 
 type StatusRow = NonNullable<ReturnType<typeof paymentStatusRow>>;
 
 /** No event waiting (shared, never mutated). */
 const NONE: PendingEvent[] = [];
-import type { PaymentState } from '../shared/paymentState.js';
+
+type Step = FoldStep<PaymentState>;
 
 /** An event applied while its payment had no row yet; it is recorded once the payment has one. */
 export type PendingEvent = { stripe_event_id: string; event_type: string; occurred_at: string };
@@ -49,7 +51,7 @@ export const historyRows = (
     return row;
   };
   for (const step of steps) {
-    const paymentId = step.routed.paymentId;
+    const paymentId = step.routed.key;
     const waiting =
       step.absorbed.length === 0
         ? (pending.get(paymentId) ?? NONE)

@@ -1,7 +1,7 @@
 import type { StoredEvent } from '../../src/eventstore/port.js';
-import { applyInBatches, createTarget, storeEvents } from '../shared/dbTesting.js';
-import { describeProjectionContract } from '../shared/projectionContract.js';
-import { charge, paymentIntent, refund, stripeEvent, T0 } from '../shared/testEvents.js';
+import { applyInBatches, createTarget, storeEvents } from '../../tests/support/dbTesting.js';
+import { describeProjectionContract } from '../../tests/support/projectionContract.js';
+import { charge, paymentIntent, refund, stripeEvent, T0 } from '../../tests/support/testEvents.js';
 import { paymentStatusHistoryProjection } from './projection.js';
 
 const at = (s: number) => ({ created: T0 + s });

@@ -1,5 +1,5 @@
-import { rowsOf, foldAll } from '../shared/givenEvents.js';
-import { describeProjectionContract } from '../shared/projectionContract.js';
+import { rowsOf, foldAll } from '../../tests/support/givenEvents.js';
+import { describeProjectionContract } from '../../tests/support/projectionContract.js';
 import { paymentsProjection } from './projection.js';
 
 describeProjectionContract(paymentsProjection, {}, ({ database, lifecycles, stored }) => {

@@ -1,6 +1,6 @@
-import { applyInBatches, createTarget, storeEvents } from '../shared/dbTesting.js';
-import { describeProjectionContract } from '../shared/projectionContract.js';
-import { charge, refund, stripeEvent, T0 } from '../shared/testEvents.js';
+import { applyInBatches, createTarget, storeEvents } from '../../tests/support/dbTesting.js';
+import { describeProjectionContract } from '../../tests/support/projectionContract.js';
+import { charge, refund, stripeEvent, T0 } from '../../tests/support/testEvents.js';
 import { refundsProjection } from './projection.js';
 
 describeProjectionContract(refundsProjection, {}, ({ database, lifecycles }) => {

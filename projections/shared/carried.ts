@@ -5,6 +5,7 @@ import {
   type StripeObjectKind,
 } from '../../src/domain/events.js';
 import type { ModelledDomainEventType } from '../../src/domain/events.js';
+import { isMoneyEventType } from '../../src/domain/moneyEvents.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { fieldsOf, type Json } from './fields.js';
 import {
@@ -37,9 +38,10 @@ export type Carried = {
 
 const MODELLED: ReadonlySet<string> = new Set(Object.values(DOMAIN_EVENT_TYPES));
 
-/** The object kind of a modelled event; null for StripeEventUnmodelled, which projections skip. */
+/** The object kind of a modelled event; null for StripeEventUnmodelled and the money events (payouts,
+ * balance transactions), which the payment projections skip. */
 export const modelledKind = (event: StoredEvent): StripeObjectKind | null => {
-  if (event.type === UNMODELLED) return null;
+  if (event.type === UNMODELLED || isMoneyEventType(event.type)) return null;
   if (!MODELLED.has(event.type)) {
     throw new Error(`event ${event.id}: type ${JSON.stringify(event.type)} is not a domain event type`);
   }

@@ -2,8 +2,8 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { ModelledStripeEventType } from '../../src/domain/events.js';
 import { carriedBy } from './carried.js';
-import { given } from './givenEvents.js';
-import { stripeEvent } from './testEvents.js';
+import { given } from '../../tests/support/givenEvents.js';
+import { stripeEvent } from '../../tests/support/testEvents.js';
 
 // The shared corpus beside the repository, as src/domain/translate.fixtures.test.ts reads it.
 const FIXTURES = resolve(__dirname, '../../../shared/stripe-fixtures/events');

@@ -1,6 +1,15 @@
-import { at, PI, CH, created, chargeEvent, refundEvent, disputeEvent, paid } from './cardPayment.js';
-import { foldOneByOne, given } from './givenEvents.js';
-import { charge, paymentIntent, refund, stripeEvent } from './testEvents.js';
+import {
+  at,
+  PI,
+  CH,
+  created,
+  chargeEvent,
+  refundEvent,
+  disputeEvent,
+  paid,
+} from '../../tests/support/cardPayment.js';
+import { foldOneByOne, given } from '../../tests/support/givenEvents.js';
+import { charge, paymentIntent, refund, stripeEvent } from '../../tests/support/testEvents.js';
 
 describe('payment fold: refunds, disputes and links', () => {
   it('refunds fully once, counting the refund object and not also the charge total', () => {

@@ -1,10 +1,10 @@
 import fc from 'fast-check';
 import type { StoredEvent } from '../../src/eventstore/port.js';
-import { foldAll, foldOneByOne, rowsOf } from './givenEvents.js';
-import { specArb } from './lifecycleArb.js';
-import { buildLifecycle } from './lifecycles.js';
+import { foldAll, foldOneByOne, rowsOf } from '../../tests/support/givenEvents.js';
+import { specArb } from '../../tests/support/lifecycleArb.js';
+import { buildLifecycle } from '../../tests/support/lifecycles.js';
 import { EMPTY, merge, type PaymentState } from './paymentState.js';
-import { redelivered } from './testEvents.js';
+import { redelivered } from '../../tests/support/testEvents.js';
 
 /** The lifecycle's events in a random order with some of them delivered more than once. */
 const deliveryArb = (events: StoredEvent[]) =>

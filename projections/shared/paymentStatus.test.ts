@@ -1,7 +1,16 @@
-import { at, PI, CH, piEvent, created, succeeded, chargeEvent, paid } from './cardPayment.js';
-import { given } from './givenEvents.js';
+import {
+  at,
+  PI,
+  CH,
+  piEvent,
+  created,
+  succeeded,
+  chargeEvent,
+  paid,
+} from '../../tests/support/cardPayment.js';
+import { given } from '../../tests/support/givenEvents.js';
 import { evolve } from './paymentState.js';
-import { charge, stripeEvent, T0 } from './testEvents.js';
+import { charge, stripeEvent, T0 } from '../../tests/support/testEvents.js';
 
 describe('payment fold: statuses', () => {
   it('folds a card payment into a paid row with the fields finance reads', () => {

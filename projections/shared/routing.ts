@@ -1,14 +1,7 @@
-import type { Queryable } from '../../src/db/port.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { modelledKind } from './carried.js';
 import { isRecord } from './fields.js';
-
-/** Charge id -> payment id, as far as it is known. */
-export type Links = ReadonlyMap<string, string>;
-
-/** A modelled event and the payment it folds into. `absorbs`: charge ids whose orphan state (events
- * filed under the charge before its payment intent was known) now joins this payment. */
-export type Routed = { event: StoredEvent; paymentId: string; absorbs: readonly string[] };
+import type { Links, Routed } from '../projection.js';
 
 const STREAM_PREFIX = 'payment-';
 
@@ -41,23 +34,17 @@ export const routeBatch = (events: readonly StoredEvent[], known: Links): Routed
     const absorbs = linksOf(event)
       .filter(([, pi]) => pi === paymentId)
       .map(([charge]) => charge);
-    return [{ event, paymentId, absorbs }];
+    return [{ event, key: paymentId, paymentId, absorbs }];
   });
 };
 
-/** The stored links of every charge-keyed stream in the batch, in one statement. Payment intent ids
- * (`pi_`) are never charge ids, so they are not looked up. */
-export const storedLinks = async (tx: Queryable, events: readonly StoredEvent[]): Promise<Links> => {
-  const keys = [...new Set(events.map(streamPaymentId))].filter(
+/** The charge-keyed streams of a batch, whose links the engine asks the event store for. Payment
+ * intent ids (`pi_`) are never charge ids, so they are not looked up. */
+export const chargeKeysOf = (events: readonly StoredEvent[]): string[] =>
+  [...new Set(events.map(streamPaymentId))].filter(
     (key): key is string => key !== null && !key.startsWith('pi_'),
   );
-  if (keys.length === 0) return new Map();
-  const { rows } = await tx.query<{ charge_id: string; payment_id: string }>(
-    'SELECT charge_id, payment_id FROM eventstore.charge_links WHERE charge_id = ANY($1::text[])',
-    [keys],
-  );
-  return new Map(rows.map((row) => [row.charge_id, row.payment_id]));
-};
 
-export const routeEvents = async (tx: Queryable, events: readonly StoredEvent[]): Promise<Routed[]> =>
-  routeBatch(events, await storedLinks(tx, events));
+/** The charge -> payment links a batch proves: states filed under those charges follow them. */
+export const linksProvenBy = (events: readonly StoredEvent[]): Links =>
+  new Map(events.flatMap((event) => (modelledKind(event) === null ? [] : linksOf(event))));

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/port.js';
 import { sendError } from './errors.js';
+import { balanceTransactionRow } from './moneyRows.js';
 import { idParam, parseParams } from './params.js';
 import { disputeRow, historyRow, orderRow, paymentRow, refundRow, selectList } from './rows.js';
 import { inSnapshot } from './snapshot.js';
@@ -12,7 +13,8 @@ const noQuery = z.strictObject({});
 
 export const paymentPath = z.strictObject({ id: idParam('a payment id') });
 
-/** GET /api/payments/:id: the payments row plus its refunds, disputes and status history. */
+/** GET /api/payments/:id: the payments row plus its refunds, disputes, status history and balance
+ * transactions (what Stripe charged and paid out for it). */
 export const paymentRoute =
   (db: Db): RequestHandler =>
   async (req, res) => {
@@ -36,7 +38,18 @@ export const paymentRoute =
           ORDER BY t.occurred_at, t.recorded_at, t.stripe_event_id`,
         [id],
       );
-      return { ...payment, refunds: refunds.rows, disputes: disputes.rows, history: history.rows };
+      const balanceTransactions = await tx.query(
+        `${select(balanceTransactionRow, 'ledger.balance_transactions')} WHERE t.payment_id = $1
+          ORDER BY t.created_at, t.balance_transaction_id`,
+        [id],
+      );
+      return {
+        ...payment,
+        refunds: refunds.rows,
+        disputes: disputes.rows,
+        history: history.rows,
+        balance_transactions: balanceTransactions.rows,
+      };
     });
     if (!found) return void sendError(res, 404, 'not_found', `no payment with id ${id}`);
     res.json(found);

@@ -2,7 +2,18 @@ import { z } from 'zod';
 import type { ListSpec } from './listQuery.js';
 import { dailyQuery } from './dailyReport.js';
 import { orderPath, paymentPath } from './detailRoutes.js';
+import { journalBalancesQuery } from './journalBalances.js';
+import {
+  balanceCheckRow,
+  balanceTransactionRow,
+  categoryTotalsRow,
+  journalBalanceRow,
+  payoutRow,
+  settlementRow,
+} from './moneyRows.js';
+import { payoutPath } from './payoutRoute.js';
 import { projectionRow } from './projectionsRoute.js';
+import { settlementQuery } from './settlementReport.js';
 import {
   dailyRow,
   disputeRow,
@@ -72,6 +83,12 @@ const ITEM_NAMES = new Map<z.ZodObject, string>([
   [webhookEventRow, 'WebhookEvent'],
   [dailyRow, 'DailyTotals'],
   [projectionRow, 'ProjectionStatus'],
+  [balanceTransactionRow, 'BalanceTransaction'],
+  [payoutRow, 'Payout'],
+  [categoryTotalsRow, 'CategoryTotals'],
+  [settlementRow, 'SettlementTotals'],
+  [journalBalanceRow, 'JournalBalance'],
+  [balanceCheckRow, 'BalanceCheck'],
 ]);
 
 export const openApiDocument = (lists: readonly ListSpec[]): Json => {
@@ -93,7 +110,7 @@ export const openApiDocument = (lists: readonly ListSpec[]): Json => {
   }
   paths['/api/payments/{id}'] = {
     get: {
-      summary: 'One payment with its refunds, disputes and status history',
+      summary: 'One payment with its refunds, disputes, status history and balance transactions',
       parameters: parameters(paymentPath, 'path'),
       responses: {
         200: { description: 'the payment', content: json(ref('PaymentDetail')) },
@@ -120,6 +137,67 @@ export const openApiDocument = (lists: readonly ListSpec[]): Json => {
       responses: {
         200: { description: 'the totals', content: { ...json(list('DailyTotals')), ...csv } },
         ...errors,
+      },
+    },
+  };
+  paths['/api/payouts/{id}'] = {
+    get: {
+      summary: 'One payout with the balance transactions it paid out and their totals per category',
+      parameters: parameters(payoutPath, 'path'),
+      responses: {
+        200: { description: 'the payout', content: json(ref('PayoutDetail')) },
+        ...errors,
+        ...notFound,
+      },
+    },
+  };
+  paths['/api/reports/settlement'] = {
+    get: {
+      summary: 'Settlement totals per UTC day, currency and reporting category (count, gross, fee, net)',
+      parameters: parameters(settlementQuery, 'query'),
+      responses: {
+        200: { description: 'the totals', content: { ...json(list('SettlementTotals')), ...csv } },
+        ...errors,
+      },
+    },
+  };
+  paths['/api/journal/balances'] = {
+    get: {
+      summary: "Every journal account's balance per currency at a time",
+      parameters: parameters(journalBalancesQuery, 'query'),
+      responses: {
+        200: {
+          description: 'the balances',
+          content: json({
+            type: 'object',
+            properties: {
+              at: { type: 'string', description: 'ISO-8601, UTC' },
+              data: { type: 'array', items: ref('JournalBalance') },
+            },
+            required: ['at', 'data'],
+          }),
+        },
+        ...errors,
+      },
+    },
+  };
+  paths['/api/reconciliation'] = {
+    get: {
+      summary: "The sync's last check of the journal's stripe_balance against Stripe's balance",
+      responses: {
+        200: {
+          description: 'the last check; checked_at and matches are null before the first',
+          content: json({
+            type: 'object',
+            properties: {
+              checked_at: { type: ['string', 'null'] },
+              matches: { type: ['boolean', 'null'] },
+              stripe_balance: { type: 'array', items: ref('BalanceCheck') },
+            },
+            required: ['checked_at', 'matches', 'stripe_balance'],
+          }),
+        },
+        401: errors[401],
       },
     },
   };
@@ -159,7 +237,9 @@ export const openApiDocument = (lists: readonly ListSpec[]): Json => {
       refunds: 'Refund',
       disputes: 'Dispute',
       history: 'PaymentStatusChange',
+      balance_transactions: 'BalanceTransaction',
     }),
+    PayoutDetail: withArrays('Payout', { transactions: 'BalanceTransaction', totals: 'CategoryTotals' }),
     OrderDetail: withArrays('Order', { payments: 'Payment' }),
   };
   for (const [schema, name] of ITEM_NAMES) schemas[name] = jsonSchema(schema, 'output');

@@ -4,16 +4,22 @@ import type { EventStore } from '../eventstore/port.js';
 import { requireToken } from './auth.js';
 import { dailyReportRoute } from './dailyReport.js';
 import { orderRoute, paymentRoute } from './detailRoutes.js';
+import { journalBalancesRoute } from './journalBalances.js';
+import { balanceTransactionsList } from './lists/balanceTransactions.js';
 import { disputesList } from './lists/disputes.js';
 import { ordersList } from './lists/orders.js';
 import { paymentsList } from './lists/payments.js';
+import { payoutsList } from './lists/payouts.js';
 import { refundsList } from './lists/refunds.js';
 import { webhookEventsList } from './lists/webhookEvents.js';
 import type { ListSpec } from './listQuery.js';
 import { listRoute } from './listRoute.js';
 import { openApiDocument } from './openapi.js';
 import { BadParameter } from './params.js';
+import { payoutRoute } from './payoutRoute.js';
 import { projectionsRoute } from './projectionsRoute.js';
+import { reconciliationRoute } from './reconciliation.js';
+import { settlementReportRoute } from './settlementReport.js';
 
 export type QueryApiDeps = { db: Db; store: EventStore; apiTokens: readonly string[] };
 
@@ -23,6 +29,8 @@ const LISTS = [
   refundsList,
   disputesList,
   webhookEventsList,
+  balanceTransactionsList,
+  payoutsList,
 ] as unknown as ListSpec[];
 
 const badParameter: ErrorRequestHandler = (error, _req, res, next) => {
@@ -42,6 +50,10 @@ export const queryApiRouter = ({ db, store, apiTokens }: QueryApiDeps): Router =
   router.get('/api/payments/:id', paymentRoute(db));
   router.get('/api/orders/:order_id', orderRoute(db));
   router.get('/api/reports/daily', dailyReportRoute(db));
+  router.get('/api/payouts/:id', payoutRoute(db));
+  router.get('/api/reports/settlement', settlementReportRoute(db));
+  router.get('/api/journal/balances', journalBalancesRoute(db));
+  router.get('/api/reconciliation', reconciliationRoute(db));
   router.get('/api/projections', projectionsRoute(db, store));
   router.use(badParameter);
   return router;

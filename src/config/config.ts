@@ -41,6 +41,44 @@ const schema = z.object({
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEDGER_DATA_DIR: z.string().trim().min(1).default('./.stripe-ledger'),
   LEDGER_READER_PASSWORD: z.string().min(8).optional(),
+  STRIPE_API_KEY: z
+    .string()
+    .trim()
+    .refine(
+      (value) => /^(sk|rk)_(test|live)_[A-Za-z0-9_]+$/.test(value),
+      'must be a secret (sk_...) or restricted (rk_...) key',
+    )
+    .optional(),
+  STRIPE_API_BASE: z
+    .string()
+    .trim()
+    .default('https://api.stripe.com')
+    .transform((value, ctx) => {
+      const url = URL.canParse(value) ? new URL(value) : null;
+      if (
+        url === null ||
+        (url.protocol !== 'https:' && url.protocol !== 'http:') ||
+        url.pathname.length > 1
+      ) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'must be an http(s) URL with no path, e.g. https://api.stripe.com',
+        });
+        return z.NEVER;
+      }
+      const protocol = url.protocol === 'https:' ? ('https' as const) : ('http' as const);
+      return { host: url.hostname, port: Number(url.port || (protocol === 'https' ? 443 : 80)), protocol };
+    }),
+  STRIPE_SYNC_INTERVAL: z.coerce.number().int().min(0).max(86_400).optional(),
+  STRIPE_API_RPS: z.coerce.number().int().min(1).max(100).default(20),
+  STRIPE_SYNC_ACCOUNTS: z
+    .string()
+    .optional()
+    .transform((value) => (value === undefined ? [] : csv(value)))
+    .refine(
+      (accounts) => accounts.every((account) => /^acct_[A-Za-z0-9]+$/.test(account)),
+      'every account must be an acct_... id',
+    ),
 });
 
 export type Config = {
@@ -55,6 +93,19 @@ export type Config = {
   logLevel: z.infer<typeof schema>['LOG_LEVEL'];
   dataDir: string;
   readerPassword: string | undefined;
+  stripe: StripeApiConfig;
+};
+
+/** The Stripe API the sync reads (SPEC section 11). */
+export type StripeApiConfig = {
+  /** Undefined: no sync. */
+  apiKey: string | undefined;
+  base: { host: string; port: number; protocol: 'http' | 'https' };
+  requestsPerSecond: number;
+  /** Seconds between the server's own passes; 0 when it runs none (no key, or turned off). */
+  syncIntervalSeconds: number;
+  /** Connected accounts read with the Stripe-Account header, besides the account of the key. */
+  accounts: string[];
 };
 
 export class ConfigError extends Error {}
@@ -62,6 +113,8 @@ export class ConfigError extends Error {}
 const HINTS: Record<string, string> = {
   STRIPE_WEBHOOK_SECRET: 'set it to the whsec_... signing secret of your webhook endpoint',
   EVENTSTORE_CONNECTION_STRING: 'set it to e.g. esdb://localhost:2113?tls=false',
+  STRIPE_API_KEY:
+    'create a restricted key with read access in the Stripe Dashboard (see README, Stripe sync)',
 };
 
 /** Parses the environment; throws ConfigError with one line naming the first bad variable. */
@@ -93,7 +146,22 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
     logLevel: value.LOG_LEVEL,
     dataDir: value.LEDGER_DATA_DIR,
     readerPassword: value.LEDGER_READER_PASSWORD,
+    stripe: {
+      apiKey: value.STRIPE_API_KEY,
+      base: value.STRIPE_API_BASE,
+      requestsPerSecond: value.STRIPE_API_RPS,
+      syncIntervalSeconds: value.STRIPE_API_KEY === undefined ? 0 : (value.STRIPE_SYNC_INTERVAL ?? 300),
+      accounts: value.STRIPE_SYNC_ACCOUNTS,
+    },
   };
+};
+
+/** `sync` needs a key. */
+export const requireStripeApiKey = (config: Config): string => {
+  if (config.stripe.apiKey === undefined) {
+    throw new ConfigError(`STRIPE_API_KEY is missing: ${HINTS.STRIPE_API_KEY}`);
+  }
+  return config.stripe.apiKey;
 };
 
 /** `serve` needs a signing secret when it runs on a real PostgreSQL. */

@@ -1,4 +1,5 @@
 /** Domain events: one per modelled Stripe event type, named in the past tense (SPEC section 2). */
+import type { MoneyEventType } from './moneyEvents.js';
 
 export const DOMAIN_EVENT_TYPES = {
   'payment_intent.created': 'PaymentCreated',
@@ -29,7 +30,7 @@ export type ModelledStripeEventType = keyof typeof DOMAIN_EVENT_TYPES;
 export type ModelledDomainEventType = (typeof DOMAIN_EVENT_TYPES)[ModelledStripeEventType];
 /** Verified Stripe events of other types are stored under this type and not projected. */
 export const UNMODELLED = 'StripeEventUnmodelled';
-export type DomainEventType = ModelledDomainEventType | typeof UNMODELLED;
+export type DomainEventType = ModelledDomainEventType | typeof UNMODELLED | MoneyEventType;
 
 export type StripeObjectKind = 'payment_intent' | 'charge' | 'refund' | 'dispute';
 
@@ -42,13 +43,15 @@ export const objectKindOf = (type: ModelledDomainEventType): StripeObjectKind =>
 
 /** Keys the ledger derives from the Stripe object; stored beside it, never mixed into it. */
 export type DerivedKeys = {
-  kind: StripeObjectKind | 'other';
+  kind: StripeObjectKind | 'payout' | 'balance_transaction' | 'other';
   /** The payment intent the object names, directly or through an embedded charge; null when none. */
   payment_intent_id: string | null;
   /** Charges the object names (its own id for a charge; `charge` of a refund or dispute; embedded or latest charges of a payment intent). */
   charge_ids: string[];
   /** The payment (stream key) the event was appended to: a payment intent id or, for legacy charges, a charge id. */
   payment_id: string | null;
+  /** Payout and balance transaction events: the payout they concern (stream `payout-<id>`). */
+  payout_id?: string | null;
 };
 
 /** The `data` of a stored domain event: the Stripe object exactly as delivered, plus derived keys. */

@@ -1,4 +1,5 @@
 import type { DerivedKeys } from './events.js';
+import { payoutStream } from './moneyEvents.js';
 
 /**
  * The charge whose payment the ingest layer must look up (EventStore.paymentOfCharge) before
@@ -15,6 +16,7 @@ export const chargeNeedingLookup = (derived: DerivedKeys): string | null =>
  *   (`lookedUpPaymentOfCharge`), else `payment-<charge id>`; projections join it once the link is known;
  * - an unmodelled event follows the same rules when its object is a payment intent, charge, refund or
  *   dispute (see deriveKeys); any other object goes to its own stream `stripe-<stripe event id>`.
+ * - a payout event: `payout-<payout id>` (SPEC section 12).
  * The caller stores `paymentId` as `data.derived.payment_id` of the appended event.
  */
 export const streamFor = (
@@ -22,6 +24,9 @@ export const streamFor = (
   lookedUpPaymentOfCharge: string | null,
   stripeEventId: string,
 ): { stream: string; paymentId: string | null } => {
+  if (derived.kind === 'payout' && derived.payout_id) {
+    return { stream: payoutStream(derived.payout_id), paymentId: null };
+  }
   const charge = chargeNeedingLookup(derived);
   const paymentId = derived.payment_id ?? (charge === null ? null : (lookedUpPaymentOfCharge ?? charge));
   return paymentId === null

@@ -10,6 +10,8 @@ import {
   type ModelledDomainEventType,
 } from './events.js';
 import { formatIssues } from './issues.js';
+import { payoutEventTypeOf } from './moneyEvents.js';
+import { payoutSchema } from './moneySchemas.js';
 import { envelopeSchema, objectSchemas, type StripeEnvelope } from './schemas.js';
 
 // The ingest path needs translate, then the stream rule: one import for both.
@@ -66,6 +68,20 @@ const objectProblem = (type: ModelledDomainEventType, stripeType: string, object
   return parsed.success ? null : formatIssues(parsed.error.issues, 'data.object');
 };
 
+/** Checks the payout of a payout.* event, as objectProblem does for the payment objects. */
+const payoutProblem = (object: unknown): string | null => {
+  const parsed = payoutSchema.safeParse(object, { reportInput: true });
+  return parsed.success ? null : formatIssues(parsed.error.issues, 'data.object');
+};
+
+const payoutKeys = (object: Record<string, unknown>): LedgerEventData['derived'] => ({
+  kind: 'payout',
+  payment_intent_id: null,
+  charge_ids: [],
+  payment_id: null,
+  payout_id: object.id as string,
+});
+
 /**
  * Turns a parsed webhook body into a domain event, or says why it is not one. Pure: the object is kept
  * by reference, exactly as delivered (zod's parsed copy is only used to validate). Unmodelled types are
@@ -85,16 +101,24 @@ export const translate = (body: unknown): TranslateResult => {
     const problem = objectProblem(modelled, e.type, raw.object);
     if (problem !== null) return invalid('invalid_object', problem);
   }
+  const payout = modelled === null ? payoutEventTypeOf(e.type) : null;
+  if (payout !== null) {
+    const problem = payoutProblem(raw.object);
+    if (problem !== null) return invalid('invalid_object', problem);
+  }
   const data: LedgerEventData = {
     object: raw.object,
     ...(raw.previous_attributes !== undefined && { previous_attributes: raw.previous_attributes }),
-    derived: deriveKeys(modelled === null ? 'other' : objectKindOf(modelled), raw.object),
+    derived:
+      payout !== null
+        ? payoutKeys(raw.object)
+        : deriveKeys(modelled === null ? 'other' : objectKindOf(modelled), raw.object),
   };
   return {
     kind: 'ok',
     event: {
       eventId: eventIdOf(e.id),
-      type: modelled ?? UNMODELLED,
+      type: modelled ?? payout ?? UNMODELLED,
       data,
       stripe: {
         id: e.id,

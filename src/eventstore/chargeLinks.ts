@@ -1,4 +1,4 @@
-import type { NewEvent } from './port.js';
+import type { EventStore, NewEvent } from './port.js';
 
 type Derived = { payment_intent_id?: string | null; charge_ids?: string[] };
 
@@ -19,4 +19,17 @@ export const chargeLinksOf = (events: readonly NewEvent[]): [string[], string[]]
     }
   }
   return [charges, payments];
+};
+
+/** Charge id -> payment id for the given charges, as far as the store knows them. */
+export const knownLinks = async (
+  store: Pick<EventStore, 'paymentOfCharge' | 'paymentsOfCharges'>,
+  chargeIds: readonly string[],
+): Promise<Map<string, string>> => {
+  if (chargeIds.length === 0) return new Map();
+  if (store.paymentsOfCharges) return store.paymentsOfCharges(chargeIds);
+  const found = await Promise.all(
+    chargeIds.map(async (id) => [id, await store.paymentOfCharge(id)] as const),
+  );
+  return new Map(found.filter((entry): entry is [string, string] => entry[1] !== null));
 };

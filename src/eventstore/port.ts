@@ -57,5 +57,8 @@ export interface EventStore {
   onAppend(onAppend: () => void): Promise<() => Promise<void>>;
   /** Payment id a charge belongs to, when the store has seen the link. */
   paymentOfCharge(chargeId: string): Promise<string | null>;
+  /** The known links of many charges in one round trip (projectors route a batch with them). An
+   * adapter without it is asked charge by charge (src/eventstore/chargeLinks.ts knownLinks). */
+  paymentsOfCharges?(chargeIds: readonly string[]): Promise<Map<string, string>>;
   close(): Promise<void>;
 }

@@ -1,10 +1,11 @@
+import { EventTooLargeError } from '../eventstore/eventTooLarge.js';
 import type { AppendResult, EventStore } from '../eventstore/port.js';
 import { chargeNeedingLookup, metadataOf, streamFor, translate } from '../domain/translate.js';
 import type { GroupAppender } from './groupCommit.js';
 import { verifySignature } from './verifySignature.js';
 
 export type WebhookAnswer = {
-  status: 200 | 400 | 503;
+  status: 200 | 400 | 413 | 503;
   body: Record<string, unknown>;
   /** For the request log line: never the payload. */
   log: { stripeEventId?: string; type?: string; outcome: string };
@@ -32,6 +33,20 @@ const unavailable = (log: WebhookAnswer['log']): WebhookAnswer => ({
   status: 503,
   body: { error: { code: 'store_unavailable', message: 'the event store is unavailable; retry later' } },
   log: { ...log, outcome: 'store_unavailable' },
+});
+
+// The body fit under the webhook's 1 MiB cap, but its stored form (the object, derived keys, metadata)
+// is over the event store's limit: no retry can change that, so it is not answered as an outage.
+const tooLargeToStore = (error: EventTooLargeError, log: WebhookAnswer['log']): WebhookAnswer => ({
+  status: 413,
+  body: {
+    error: {
+      code: 'event_too_large',
+      message: `the event is ${error.sizeBytes} bytes once stored, over the event store's limit of ${error.limitBytes} bytes per append; it cannot be stored`,
+      limit_bytes: error.limitBytes,
+    },
+  },
+  log: { ...log, outcome: 'event_too_large' },
 });
 
 const containsNul = (value: unknown): boolean => {
@@ -93,7 +108,8 @@ export const handleWebhook =
           },
         ],
       });
-    } catch {
+    } catch (error) {
+      if (error instanceof EventTooLargeError) return tooLargeToStore(error, log);
       return unavailable(log);
     }
     switch (result.kind) {

@@ -1,6 +1,11 @@
 import type { Queryable } from '../db/port.js';
 import type { Projection } from '../../projections/projection.js';
-import { quoteIdentifier } from './copyRows.js';
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+const quoteIdentifier = (name: string): string => {
+  if (!IDENTIFIER.test(name)) throw new Error(`invalid SQL identifier ${JSON.stringify(name)}`);
+  return `"${name}"`;
+};
 
 /** The rebuild writes here, beside the live tables, and swaps its tables into `ledger` at the end. */
 export const REBUILD_SCHEMA = 'ledger_rebuild';

@@ -1,7 +1,10 @@
 import type { Db, Lease } from '../db/port.js';
 import type { EventStore, StoredEvent } from '../eventstore/port.js';
 import type { Logger } from '../observability/logger.js';
-import type { Projection } from '../../projections/projection.js';
+import type { Links, Projection } from '../../projections/projection.js';
+import { chargeKeysOf } from '../../projections/shared/routing.js';
+import { knownLinks } from '../eventstore/chargeLinks.js';
+import { applyBatch as applyToTables } from './engine/applyBatch.js';
 import { advanceCheckpoint, heartbeat, lockCheckpoint, markFailed } from './checkpoints.js';
 import { recordFailure, resolveFailuresBefore } from './failures.js';
 import { backoffMs, isTransient } from './transient.js';
@@ -55,12 +58,12 @@ export const projectionWorker = (options: WorkerOptions): Worker => {
       wakeUp = done;
     });
 
-  const applyBatch = (events: StoredEvent[], from: number): Promise<BatchOutcome> =>
+  const applyBatch = (events: StoredEvent[], from: number, links: Links): Promise<BatchOutcome> =>
     db.transaction(async (tx) => {
       const checkpoint = await lockCheckpoint(tx, projection.name);
       // Someone else moved it (a worker that has not noticed it lost its lease): apply nothing.
       if (!checkpoint || checkpoint.position !== from || checkpoint.state !== 'active') return 'moved';
-      await projection.apply(tx, events, { schema: 'ledger' });
+      await applyToTables(tx, projection, events, { schema: 'ledger' }, links);
       const last = events.at(-1)!.position;
       await advanceCheckpoint(tx, projection.name, last);
       await resolveFailuresBefore(tx, projection.name, last);
@@ -68,11 +71,11 @@ export const projectionWorker = (options: WorkerOptions): Worker => {
     });
 
   /** A batch failed for good: find the event that fails alone, apply those before it, stop there. */
-  const isolate = async (events: StoredEvent[], from: number) => {
+  const isolate = async (events: StoredEvent[], from: number, links: Links) => {
     let position = from;
     for (const event of events) {
       try {
-        if ((await applyBatch([event], position)) === 'moved') return;
+        if ((await applyBatch([event], position, links)) === 'moved') return;
         position = event.position;
       } catch (error) {
         if (isTransient(error)) throw error;
@@ -99,11 +102,14 @@ export const projectionWorker = (options: WorkerOptions): Worker => {
     if (!checkpoint || checkpoint.state !== 'active') return 'idle';
     const events = await store.readAll(checkpoint.position, batchSize);
     if (events.length === 0) return 'idle';
+    // Read before the transaction: the store may be another database (EventStoreDB), and the embedded
+    // database has one connection, which the transaction holds.
+    const links = await knownLinks(store, chargeKeysOf(events));
     try {
-      await applyBatch(events, checkpoint.position);
+      await applyBatch(events, checkpoint.position, links);
     } catch (error) {
       if (isTransient(error)) throw error;
-      await isolate(events, checkpoint.position);
+      await isolate(events, checkpoint.position, links);
     }
     return 'busy';
   };

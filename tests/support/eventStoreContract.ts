@@ -1,8 +1,14 @@
 import { v4 as uuidv4 } from 'uuid';
+import { EventTooLargeError } from '../../src/eventstore/eventTooLarge.js';
 import type { EventStore, NewEvent } from '../../src/eventstore/port.js';
 import { waitFor } from './waitFor.js';
 
-export type ContractSubject = { store: EventStore; cleanup: () => Promise<void> };
+export type ContractSubject = {
+  store: EventStore;
+  cleanup: () => Promise<void>;
+  /** Bytes one append may hold at most (EventStoreDB's MaxAppendSize), or null when well over 1.5 MB. */
+  maxAppendBytes: number | null;
+};
 
 let counter = 0;
 export const newEvent = (overrides: Partial<NewEvent> = {}): NewEvent => {
@@ -153,6 +159,37 @@ export const describeEventStoreContract = (name: string, makeSubject: () => Prom
       } finally {
         await unsubscribe();
       }
+    });
+
+    it('stores a 1.5 MB event, or refuses it with an error naming the limit and stays usable', async () => {
+      const stream = uniqueStream();
+      const large = newEvent({
+        data: {
+          object: { id: 'pi_large', description: 'x'.repeat(1_500_000) },
+          derived: { kind: 'payment_intent' },
+        },
+      });
+      const small = newEvent();
+      if (subject.maxAppendBytes === null) {
+        expect(await subject.store.append(stream, [large], 'any')).toMatchObject({ kind: 'ok' });
+        expect((await subject.store.readStream(stream))[0]!.data).toEqual(large.data);
+      } else {
+        const refused = await subject.store.append(stream, [large], 'any').catch((error: unknown) => error);
+        expect(refused).toBeInstanceOf(EventTooLargeError);
+        expect(refused).toMatchObject({ limitBytes: subject.maxAppendBytes, stream });
+        expect((refused as Error).message).toContain(`limit of ${subject.maxAppendBytes} bytes`);
+        expect(await subject.store.readStream(stream)).toEqual([]);
+      }
+      expect(await subject.store.append(stream, [small], 'any')).toMatchObject({ kind: 'ok' });
+      // A batch holding it answers the others: one request over the limit does not fail its neighbours.
+      const neighbour = uniqueStream();
+      const batch = subject.store.appendMany([
+        { stream: neighbour, events: [newEvent()], expectedVersion: 'any' },
+        { stream: uniqueStream(), events: [newEvent({ ...large, id: uuidv4() })], expectedVersion: 'any' },
+      ]);
+      if (subject.maxAppendBytes === null) await expect(batch).resolves.toHaveLength(2);
+      else await expect(batch).rejects.toBeInstanceOf(EventTooLargeError);
+      expect(await subject.store.readStream(neighbour)).toHaveLength(1);
     });
 
     it('remembers which payment a charge belongs to from the events that name both', async () => {

@@ -13,7 +13,7 @@ import {
   paymentIntent as paymentIntentObject,
   refund as refundObject,
   type ChargeShape,
-} from '../../projections/shared/stripeShapes.js';
+} from './stripeShapes.js';
 
 type Json = Record<string, unknown>;
 

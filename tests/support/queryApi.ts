@@ -1,3 +1,4 @@
+import { projections } from '../../projections/index.js';
 import { postWebhook } from './stripeEvents.js';
 import type { Delivery } from './generate.js';
 import { waitFor } from './waitFor.js';
@@ -54,7 +55,7 @@ export const deliver = async (baseUrl: string, deliveries: readonly Delivery[], 
 };
 
 /** Until GET /api/projections shows every projection at the head; a failed projection fails at once. */
-export const waitForProjections = (baseUrl: string, count = 5) =>
+export const waitForProjections = (baseUrl: string, count = projections.length) =>
   waitFor(
     async () => {
       const { status, body } = await get(baseUrl, '/api/projections');

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
-import { specArb } from '../../projections/shared/lifecycleArb.js';
-import { buildLifecycle } from '../../projections/shared/lifecycles.js';
+import { specArb } from './lifecycleArb.js';
+import { buildLifecycle } from './lifecycles.js';
 import type { EventStore } from '../../src/eventstore/port.js';
 import { appendAsIngest } from './appendAsIngest.js';
 

@@ -6,7 +6,7 @@ const token = () => randomBytes(9).toString('hex');
 
 /** A fresh, distinct payment_intent.succeeded delivery in the shape of API 2024-06-20. */
 export const paymentIntentSucceeded = (
-  options: { amount?: unknown; created?: number } = {},
+  options: { amount?: unknown; created?: number; description?: string } = {},
 ): SyntheticEvent => {
   const id = `evt_test_${token()}`;
   const paymentIntentId = `pi_test_${token()}`;
@@ -35,8 +35,21 @@ export const paymentIntentSucceeded = (
         metadata: { order_id: `order_${token()}` },
         status: 'succeeded',
         created,
+        ...(options.description !== undefined && { description: options.description }),
       },
     },
   });
   return { id, paymentIntentId, body };
+};
+
+/**
+ * A fresh payment_intent.succeeded delivery whose body is exactly `bytes` long, padded by its
+ * description. At 1 MiB (the webhook's cap) its stored form (object, derived keys, metadata) is a few
+ * hundred bytes more than the body.
+ */
+export const paymentIntentSucceededOfSize = (bytes: number): SyntheticEvent => {
+  const bare = paymentIntentSucceeded({ description: '' });
+  const padding = bytes - Buffer.byteLength(bare.body);
+  if (padding < 0) throw new Error(`a delivery cannot be smaller than ${Buffer.byteLength(bare.body)} bytes`);
+  return { ...bare, body: bare.body.replace('"description":""', `"description":"${'x'.repeat(padding)}"`) };
 };

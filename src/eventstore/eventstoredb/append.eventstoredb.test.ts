@@ -40,7 +40,7 @@ describe('EventStoreDB appends', () => {
       expect(await store.readStream(stream)).toHaveLength(1);
     });
 
-    it('stores an event once when two deliveries of it race', async () => {
+    it('stores an event once when two deliveries of it race, answering the second as a duplicate', async () => {
       const stream = uniqueStream();
       const event = newEvent();
       const results = await Promise.all([
@@ -49,6 +49,27 @@ describe('EventStoreDB appends', () => {
       ]);
       expect(kinds(results)).toEqual(['duplicate', 'ok']);
       expect(await store.readStream(stream)).toHaveLength(1);
+    });
+
+    // The server answers the loser of such a race as an idempotent retry, with the winner's revision and
+    // position (memoryLog.ts): only the stored event tells the two answers apart.
+    it('answers exactly one of many racing deliveries as new and the rest as duplicates, every time', async () => {
+      for (let round = 0; round < 25; round += 1) {
+        const stream = uniqueStream();
+        const event = newEvent();
+        const results = await Promise.all(
+          Array.from({ length: 6 }, () => store.append(stream, [event], 'any')),
+        );
+        expect(kinds(results)).toEqual([
+          'duplicate',
+          'duplicate',
+          'duplicate',
+          'duplicate',
+          'duplicate',
+          'ok',
+        ]);
+        expect(await store.readStream(stream)).toHaveLength(1);
+      }
     });
 
     it('stores both events when two different events race under any', async () => {

@@ -2,19 +2,24 @@
  * Idempotent appends on EventStoreDB. The server dedupes event ids only on a retry at the same expected
  * revision, or from a bounded best-effort cache under `any`: neither is a guarantee. So every append reads
  * the stream first, skips the ids already in it, and writes under the exact revision it read. A concurrent
- * append then fails with wrong-expected-version instead of slipping a second copy in, and we read again.
+ * append then fails with wrong-expected-version instead of slipping a second copy in, and we read again,
+ * unless the concurrent append carried the very same events: then the server answers ours as an
+ * idempotent retry, with a success indistinguishable from a first write (see `write`).
  */
+import { randomUUID } from 'node:crypto';
 import {
+  MaxAppendSizeExceededError,
   NO_STREAM,
   WrongExpectedVersionError,
   type AppendExpectedRevision,
   type EventStoreDBClient,
 } from '@eventstore/db-client';
 import type { Queryable } from '../../db/port.js';
+import { EventTooLargeError } from '../eventTooLarge.js';
 import type { AppendResult, ExpectedVersion, NewEvent, StoredEvent } from '../port.js';
 import { recordChargeLinks } from './chargeLinks.js';
 import { claimStreams } from './eventClaims.js';
-import { readStream } from './read.js';
+import { APPEND_ID_KEY, readStream, readStreamAt } from './read.js';
 
 // Under `any`, other appends to the same payment may keep moving the stream; past this many rounds the
 // caller gets an error (the webhook answers 503 and Stripe retries) rather than spinning.
@@ -42,36 +47,62 @@ export const planAppend = (stored: StoredEvent[], events: NewEvent[], expected: 
   return { kind: 'append', events: fresh, current };
 };
 
-const toEventData = (event: NewEvent) => ({
+// The id of the write is stored in each event's metadata (and left out again when read, read.ts), so a
+// success can be checked against what the server really stored.
+const toEventData = (event: NewEvent, appendId: string) => ({
   id: event.id,
   contentType: 'application/json' as const,
   type: event.type,
   data: event.data,
-  metadata: event.metadata,
+  metadata: { ...event.metadata, [APPEND_ID_KEY]: appendId },
 });
 
-/** Null when the stream moved since it was read. */
+/** The size the server counts against its MaxAppendSize: data + metadata bytes + 2 x type length. */
+const sizeOnDisk = (events: ReturnType<typeof toEventData>[]) =>
+  events.reduce(
+    (total, event) =>
+      total +
+      Buffer.byteLength(JSON.stringify(event.data)) +
+      Buffer.byteLength(JSON.stringify(event.metadata)) +
+      event.type.length * 2,
+    0,
+  );
+
+/**
+ * Null when the stream moved since it was read. A success is either our write or, when a concurrent
+ * append stored the same events at that revision first, the server's idempotent answer to ours:
+ * IndexWriter.CheckCommit decides Idempotent, and RequestManagerBase.Handle(AlreadyCommitted) ->
+ * ReturnCommitAt answers success with the existing events' revision and position (EventStore/EventStore,
+ * src/EventStore.Core/Services/Storage/ReaderIndex/IndexWriter.cs and
+ * src/EventStore.Core/Services/RequestManager/Managers/RequestManagerBase.cs). The answers are the same,
+ * so the stored event at the answered revision tells: it carries our write's id only if we wrote it.
+ */
 const write = async (
   client: EventStoreDBClient,
   stream: string,
   step: Extract<Step, { kind: 'append' }>,
 ): Promise<AppendResult | null> => {
+  const appendId = randomUUID();
+  const events = step.events.map((event) => toEventData(event, appendId));
   try {
-    const result = await client.appendToStream(stream, step.events.map(toEventData), {
+    const result = await client.appendToStream(stream, events, {
       expectedRevision: expectedRevisionOf(step.current),
     });
     // `success: false` is how a client built with throwOnAppendFailure=false reports a wrong revision.
     if (!result.success) return null;
-    // The server answers a write it had already stored at that revision (a concurrent delivery of the same
-    // events) with success and no position.
-    if (!result.position) return { kind: 'duplicate' };
+    const stored = await readStreamAt(client, stream, result.nextExpectedRevision);
+    if (stored?.appendId !== appendId) return { kind: 'duplicate' };
     return {
       kind: 'ok',
-      position: Number(result.position.commit),
+      position: stored.position,
       nextExpectedVersion: Number(result.nextExpectedRevision),
     };
   } catch (error) {
     if (error instanceof WrongExpectedVersionError) return null;
+    // RpcExceptions.MaxAppendSizeExceeded: no retry can store it, so it must not look like an outage.
+    if (error instanceof MaxAppendSizeExceededError) {
+      throw new EventTooLargeError(stream, sizeOnDisk(events), error.maxAppendSize);
+    }
     throw error;
   }
 };

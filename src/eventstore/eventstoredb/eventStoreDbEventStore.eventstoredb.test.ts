@@ -1,4 +1,5 @@
 import { describeEventStoreContract } from '../../../tests/support/eventStoreContract.js';
+import { DEFAULT_MAX_APPEND_SIZE } from '../../../tests/support/eventstoredb/appendHandler.js';
 import { startInProcessServer } from '../../../tests/support/eventstoredb/inProcessServer.js';
 import { createTestDatabase } from '../../../tests/support/testDatabase.js';
 import { connectEventStoreDb } from './connectEventStoreDb.js';
@@ -10,6 +11,8 @@ const subjectOn = async (connectionString: string) => {
   const store = eventStoreDbEventStore(client, database.db);
   return {
     store,
+    // A real server's limit is its MaxAppendSize option; the default is assumed here.
+    maxAppendBytes: DEFAULT_MAX_APPEND_SIZE,
     cleanup: async () => {
       await store.close();
       await client.dispose();
@@ -22,7 +25,7 @@ describeEventStoreContract('EventStoreDB (in-process gRPC server)', async () => 
   const server = await startInProcessServer();
   const subject = await subjectOn(server.connectionString);
   return {
-    store: subject.store,
+    ...subject,
     cleanup: async () => {
       await subject.cleanup();
       await server.stop();

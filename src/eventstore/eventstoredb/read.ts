@@ -30,6 +30,18 @@ export const positionAt = (position: number): Position => ({
   prepare: BigInt(position),
 });
 
+/** The metadata key holding the id of the write that stored an event (append.ts); not part of the event. */
+export const APPEND_ID_KEY = 'append_id';
+
+const withoutAppendId = (metadata: unknown): EventMetadata => {
+  // Events the ledger did not write (system records, another writer's) may carry no metadata at all.
+  if (metadata === null || typeof metadata !== 'object' || !(APPEND_ID_KEY in metadata)) {
+    return metadata as EventMetadata;
+  }
+  const { [APPEND_ID_KEY]: _appendId, ...rest } = metadata as Record<string, unknown>;
+  return rest as EventMetadata;
+};
+
 const toStoredEvent = (resolved: ResolvedEvent | AllStreamResolvedEvent): StoredEvent | null => {
   const event = resolved.event;
   if (!event?.isJson || !event.position) return null;
@@ -37,7 +49,7 @@ const toStoredEvent = (resolved: ResolvedEvent | AllStreamResolvedEvent): Stored
     id: event.id,
     type: event.type,
     data: event.data as Record<string, unknown>,
-    metadata: event.metadata as EventMetadata,
+    metadata: withoutAppendId(event.metadata),
     stream: event.streamId,
     streamVersion: Number(event.revision),
     position: Number(event.position.commit),
@@ -67,6 +79,26 @@ export const readStream = async (client: EventStoreDBClient, stream: string): Pr
     return resolved.map(toStoredEvent).filter((event) => event !== null);
   } catch (error) {
     if (error instanceof StreamNotFoundError) return [];
+    throw error;
+  }
+};
+
+/** The event at `revision` of a stream with the id of the write that stored it, or null if there is none. */
+export const readStreamAt = async (
+  client: EventStoreDBClient,
+  stream: string,
+  revision: bigint,
+): Promise<{ appendId: unknown; position: number } | null> => {
+  try {
+    const [resolved] = await collect<ResolvedEvent>(
+      client.readStream(stream, { fromRevision: revision, maxCount: 1 }),
+    );
+    const event = resolved?.event;
+    if (!event?.position || event.revision !== revision) return null;
+    const metadata = (event.isJson ? event.metadata : {}) as Record<string, unknown>;
+    return { appendId: metadata[APPEND_ID_KEY], position: Number(event.position.commit) };
+  } catch (error) {
+    if (error instanceof StreamNotFoundError) return null;
     throw error;
   }
 };

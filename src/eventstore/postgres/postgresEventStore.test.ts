@@ -7,6 +7,8 @@ describeEventStoreContract('PostgreSQL', async () => {
   const store = postgresEventStore(database.db);
   return {
     store,
+    // jsonb holds up to 255 MB: the webhook's 1 MiB body cap is the only limit that applies.
+    maxAppendBytes: null,
     cleanup: async () => {
       await store.close();
       await database.drop();

@@ -1,7 +1,7 @@
 import type { Db } from '../../db/port.js';
 import type { EventStore } from '../port.js';
 import { appendInTransaction } from './append.js';
-import { headPosition, paymentOfCharge, readAll, readStream } from './read.js';
+import { headPosition, paymentOfCharge, paymentsOfCharges, readAll, readStream } from './read.js';
 import { APPEND_CHANNEL } from './schema.js';
 
 export const postgresEventStore = (db: Db): EventStore => {
@@ -19,6 +19,7 @@ export const postgresEventStore = (db: Db): EventStore => {
     headPosition: () => headPosition(db),
     onAppend: (callback) => db.listen(APPEND_CHANNEL, () => callback()),
     paymentOfCharge: (chargeId) => paymentOfCharge(db, chargeId),
+    paymentsOfCharges: (chargeIds) => paymentsOfCharges(db, chargeIds),
     close: async () => undefined,
   };
 };

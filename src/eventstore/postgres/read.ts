@@ -53,3 +53,15 @@ export const paymentOfCharge = async (db: Queryable, chargeId: string): Promise<
   );
   return rows[0]?.payment_id ?? null;
 };
+
+export const paymentsOfCharges = async (
+  db: Queryable,
+  chargeIds: readonly string[],
+): Promise<Map<string, string>> => {
+  if (chargeIds.length === 0) return new Map();
+  const { rows } = await db.query<{ charge_id: string; payment_id: string }>(
+    'SELECT charge_id, payment_id FROM eventstore.charge_links WHERE charge_id = ANY($1::text[])',
+    [chargeIds],
+  );
+  return new Map(rows.map((row) => [row.charge_id, row.payment_id]));
+};

@@ -4,6 +4,7 @@ import {
   END,
   EventStoreDBClient,
   jsonEvent,
+  MaxAppendSizeExceededError,
   NO_STREAM,
   START,
   StreamNotFoundError,
@@ -62,14 +63,43 @@ describe('in-process EventStoreDB server, seen through @eventstore/db-client', (
     expect(missing).toMatchObject({ actualVersion: 'no_stream' });
   });
 
-  it('answers a retry at the same expected revision idempotently, without a position', async () => {
+  it('answers a retry at the same expected revision as the first write: success, same revision and position', async () => {
     const stream = `payment-${uuidv4()}`;
-    const retried = event();
+    const retried = [event(), event()];
     const first = await client.appendToStream(stream, retried, { expectedRevision: NO_STREAM });
     const again = await client.appendToStream(stream, retried, { expectedRevision: NO_STREAM });
     expect(first.position).toBeDefined();
-    expect(again).toMatchObject({ success: true, nextExpectedRevision: 0n, position: undefined });
-    expect(await collect(client.readStream(stream))).toHaveLength(1);
+    expect(again).toEqual({
+      success: true,
+      nextExpectedRevision: 1n,
+      position: first.position,
+    });
+    expect(await collect(client.readStream(stream))).toHaveLength(2);
+  });
+
+  it('answers a retry whose events only partly match the stream as a wrong expected version', async () => {
+    const stream = `payment-${uuidv4()}`;
+    const [kept, other] = [event(), event()];
+    await client.appendToStream(stream, [kept, other], { expectedRevision: NO_STREAM });
+    const partly = await client
+      .appendToStream(stream, [kept, event()], { expectedRevision: NO_STREAM })
+      .catch((e) => e);
+    expect(partly).toBeInstanceOf(WrongExpectedVersionError);
+    expect(await collect(client.readStream(stream))).toHaveLength(2);
+  });
+
+  it('refuses an append over 1,048,576 bytes as the server does, stores none of it, and keeps serving', async () => {
+    const stream = `payment-${uuidv4()}`;
+    // Counted as data + metadata + 2 x type length: 'Tested' is 6 characters, so 12 bytes.
+    const sized = (bytes: number) =>
+      jsonEvent({ type: 'Tested', data: { pad: 'x'.repeat(bytes - 12 - '{"pad":""}'.length) } });
+    const refused = await client.appendToStream(stream, sized(1_048_577)).catch((e) => e);
+    expect(refused).toBeInstanceOf(MaxAppendSizeExceededError);
+    expect(refused).toMatchObject({ maxAppendSize: 1_048_576 });
+    const split = await client.appendToStream(stream, [sized(600_000), sized(600_000)]).catch((e) => e);
+    expect(split).toBeInstanceOf(MaxAppendSizeExceededError);
+    await expect(collect(client.readStream(stream))).rejects.toBeInstanceOf(StreamNotFoundError);
+    expect(await client.appendToStream(stream, sized(1_048_576))).toMatchObject({ success: true });
   });
 
   it('does not dedupe appends under ANY: it has no duplicate cache', async () => {

@@ -9,7 +9,7 @@ import { Server, ServerCredentials, type sendUnaryData, status } from '@grpc/grp
 import serverFeaturesGrpc from '@eventstore/db-client/generated/serverfeatures_grpc_pb.js';
 import serverFeaturesPb from '@eventstore/db-client/generated/serverfeatures_pb.js';
 import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
-import { appendHandler } from './appendHandler.js';
+import { appendHandler, DEFAULT_MAX_APPEND_SIZE } from './appendHandler.js';
 import { createMemoryLog, type MemoryLog } from './memoryLog.js';
 import { readHandler, type ReadCall } from './readHandler.js';
 
@@ -39,12 +39,12 @@ const supportedMethods = (_call: unknown, callback: sendUnaryData<InstanceType<t
       ),
   );
 
-const listen = (log: MemoryLog, live: Set<ReadCall>, port: number) =>
+const listen = (log: MemoryLog, live: Set<ReadCall>, port: number, maxAppendSize: number) =>
   new Promise<{ server: Server; port: number }>((resolve, reject) => {
     const server = new Server();
     server.addService(streamsGrpc.StreamsService, {
       read: readHandler(log, live),
-      append: appendHandler(log),
+      append: appendHandler(log, maxAppendSize),
     });
     server.addService(serverFeaturesGrpc.ServerFeaturesService, { getSupportedMethods: supportedMethods });
     server.bindAsync(`127.0.0.1:${port}`, ServerCredentials.createInsecure(), (error, boundPort) =>
@@ -64,11 +64,13 @@ const seedSystemRecord = (log: MemoryLog) =>
   ]);
 
 /** Starts on an ephemeral port. A fresh real server's log starts with system records, so does this one. */
-export const startInProcessServer = async (): Promise<InProcessServer> => {
+export const startInProcessServer = async ({
+  maxAppendSize = DEFAULT_MAX_APPEND_SIZE,
+}: { maxAppendSize?: number } = {}): Promise<InProcessServer> => {
   const log = createMemoryLog();
   seedSystemRecord(log);
   const live = new Set<ReadCall>();
-  let { server, port } = await listen(log, live, 0);
+  let { server, port } = await listen(log, live, 0, maxAppendSize);
   const stop = async () => {
     live.clear();
     server.forceShutdown();
@@ -79,7 +81,7 @@ export const startInProcessServer = async (): Promise<InProcessServer> => {
     stop,
     restart: async () => {
       await stop();
-      ({ server, port } = await listen(log, live, port));
+      ({ server, port } = await listen(log, live, port, maxAppendSize));
     },
     dropSubscriptions: () => {
       for (const call of [...live]) {

@@ -2,7 +2,8 @@
  * The in-memory transaction log behind the in-process EventStoreDB server. It keeps the semantics the
  * adapter depends on: 0-based stream revisions, one global order whose positions only grow (byte-offset
  * like, so not dense, and commit == prepare as for every event appended over gRPC), and the server's
- * expected-revision rules, including its idempotent answer for a retried append at the same revision.
+ * expected-revision rules, including its idempotent answer for a retried append at the same revision
+ * (a success carrying the existing events' revision and position, exactly like a first write).
  */
 export type LogRecord = {
   id: string;
@@ -24,7 +25,7 @@ export type ExpectedRevision =
   | { kind: 'stream_exists' }
   | { kind: 'revision'; revision: number };
 
-/** `position` null: an idempotent retry, which the real server answers without a position. */
+/** `position` null only for an append of no events to a stream that does not exist. */
 export type AppendOutcome =
   | { kind: 'success'; revision: number | null; position: number | null }
   | { kind: 'wrong_expected_version'; current: number | null };
@@ -56,12 +57,21 @@ export const createMemoryLog = () => {
     return record;
   };
 
-  // The real server answers a retried write at the same expected revision idempotently when the events
-  // that follow that revision carry exactly the proposed ids; with `any` it only consults a bounded
-  // cache, which this server deliberately does not have (so `any` never dedupes here).
-  const isIdempotentRetry = (stream: string, after: number, events: ProposedEvent[]) => {
+  // The server's IndexWriter.CheckCommit (EventStore/EventStore,
+  // src/EventStore.Core/Services/Storage/ReaderIndex/IndexWriter.cs): when the expected revision is below
+  // the stream's current one, it reads the events that follow the expected revision; if they carry
+  // exactly the proposed ids the decision is Idempotent, if only the first few do it is
+  // CorruptedIdempotency (answered as a wrong expected version), otherwise WrongExpectedVersion. Under
+  // `any` it only consults a bounded cache of recent event ids, which this server deliberately does not
+  // have (so `any` never dedupes here, and the adapter must not rely on it).
+  // Answers the last matching record, or null when the retry is not idempotent.
+  const idempotentMatch = (stream: string, after: number, events: ProposedEvent[]): LogRecord | null => {
     const following = (streams.get(stream) ?? []).slice(after + 1, after + 1 + events.length);
-    return following.length === events.length && following.every((record, i) => record.id === events[i]!.id);
+    const matches =
+      events.length > 0 &&
+      following.length === events.length &&
+      following.every((record, i) => record.id === events[i]!.id);
+    return matches ? following.at(-1)! : null;
   };
 
   const append = (stream: string, expected: ExpectedRevision, events: ProposedEvent[]): AppendOutcome => {
@@ -73,8 +83,14 @@ export const createMemoryLog = () => {
       return { kind: 'wrong_expected_version', current: null };
     }
     if (required !== undefined && required !== current) {
-      return required < current && isIdempotentRetry(stream, required, events)
-        ? { kind: 'success', revision: required + events.length, position: null }
+      const existing = required < current ? idempotentMatch(stream, required, events) : null;
+      // An Idempotent decision becomes StorageMessage.AlreadyCommitted carrying the log position of the
+      // last matching event; RequestManagerBase.Handle(AlreadyCommitted) -> ReturnCommitAt completes the
+      // write as a success at that position (src/EventStore.Core/Services/RequestManager/Managers/
+      // RequestManagerBase.cs), and Streams.Append answers it like any success: current revision and
+      // position, never "no position". So a retry cannot be told from a first write by its answer.
+      return existing
+        ? { kind: 'success', revision: existing.revision, position: existing.position }
         : { kind: 'wrong_expected_version', current: currentOrNull };
     }
     const written = events.map((event) => write(stream, event));

@@ -1,13 +1,14 @@
 /** Given / when / then for payment folds (test-only): folds in memory exactly as the projections do. */
 import type { StoredEvent } from '../../src/eventstore/port.js';
-import { foldBatch } from './paymentBatch.js';
-import { paymentRow, type PaymentRow } from './paymentRow.js';
-import type { PaymentState } from './paymentState.js';
-import { linksOf, routeBatch } from './routing.js';
+import { paymentFold } from '../../projections/shared/paymentFold.js';
+import { paymentRow, type PaymentRow } from '../../projections/shared/paymentRow.js';
+import { foldBatch } from '../../src/projector/engine/foldBatch.js';
+import type { PaymentState } from '../../projections/shared/paymentState.js';
+import { linksOf, routeBatch } from '../../projections/shared/routing.js';
 
 /** One batch: links proven anywhere in the batch route charge-keyed events. */
 export const foldAll = (events: readonly StoredEvent[]): Map<string, PaymentState> =>
-  foldBatch(new Map(), routeBatch(events, new Map())).states;
+  foldBatch(paymentFold, new Map(), routeBatch(events, new Map())).states;
 
 /** One event per batch, the stored links being those of the events before it (the least the store
  * can know at that point): exercises orphan states and their merge. */
@@ -17,7 +18,7 @@ export const foldOneByOne = (events: readonly StoredEvent[]): Map<string, Paymen
   for (const event of events) {
     for (const [chargeId, paymentId] of linksOf(event))
       if (!links.has(chargeId)) links.set(chargeId, paymentId);
-    const result = foldBatch(states, routeBatch([event], links));
+    const result = foldBatch(paymentFold, states, routeBatch([event], links));
     result.removed.forEach((key) => states.delete(key));
     result.states.forEach((state, key) => states.set(key, state));
   }

@@ -3,7 +3,7 @@
  * in logical order, with the row they must end in. Same-second `created` ties come from zero gaps.
  */
 import type { StoredEvent } from '../../src/eventstore/port.js';
-import type { PaymentStatus } from './paymentRow.js';
+import type { PaymentStatus } from '../../projections/shared/paymentRow.js';
 import { charge, dispute, paymentIntent, refund, stripeEvent, T0, type ChargeShape } from './testEvents.js';
 
 export type Flow =

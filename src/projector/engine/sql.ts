@@ -1,4 +1,4 @@
-import type { Queryable, Row } from '../../src/db/port.js';
+import type { Queryable, Row } from '../../db/port.js';
 
 /**
  * Batched statements shared by the projections. Each runs once per batch whatever its size: rows travel
@@ -18,13 +18,39 @@ export const selectByKeys = async <R extends Row>(
   return rows;
 };
 
+/** Deletes the keys from every table, in one statement. */
 export const deleteByKeys = async (
   tx: Queryable,
-  table: string,
+  tables: readonly string[],
   key: string,
   keys: readonly string[],
 ): Promise<void> => {
-  if (keys.length > 0) await tx.query(`DELETE FROM ${table} WHERE ${key} = ANY($1::text[])`, [keys]);
+  if (keys.length === 0 || tables.length === 0) return;
+  const [first, ...rest] = tables;
+  const ctes = rest.map((table, i) => `d${i} AS (DELETE FROM ${table} WHERE ${key} = ANY($1::text[]))`);
+  await tx.query(
+    `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}DELETE FROM ${first} WHERE ${key} = ANY($1::text[])`,
+    [keys],
+  );
+};
+
+/** Rows filed under a charge (payment_id = the charge id) follow its link to the payment intent: one
+ * statement for every table, each row matched at most once. */
+export const relinkRows = async (
+  tx: Queryable,
+  tables: readonly string[],
+  links: ReadonlyMap<string, string>,
+) => {
+  if (links.size === 0 || tables.length === 0) return;
+  const update = (table: string, alias: string) =>
+    `UPDATE ${table} ${alias} SET payment_id = l.payment_id FROM links l WHERE ${alias}.payment_id = l.charge_id`;
+  const [first, ...rest] = tables;
+  await tx.query(
+    `WITH links AS (SELECT * FROM unnest($1::text[], $2::text[]) AS l(charge_id, payment_id))
+     ${rest.map((table, i) => `, u${i} AS (${update(table, `t${i + 1}`)})`).join('')}
+     ${update(first!, 't0')}`,
+    [[...links.keys()], [...links.values()]],
+  );
 };
 
 /** Inserts or updates each row once; an unchanged row is left alone (no dead tuple, no WAL). */

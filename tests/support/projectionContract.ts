@@ -1,7 +1,7 @@
 /** The behaviour every projection shares, proven on a real database (test-only). */
 import type { StoredEvent } from '../../src/eventstore/port.js';
-import { createTestDatabase, type TestDatabase } from '../../tests/support/testDatabase.js';
-import type { Projection } from '../projection.js';
+import { createTestDatabase, type TestDatabase } from './testDatabase.js';
+import type { Projection } from '../../projections/projection.js';
 import {
   applyInBatches,
   createTarget,

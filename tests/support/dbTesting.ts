@@ -3,7 +3,10 @@ import fc from 'fast-check';
 import type { Db, Queryable } from '../../src/db/port.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { postgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
-import type { Projection, ProjectionTarget } from '../projection.js';
+import type { Projection, ProjectionTarget } from '../../projections/projection.js';
+import { chargeKeysOf } from '../../projections/shared/routing.js';
+import { knownLinks } from '../../src/eventstore/chargeLinks.js';
+import { applyBatch } from '../../src/projector/engine/applyBatch.js';
 import { specArb } from './lifecycleArb.js';
 import { buildLifecycle, type Lifecycle } from './lifecycles.js';
 
@@ -51,11 +54,17 @@ export const applyInBatches = async (
   target: ProjectionTarget = { schema: 'ledger' },
 ): Promise<void> => {
   for (let i = 0; i < events.length; i += batchSize) {
-    await db.transaction((tx) => projection.apply(tx, events.slice(i, i + batchSize), target));
+    const batch = events.slice(i, i + batchSize);
+    const links = await linksFor(db, batch);
+    await db.transaction((tx) => applyBatch(tx, projection, batch, target, links));
   }
 };
 
-/** Runs one apply() and reports how many statements it sent. */
+/** What the store knows of the batch's charges, as the projector reads it before a batch. */
+export const linksFor = (db: Db, events: readonly StoredEvent[]) =>
+  knownLinks(postgresEventStore(db), chargeKeysOf(events));
+
+/** Applies one batch, as a worker does, and reports how many statements it sent. */
 export const statementsOf = async (
   db: Db,
   projection: Projection,
@@ -63,6 +72,7 @@ export const statementsOf = async (
   target: ProjectionTarget,
 ): Promise<number> => {
   let count = 0;
+  const links = await linksFor(db, events);
   await db.transaction((tx) => {
     const counting: Queryable = {
       query: (sql, params) => {
@@ -70,7 +80,7 @@ export const statementsOf = async (
         return tx.query(sql, params);
       },
     };
-    return projection.apply(counting, events, target);
+    return applyBatch(counting, projection, events, target, links);
   });
   return count;
 };

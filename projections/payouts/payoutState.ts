@@ -1,0 +1,121 @@
+import { isPayoutEventType, PAYOUT_RECONCILED } from '../../src/domain/moneyEvents.js';
+import type { StoredEvent } from '../../src/eventstore/port.js';
+import { compareKeys, joinNullable, joinRecords, maxByKey, type Key } from '../shared/lattice.js';
+import { fieldsOf, idOf, isRecord, type Json } from '../shared/fields.js';
+import { contextOf } from '../shared/stripeObjects.js';
+
+/**
+ * Fold state of one payout, a join-semilattice (order and duplicates do not matter): status by rank
+ * (pending < in_transit < paid < failed, canceled: a paid payout can fail days later), other fields from
+ * the freshest snapshot, and the union of the transactions reconciliations listed.
+ */
+export type PayoutSnapshot = {
+  key: Key;
+  amount: number;
+  currency: string;
+  arrivalDate: number | null;
+  created: number;
+  automatic: boolean;
+  balanceTransactionId: string | null;
+};
+export type PayoutStatus = { key: Key; status: string };
+/** A listed transaction: its net, and whether it is the payout's own (source = the payout). */
+export type ListedTransaction = { net: number; own: boolean };
+export type PayoutState = {
+  status: PayoutStatus;
+  snapshot: PayoutSnapshot;
+  transactions: Record<string, ListedTransaction> | null;
+  updated: number;
+};
+
+const STATUS_RANK: Readonly<Record<string, number>> = {
+  pending: 1,
+  in_transit: 2,
+  paid: 3,
+  failed: 4,
+  canceled: 4,
+};
+const rankOf = (status: string) => STATUS_RANK[status] ?? 0;
+
+const joinTransaction = (a: ListedTransaction, b: ListedTransaction): ListedTransaction =>
+  compareKeys([a.net, Number(a.own)], [b.net, Number(b.own)]) >= 0 ? a : b;
+
+export const mergePayout = (a: PayoutState, b: PayoutState): PayoutState => ({
+  status: maxByKey(a.status, b.status),
+  snapshot: maxByKey(a.snapshot, b.snapshot),
+  transactions: joinNullable(a.transactions, b.transactions, (x, y) => joinRecords(x, y, joinTransaction)),
+  updated: Math.max(a.updated, b.updated),
+});
+
+const listedOf = (
+  payoutId: string,
+  transactions: unknown,
+  eventId: string,
+): Record<string, ListedTransaction> => {
+  if (!Array.isArray(transactions)) {
+    throw new Error(`event ${eventId} (PayoutReconciled): data.transactions should be an array`);
+  }
+  const listed: Record<string, ListedTransaction> = {};
+  for (const [i, bt] of transactions.entries()) {
+    if (!isRecord(bt)) throw new Error(`event ${eventId}: data.transactions[${i}] should be an object`);
+    const f = fieldsOf(bt, `data.transactions[${i}]`);
+    listed[f.string('id')] = { net: f.int('net'), own: idOf(bt.source) === payoutId };
+  }
+  return listed;
+};
+
+/** The payout an event tells of, with its state from this event alone; null for other events. */
+export const payoutStateOf = (event: StoredEvent): [payoutId: string, state: PayoutState] | null => {
+  if (!isPayoutEventType(event.type) && event.type !== PAYOUT_RECONCILED) return null;
+  const object = (event.data as { object?: unknown }).object;
+  if (!isRecord(object)) throw new Error(`event ${event.id} (${event.type}) has no data.object`);
+  const ctx = contextOf(event);
+  const f = fieldsOf(object as Json, 'data.object');
+  const id = f.string('id');
+  const status = f.string('status');
+  const rank = rankOf(status);
+  return [
+    id,
+    {
+      status: { key: [rank, ctx.created, status, ctx.stripeEventId], status },
+      snapshot: {
+        key: [ctx.created, rank, ctx.stripeEventId],
+        amount: f.int('amount'),
+        currency: f.string('currency'),
+        arrivalDate: f.optInt('arrival_date'),
+        created: f.int('created'),
+        // Payouts from before Stripe told automatic from manual ones were all automatic.
+        automatic: f.optBool('automatic') ?? true,
+        balanceTransactionId: f.optRef('balance_transaction'),
+      },
+      transactions:
+        event.type === PAYOUT_RECONCILED
+          ? listedOf(id, (event.data as { transactions?: unknown }).transactions, event.id)
+          : null,
+      updated: ctx.created,
+    },
+  ];
+};
+
+const iso = (unix: number | null) => (unix === null ? null : new Date(unix * 1000).toISOString());
+
+/** The ledger.payouts row: reconciled when its transactions are known, it is paid, and they add up. */
+export const payoutRow = (payoutId: string, state: PayoutState) => {
+  const paidOut =
+    state.transactions === null ? null : Object.values(state.transactions).filter((t) => !t.own);
+  const net = paidOut === null ? null : paidOut.reduce((sum, t) => sum + t.net, 0);
+  return {
+    payout_id: payoutId,
+    amount: state.snapshot.amount,
+    currency: state.snapshot.currency,
+    status: state.status.status,
+    arrival_date: iso(state.snapshot.arrivalDate),
+    created_at: iso(state.snapshot.created),
+    automatic: state.snapshot.automatic,
+    balance_transaction_id: state.snapshot.balanceTransactionId,
+    transaction_count: paidOut === null ? null : paidOut.length,
+    transactions_net: net,
+    reconciled: state.status.status === 'paid' && net === state.snapshot.amount,
+    updated_at: iso(state.updated),
+  };
+};

@@ -1,0 +1,62 @@
+/**
+ * zod schemas of the Stripe payout and balance transaction objects: only the fields the ledger reads,
+ * every other field let through untouched (the object is stored exactly as Stripe sent it).
+ */
+import { z } from 'zod';
+
+const int = () => z.int();
+const id = () => z.string().min(1);
+
+/** An expandable reference: an id, or the expanded object carrying that id. */
+const ref = z.union([id(), z.looseObject({ id: id() })], {
+  error: 'expected an id string, an expanded object with a string id, or null',
+});
+
+export const payoutSchema = z.looseObject({
+  object: z.literal('payout'),
+  id: id(),
+  amount: int(),
+  currency: z.string().min(1),
+  // pending, in_transit, paid, failed, canceled; any string, so a new status is stored, not refused.
+  status: z.string().min(1),
+  arrival_date: int().nullish(),
+  created: int(),
+  // Absent on payouts of API versions before automatic/manual payouts were told apart (all automatic).
+  automatic: z.boolean().optional(),
+  balance_transaction: ref.nullish(),
+  failure_balance_transaction: ref.nullish(),
+  failure_code: z.string().nullish(),
+  livemode: z.boolean().optional(),
+});
+
+export const balanceTransactionSchema = z
+  .looseObject({
+    object: z.literal('balance_transaction'),
+    id: id(),
+    amount: int(),
+    fee: int(),
+    net: int(),
+    currency: z.string().min(1),
+    // pending or available.
+    status: z.string().min(1),
+    type: z.string().min(1),
+    // Introduced in 2019; older objects only have `type`, which then stands in for it.
+    reporting_category: z.string().min(1).nullish(),
+    source: ref.nullish(),
+    available_on: int().nullish(),
+    created: int(),
+  })
+  // The journal books +net +fee -amount: an object where they disagree would unbalance it.
+  .refine((bt) => bt.net === bt.amount - bt.fee, {
+    path: ['net'],
+    message: 'must equal amount - fee',
+  });
+
+export type StripePayout = z.infer<typeof payoutSchema>;
+export type StripeBalanceTransaction = z.infer<typeof balanceTransactionSchema>;
+
+/** The id behind an expandable field. */
+export const refId = (value: unknown): string | null => {
+  const found = typeof value === 'object' && value !== null ? (value as { id?: unknown }).id : value;
+  return typeof found === 'string' && found !== '' ? found : null;
+};

@@ -1,0 +1,200 @@
+import type { Db, Row } from '../../db/port.js';
+import type { StoredEvent } from '../../eventstore/port.js';
+import type { Fold, Links, Projection, ProjectionTarget } from '../../../projections/projection.js';
+import { tableIn } from '../../../projections/projection.js';
+import { linksProvenBy } from '../../../projections/shared/routing.js';
+import { historyOf, relinkFolded } from './applyBatch.js';
+import { foldBatch, keysToLoad } from './foldBatch.js';
+import { insertNewRows, relinkRows, selectByKeys } from './sql.js';
+import { relinkedTables, writeStates } from './writeStates.js';
+
+/** Rows per statement when a rebuild writes what it held. */
+const CHUNK = 5000;
+const NO_LINKS: Links = new Map();
+
+export type RebuildSessionOptions = {
+  /** States of one fold held in memory at most; past it they are written and memory starts afresh. */
+  maxStates: number;
+  /** History rows held at most before they are written. */
+  maxHistoryRows: number;
+};
+
+type Member = {
+  projection: Projection;
+  /** State rows read back from the tables since the last write (for afterWrite). */
+  before: Map<string, Row>;
+  /** What waits per key, non-empty only. */
+  waiting: Map<string, unknown>;
+  historyRows: Row[];
+};
+
+/** The projections sharing one fold: it runs once per batch for all of them. */
+type Group = {
+  fold: Fold<unknown>;
+  members: Member[];
+  /** Every state folded or read since the last write. */
+  states: Map<string, unknown>;
+  dirty: Set<string>;
+  /** Keys merged away whose rows are in the tables. */
+  removed: Set<string>;
+  /** Keys whose rows are in the tables (written earlier). */
+  written: Set<string>;
+};
+
+const isEmptyWaiting = (value: unknown) => value === null || (Array.isArray(value) && value.length === 0);
+
+/**
+ * A rebuild runs the live engine's fold over the whole log, but keeps states in memory between
+ * batches instead of reading and writing them each batch: a state is written once when memory is full
+ * or the log is folded (writeStates, the live write, in chunks), and read back from the tables only
+ * when a later event touches it. Projections sharing a fold fold once.
+ */
+export const rebuildSession = (
+  db: Db,
+  projections: readonly Projection[],
+  target: ProjectionTarget,
+  options: RebuildSessionOptions,
+) => {
+  const groups: Group[] = [];
+  for (const projection of projections) {
+    const member: Member = { projection, before: new Map(), waiting: new Map(), historyRows: [] };
+    const group = groups.find((g) => g.fold === projection.fold);
+    if (group) group.members.push(member);
+    else {
+      groups.push({
+        fold: projection.fold,
+        members: [member],
+        states: new Map(),
+        dirty: new Set(),
+        removed: new Set(),
+        written: new Set(),
+      });
+    }
+  }
+
+  /** States written earlier that the batch touches come back from the tables. */
+  const readBack = async (group: Group, keys: readonly string[]) => {
+    const missing = keys.filter((k) => !group.states.has(k) && group.written.has(k) && !group.removed.has(k));
+    if (missing.length === 0) return;
+    for (const [i, member] of group.members.entries()) {
+      const { state, history } = member.projection;
+      const rows = await selectByKeys<Row>(db, tableIn(target, state.table), state.key, missing);
+      for (const row of rows) {
+        const key = row[state.key] as string;
+        if (i === 0) group.states.set(key, group.fold.stored.fromRow(row));
+        member.before.set(key, row);
+        if (history && !isEmptyWaiting(row[history.column])) member.waiting.set(key, row[history.column]);
+      }
+    }
+  };
+
+  const writeHistory = async (member: Member) => {
+    const { history } = member.projection;
+    const rows = member.historyRows;
+    member.historyRows = [];
+    if (!history) return;
+    for (let i = 0; i < rows.length; i += CHUNK) {
+      await insertNewRows(
+        db,
+        tableIn(target, history.table),
+        history.spec.key,
+        history.spec.columns,
+        rows.slice(i, i + CHUNK),
+      );
+    }
+  };
+
+  const write = async (group: Group) => {
+    const dirty = [...group.dirty];
+    const removed = [...group.removed];
+    for (const member of group.members) {
+      await writeHistory(member);
+      for (let i = 0; i === 0 || i < dirty.length; i += CHUNK) {
+        const keys = dirty.slice(i, i + CHUNK);
+        await db.transaction((tx) =>
+          writeStates(tx, member.projection, target, {
+            states: new Map(keys.map((k) => [k, group.states.get(k)])),
+            removed: i === 0 ? removed : [],
+            before: [...keys, ...(i === 0 ? removed : [])].flatMap((k): Row[] => {
+              const row = member.before.get(k);
+              return row === undefined ? [] : [row];
+            }),
+            waiting: member.waiting,
+            historyRows: [],
+            relinks: NO_LINKS,
+          }),
+        );
+      }
+      member.before.clear();
+      member.waiting.clear();
+    }
+    for (const key of dirty) group.written.add(key);
+    for (const key of removed) group.written.delete(key);
+    group.states.clear();
+    group.dirty.clear();
+    group.removed.clear();
+  };
+
+  const addToGroup = async (group: Group, events: readonly StoredEvent[], links: Links) => {
+    const { fold } = group;
+    const routed = fold.route(events, links);
+    const proven = fold.relink ? linksProvenBy(events) : NO_LINKS;
+    if (routed.length === 0 && proven.size === 0) return;
+    const keys = keysToLoad(routed);
+    await readBack(group, keys);
+    const folded = foldBatch(fold, group.states, routed);
+    if (fold.relink && proven.size > 0) {
+      relinkFolded(group.members[0]!.projection, folded.states, proven);
+      for (const [key, state] of group.states) {
+        if (folded.states.has(key) || folded.removed.has(key)) continue;
+        const moved = fold.relink(state, proven);
+        if (moved !== null) folded.states.set(key, moved);
+      }
+      // Rows written earlier and filed under a charge the batch links: the live relink statement.
+      if (group.written.size > 0) {
+        for (const { projection } of group.members) {
+          await relinkRows(db, relinkedTables(projection, target), proven);
+        }
+      }
+    }
+    for (const member of group.members) {
+      if (!member.projection.history) continue;
+      const waiting = new Map(
+        keys.flatMap((k) => (member.waiting.has(k) ? [[k, member.waiting.get(k)]] : [])),
+      );
+      const { rows, waiting: after } = historyOf(member.projection, folded, waiting);
+      for (const key of folded.removed) member.waiting.delete(key);
+      for (const key of folded.states.keys()) {
+        const value = after.get(key);
+        if (value === undefined || isEmptyWaiting(value)) member.waiting.delete(key);
+        else member.waiting.set(key, value);
+      }
+      for (const row of rows) member.historyRows.push(row);
+      if (member.historyRows.length >= options.maxHistoryRows) await writeHistory(member);
+    }
+    for (const key of folded.removed) {
+      group.states.delete(key);
+      group.dirty.delete(key);
+      if (group.written.has(key)) group.removed.add(key);
+    }
+    for (const [key, state] of folded.states) {
+      group.states.set(key, state);
+      group.dirty.add(key);
+      group.removed.delete(key);
+    }
+    if (group.states.size > options.maxStates) await write(group);
+  };
+
+  return {
+    /** Folds the next batch of the log (global order). Throws on an event it cannot fold. */
+    add: async (events: readonly StoredEvent[], links: Links) => {
+      for (const group of groups) await addToGroup(group, events, links);
+    },
+    /** Writes everything still held. */
+    finish: async () => {
+      for (const group of groups) await write(group);
+    },
+  };
+};
+
+export type RebuildSession = ReturnType<typeof rebuildSession>;

@@ -1,0 +1,57 @@
+import type { Db } from '../db/port.js';
+import { knownLinks } from '../eventstore/chargeLinks.js';
+import type { EventStore, StoredEvent } from '../eventstore/port.js';
+import type { Links, Projection, ProjectionTarget } from '../../projections/projection.js';
+import { chargeKeysOf } from '../../projections/shared/routing.js';
+import { rebuildSession, type RebuildSessionOptions } from './engine/rebuildSession.js';
+import { explainFailure } from './rebuildError.js';
+
+type Read = { batch: StoredEvent[]; links: Links };
+
+/**
+ * Folds the log from position 0 up to the head seen at the start (`head`) into the target tables with
+ * a rebuild session; the next batch (and its charge links) is read while one is folded. Returns the
+ * position of the last event folded.
+ */
+export const foldLog = async (options: {
+  db: Db;
+  store: EventStore;
+  projections: readonly Projection[];
+  target: ProjectionTarget;
+  head: number;
+  batchSize: number;
+  session: RebuildSessionOptions;
+  checkAbort: () => void;
+  onBatch: (batch: readonly StoredEvent[]) => void;
+}): Promise<number> => {
+  const { db, store, projections, target, head, batchSize } = options;
+  const session = rebuildSession(db, projections, target, options.session);
+  const read = async (after: number): Promise<Read> => {
+    const batch = await store.readAll(after, batchSize);
+    return { batch, links: await knownLinks(store, chargeKeysOf(batch)) };
+  };
+  let position = 0;
+  let next: Promise<Read> | null = head > 0 ? read(0) : null;
+  try {
+    while (next !== null) {
+      options.checkAbort();
+      const { batch, links } = await next;
+      next = null;
+      if (batch.length === 0) break;
+      const last = batch.at(-1)!.position;
+      if (last < head) next = read(last);
+      try {
+        await session.add(batch, links);
+      } catch (error) {
+        throw explainFailure(projections, batch, links, error);
+      }
+      options.onBatch(batch);
+      position = last;
+    }
+    await session.finish();
+    return position;
+  } finally {
+    // A read still in flight when folding failed or was aborted: its outcome no longer matters.
+    next?.catch(() => undefined);
+  }
+};

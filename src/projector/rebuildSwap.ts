@@ -1,0 +1,69 @@
+import type { Db, Queryable } from '../db/port.js';
+import { knownLinks } from '../eventstore/chargeLinks.js';
+import type { EventStore, StoredEvent } from '../eventstore/port.js';
+import type { Links, Projection, ProjectionTarget } from '../../projections/projection.js';
+import { chargeKeysOf } from '../../projections/shared/routing.js';
+import { lockCheckpoint } from './checkpoints.js';
+import { applyBatch } from './engine/applyBatch.js';
+import { explainFailure } from './rebuildError.js';
+import { swapTables } from './rebuildTables.js';
+
+/** Applies a batch to every projection as the live workers do; a failure names its event. */
+export const applyToAll = async (
+  tx: Queryable,
+  projections: readonly Projection[],
+  target: ProjectionTarget,
+  batch: readonly StoredEvent[],
+  links: Links,
+) => {
+  try {
+    for (const projection of projections) await applyBatch(tx, projection, batch, target, links);
+  } catch (error) {
+    throw explainFailure(projections, batch, links, error);
+  }
+};
+
+/**
+ * The short transaction: stop the live workers at their checkpoints, apply the last events (those
+ * appended while the rebuild ran), swap the tables in, point the checkpoints at the last event.
+ */
+export const swapIn = async (options: {
+  db: Db;
+  store: EventStore;
+  projections: readonly Projection[];
+  target: ProjectionTarget;
+  position: number;
+  tail: StoredEvent[];
+}): Promise<number> => {
+  const { db, store, projections, target } = options;
+  const names = projections.map((projection) => projection.name);
+  const linksOf = (batch: readonly StoredEvent[]) => knownLinks(store, chargeKeysOf(batch));
+  // Read before the transaction: the embedded database's one connection is the transaction's then.
+  const tailLinks = await linksOf(options.tail);
+  return db.transaction(async (tx) => {
+    for (const name of names) await lockCheckpoint(tx, name);
+    let at = options.position;
+    let batch = options.tail;
+    let links = tailLinks;
+    while (batch.length > 0) {
+      await applyToAll(tx, projections, target, batch, links);
+      at = batch.at(-1)!.position;
+      // Events appended meanwhile are applied here to shorten the lag; the workers would apply them
+      // after the swap anyway. The embedded database cannot read beside this transaction (nor can
+      // anything append meanwhile).
+      batch = db.kind === 'embedded' ? [] : await store.readAll(at, 5000);
+      links = await linksOf(batch);
+    }
+    await swapTables(tx, projections);
+    await tx.query(
+      `UPDATE ledger.projection_checkpoints SET position = $2, state = 'active', last_error = NULL, updated_at = now()
+        WHERE projection = ANY($1::text[])`,
+      [names, at],
+    );
+    await tx.query(
+      `UPDATE ledger.projection_failures SET resolved_at = now() WHERE projection = ANY($1::text[]) AND resolved_at IS NULL`,
+      [names],
+    );
+    return at;
+  });
+};

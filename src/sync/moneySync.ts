@@ -1,0 +1,82 @@
+import type { Db } from '../db/port.js';
+import type { EventStore } from '../eventstore/port.js';
+import type { Scope, StripeApi } from '../stripe/stripeApi.js';
+import { checkBalance, stripeFunds, type BalanceCheckResult } from './balanceCheck.js';
+import { syncBalanceTransactions } from './balanceTransactionsPass.js';
+import { reconcilePayouts } from './payoutReconciliation.js';
+
+export type MoneySyncSummary = {
+  balance_transactions: number;
+  balance_transactions_appended: number;
+  payouts_seen: number;
+  payouts_reconciled: number;
+  invalid: string[];
+  balance_check: BalanceCheckResult;
+};
+
+const accountKey = (scope: Scope) => scope.account ?? 'platform';
+
+const cursorOf = async (db: Db, scope: Scope) => {
+  const { rows } = await db.query<{ balance_transactions_from: number | null; payouts_from: number | null }>(
+    'SELECT balance_transactions_from, payouts_from FROM ledger.sync_money_cursors WHERE account = $1',
+    [accountKey(scope)],
+  );
+  return { bt: rows[0]?.balance_transactions_from ?? null, payouts: rows[0]?.payouts_from ?? null };
+};
+
+const saveCursor = (db: Db, scope: Scope, bt: number | null, payouts: number | null) =>
+  db.query(
+    `INSERT INTO ledger.sync_money_cursors (account, balance_transactions_from, payouts_from, updated_at)
+     VALUES ($1, $2, $3, now())
+     ON CONFLICT (account) DO UPDATE SET balance_transactions_from = EXCLUDED.balance_transactions_from,
+       payouts_from = EXCLUDED.payouts_from, updated_at = now()`,
+    [accountKey(scope), bt, payouts],
+  );
+
+/**
+ * The money part of a sync pass (SPEC section 12), for every account read: Stripe's balance first (the
+ * check compares against it), then balance transactions and payout reconciliations from each
+ * account's cursor, cursors saved only once their appends are durable, then the balance check.
+ * Requests go through the Stripe client port: rate limit and retries are its own.
+ */
+export const syncMoney = async (deps: {
+  db: Db;
+  store: EventStore;
+  stripe: StripeApi;
+  scopes: readonly Scope[];
+  livemode: boolean;
+  now?: () => Date;
+  /** How long the balance check waits for the journal projection to apply the pass. */
+  checkDeadlineMs?: number;
+}): Promise<MoneySyncSummary> => {
+  const now = deps.now ?? (() => new Date());
+  const balanceReadAt = now();
+  const funds = await stripeFunds(deps.stripe, deps.scopes);
+  const summary: Omit<MoneySyncSummary, 'balance_check'> = {
+    balance_transactions: 0,
+    balance_transactions_appended: 0,
+    payouts_seen: 0,
+    payouts_reconciled: 0,
+    invalid: [],
+  };
+  for (const scope of deps.scopes) {
+    const from = await cursorOf(deps.db, scope);
+    const common = { stripe: deps.stripe, store: deps.store, scope, livemode: deps.livemode, now };
+    const bts = await syncBalanceTransactions({ ...common, from: from.bt });
+    const payouts = await reconcilePayouts({ ...common, from: from.payouts });
+    await saveCursor(deps.db, scope, bts.nextFrom, payouts.nextFrom);
+    summary.balance_transactions += bts.seen;
+    summary.balance_transactions_appended += bts.appended;
+    summary.payouts_seen += payouts.seen;
+    summary.payouts_reconciled += payouts.reconciled;
+    summary.invalid.push(...bts.invalid, ...payouts.invalid);
+  }
+  const balanceCheck = await checkBalance({
+    db: deps.db,
+    store: deps.store,
+    balanceReadAt,
+    funds,
+    ...(deps.checkDeadlineMs !== undefined && { deadlineMs: deps.checkDeadlineMs }),
+  });
+  return { ...summary, balance_check: balanceCheck };
+};

@@ -1,0 +1,69 @@
+import { reconcilePayout } from '../domain/balanceTransactions.js';
+import { PAYOUT_RECONCILED, payoutStream } from '../domain/moneyEvents.js';
+import type { EventStore } from '../eventstore/port.js';
+import type { Scope, StripeApi, StripeObject } from '../stripe/stripeApi.js';
+import { appendRecorded } from './appendRecorded.js';
+
+/** A paid payout can still fail for a few business days: payouts this recent are looked at again. */
+export const PAYOUT_SETTLING_SECONDS = 10 * 86_400;
+
+export type PayoutsResult = {
+  seen: number;
+  reconciled: number;
+  invalid: string[];
+  nextFrom: number | null;
+};
+
+const isFinal = (status: unknown) => status === 'paid' || status === 'failed' || status === 'canceled';
+
+/**
+ * Payouts created since `from`; for each paid automatic payout not reconciled in the log yet, every
+ * balance transaction it paid out (`GET /v1/balance_transactions?payout=`, its own included), recorded
+ * as PayoutReconciled. Manual payouts have no such listing (Stripe lists transactions by payout only for
+ * automatic ones).
+ */
+export const reconcilePayouts = async (deps: {
+  stripe: StripeApi;
+  store: Pick<EventStore, 'appendMany' | 'readStream'>;
+  scope: Scope;
+  livemode: boolean;
+  from: number | null;
+  now: () => Date;
+}): Promise<PayoutsResult> => {
+  const result: PayoutsResult = { seen: 0, reconciled: 0, invalid: [], nextFrom: null };
+  let oldestOpen: number | null = null;
+  let newest: number | null = null;
+  const params = { limit: 100, ...(deps.from !== null && { created: { gte: deps.from } }) };
+  for await (const page of deps.stripe.pages('payouts', params, deps.scope)) {
+    for (const payout of page.data) {
+      result.seen += 1;
+      newest = Math.max(newest ?? payout.created, payout.created);
+      if (!isFinal(payout.status)) oldestOpen = Math.min(oldestOpen ?? payout.created, payout.created);
+      if (payout.status !== 'paid' || payout.automatic === false) continue;
+      if (await alreadyReconciled(deps.store, payout.id)) continue;
+      const transactions: StripeObject[] = [];
+      for await (const listed of deps.stripe.pages(
+        'balance_transactions',
+        { payout: payout.id, limit: 100 },
+        deps.scope,
+      )) {
+        transactions.push(...listed.data);
+      }
+      const context = { account: deps.scope.account, livemode: deps.livemode, recordedAt: deps.now() };
+      const outcome = reconcilePayout(payout, transactions, context);
+      if (outcome.kind === 'invalid') {
+        result.invalid.push(`${payout.id}: ${outcome.message}`);
+        continue;
+      }
+      await appendRecorded(deps.store, [outcome]);
+      result.reconciled += 1;
+    }
+  }
+  const settling = newest === null ? null : newest - PAYOUT_SETTLING_SECONDS;
+  const candidates = [oldestOpen, settling].filter((t): t is number => t !== null);
+  result.nextFrom = candidates.length > 0 ? Math.min(...candidates) : deps.from;
+  return result;
+};
+
+const alreadyReconciled = async (store: Pick<EventStore, 'readStream'>, payoutId: string) =>
+  (await store.readStream(payoutStream(payoutId))).some((event) => event.type === PAYOUT_RECONCILED);
