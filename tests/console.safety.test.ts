@@ -61,6 +61,11 @@ describeInChromium('finance console: Stripe text is text', () => {
     const { page, problems } = await openConsolePage(browser);
     await signIn(page, ledger.url, TOKEN);
     await page.locator('[data-testid="payments"] tbody tr').first().waitFor();
+    await page.getByLabel('Customer id').fill(HOSTILE.customer);
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    await waitFor(async () => (await page.locator('[data-testid="payments"] tbody tr').count()) === 2, {
+      what: "the hostile customer's two payments",
+    });
     const hostileRows = page.locator('[data-testid="payments"] tbody tr').filter({ hasText: 'order"><img' });
     await expect(hostileRows.count()).resolves.toBe(1);
 

@@ -3,7 +3,9 @@ import { UNMODELLED } from '../../src/domain/events.js';
 import { postgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
 import { COUNTS_TABLE_SQL, countingProjection } from './countingProjection.js';
 import { newEvent } from './eventStoreContract.js';
-import { BASE, DAY, generator } from './generate.js';
+import { BASE, DAY, generator, type Delivery } from './generate.js';
+import { moneyEventsOf } from './moneyEvents.js';
+import { generateMoneyHistory, type MoneyHistory } from './moneyHistory.js';
 import { HOSTILE_TEXT, IMG, paymentLife, PLAIN_TEXT, SCRIPT } from './paymentLife.js';
 import { startLedger, type TestServer } from './ledgerServer.js';
 import { deliver, waitForProjections } from './queryApi.js';
@@ -46,6 +48,8 @@ export const YEN: Payment = {
 
 export type ConsoleLedger = {
   url: string;
+  /** Balance transactions and payouts of a generated Stripe account (SPEC section 12). */
+  money: MoneyHistory;
   database: TestDatabase;
   server: TestServer;
   /** Appends an event that the audit projection cannot apply: it stops there, failed. */
@@ -63,6 +67,12 @@ export const consoleLedger = async (options: { seed: number; payments: number })
   let broken = false;
   const audit = countingProjection(AUDIT, { broken: () => broken });
   const server = await startLedger(database.url, { projections: [...projections, audit] });
+  const money = generateMoneyHistory({
+    seed: options.seed,
+    days: 12,
+    paymentsPerDay: 3,
+    currencies: ['usd', 'eur'],
+  });
   try {
     const gen = generator(options.seed);
     await deliver(server.url, [
@@ -71,6 +81,11 @@ export const consoleLedger = async (options: { seed: number; payments: number })
       ...paymentLife(HOSTILE_FAILED, HOSTILE_TEXT).slice(0, 2),
       ...paymentLife(YEN, PLAIN_TEXT),
     ]);
+    // The account's payments arrive as webhooks; its balance transactions and payouts as the sync
+    // and payout webhooks record them.
+    await deliver(server.url, money.payments.flatMap(paymentWebhooks));
+    const store = postgresEventStore(database.db);
+    for (const { stream, event } of moneyEventsOf(money)) await store.append(stream, [event], 'any');
     await waitForProjections(server.url, projections.length + 1);
   } catch (error) {
     await server.stop();
@@ -79,6 +94,7 @@ export const consoleLedger = async (options: { seed: number; payments: number })
   }
   return {
     url: server.url,
+    money,
     database,
     server,
     breakAuditProjection: async () => {
@@ -97,3 +113,27 @@ export const consoleLedger = async (options: { seed: number; payments: number })
     },
   };
 };
+
+/** payment_intent.succeeded and charge.succeeded deliveries for a generated account's payment. */
+const paymentWebhooks = (payment: MoneyHistory['payments'][number]): Delivery[] =>
+  (
+    [
+      ['payment_intent.succeeded', payment.intent],
+      ['charge.succeeded', payment.charge],
+    ] as const
+  ).map(([type, object]) => {
+    const id = `evt_money_${type.split('.')[0]}_${String(object.id)}`;
+    const created = Number(object.created);
+    const body = JSON.stringify({
+      id,
+      object: 'event',
+      api_version: '2024-06-20',
+      created,
+      data: { object },
+      livemode: false,
+      pending_webhooks: 1,
+      request: { id: null, idempotency_key: null },
+      type,
+    });
+    return { id, type, created, body };
+  });

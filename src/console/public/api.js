@@ -17,11 +17,6 @@ export class ApiError extends Error {
     this.code = code;
     this.path = path;
   }
-
-  /** The server has no such route: a ledger older than the endpoint the page wants. */
-  get missingEndpoint() {
-    return this.status === 404 && this.message === 'no such endpoint';
-  }
 }
 
 /** Raised when the token is refused; the console signs out and says why. */

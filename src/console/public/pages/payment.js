@@ -1,8 +1,9 @@
 import { attempt, getJson } from '../api.js';
 import { detailFailure } from '../failure.js';
-import { badge, h, message, replace, table } from '../dom.js';
+import { badge, h, replace, table } from '../dom.js';
 import { money, time } from '../format.js';
 import { hashFor } from '../paging.js';
+import { paymentLink } from './payments.js';
 
 /** One payment: its amounts, its status history as a timeline, refunds, disputes, balance transactions. */
 export const render = async (/** @type {import('../main.js').Route} */ route) => {
@@ -111,7 +112,7 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
       'section',
       { 'aria-labelledby': 'balance' },
       h('h2', { id: 'balance' }, 'Balance transactions'),
-      balanceTransactions(p.balance_transactions),
+      balanceTransactions(p.balance_transactions ?? []),
     ),
   );
 };
@@ -151,33 +152,27 @@ const timeline = (history) =>
         ),
       );
 
-/** Money that moved for this payment, from Stripe's balance transactions (SPEC section 12). @param {any[] | undefined} rows */
+/** Money that moved for this payment, from Stripe's balance transactions (SPEC section 12). @param {any[]} rows */
 export const balanceTransactions = (rows) =>
-  rows === undefined
-    ? message(
-        'notice',
-        'Balance transactions: not available from this ledger. GET /api/payments/:id carries no balance_transactions in this release.',
-      )
-    : table({
-        testid: 'balance-transactions',
-        rows,
-        empty: 'No balance transactions recorded yet.',
-        columns: [
-          { header: 'Transaction', cell: (t) => t.balance_transaction_id },
-          { header: 'Created', cell: (t) => time(t.created_at) },
-          { header: 'Type', cell: (t) => t.type },
-          { header: 'Category', cell: (t) => t.reporting_category },
-          { header: 'Amount', num: true, cell: (t) => money(t.amount, t.currency) },
-          { header: 'Fee', num: true, cell: (t) => money(t.fee, t.currency) },
-          { header: 'Net', num: true, cell: (t) => money(t.net, t.currency) },
-          { header: 'Status', cell: (t) => badge(t.status) },
-          { header: 'Available on', cell: (t) => time(t.available_on) },
-          {
-            header: 'Payout',
-            cell: (t) =>
-              t.payout_id
-                ? h('a', { href: `#/payouts/${encodeURIComponent(t.payout_id)}` }, t.payout_id)
-                : '',
-          },
-        ],
-      });
+  table({
+    testid: 'balance-transactions',
+    rows,
+    empty: 'No balance transactions recorded yet.',
+    columns: [
+      { header: 'Transaction', cell: (t) => t.balance_transaction_id },
+      { header: 'Created', cell: (t) => time(t.created_at) },
+      { header: 'Type', cell: (t) => t.type },
+      { header: 'Category', cell: (t) => t.reporting_category },
+      { header: 'Amount', num: true, cell: (t) => money(t.amount, t.currency) },
+      { header: 'Fee', num: true, cell: (t) => money(t.fee, t.currency) },
+      { header: 'Net', num: true, cell: (t) => money(t.net, t.currency) },
+      { header: 'Status', cell: (t) => badge(t.status) },
+      { header: 'Available on', cell: (t) => time(t.available_on) },
+      { header: 'Payment', cell: (t) => (t.payment_id ? paymentLink(t.payment_id) : '') },
+      {
+        header: 'Payout',
+        cell: (t) =>
+          t.payout_id ? h('a', { href: `#/payouts/${encodeURIComponent(t.payout_id)}` }, t.payout_id) : '',
+      },
+    ],
+  });

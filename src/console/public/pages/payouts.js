@@ -8,10 +8,15 @@ import { balanceTransactions } from './payment.js';
 
 const payoutLink = (/** @type {string} */ id) => h('a', { href: `#/payouts/${encodeURIComponent(id)}` }, id);
 
-/** A payout's reconciliation: the transactions it paid out must sum to its amount. @param {any} p */
+/**
+ * A payout's reconciliation: once paid, the transactions it paid out must be known and their net must
+ * equal its amount. @param {any} p
+ */
 const reconciliation = (p) => {
   if (p.reconciled) return h('span', { class: 'badge good' }, 'reconciled');
-  if (p.transaction_count === 0 || p.transactions_net === null || p.transactions_net === undefined)
+  if (p.status !== 'paid')
+    return h('span', { class: 'badge neutral' }, `not paid out yet (${p.status.replaceAll('_', ' ')})`);
+  if (p.transaction_count === null || p.transactions_net === null)
     return h('span', { class: 'badge warn' }, 'transactions not known yet');
   return h('span', { class: 'badge bad' }, `off by ${money(p.amount - p.transactions_net, p.currency)}`);
 };
@@ -73,7 +78,7 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
               { header: 'Arrival', cell: (p) => time(p.arrival_date) },
               { header: 'Amount', num: true, cell: (p) => money(p.amount, p.currency) },
               { header: 'Status', cell: (p) => badge(p.status) },
-              { header: 'Transactions', num: true, cell: (p) => p.transaction_count },
+              { header: 'Transactions', num: true, cell: (p) => p.transaction_count ?? '—' },
               { header: 'Their net', num: true, cell: (p) => money(p.transactions_net, p.currency) },
               { header: 'Reconciliation', cell: reconciliation },
             ],
@@ -100,7 +105,7 @@ const renderPayout = async (route, id) => {
     return replace(route.main, ...detailFailure({ back, what: 'Payout', id, error: answer.error }));
   }
   const p = answer.value;
-  const totals = Array.isArray(p.totals) ? p.totals : [];
+  const totals = p.totals ?? [];
   replace(
     route.main,
     back,
@@ -121,7 +126,7 @@ const renderPayout = async (route, id) => {
               ? '—'
               : money(p.amount - p.transactions_net, p.currency),
           ],
-          ['Transactions', String(p.transaction_count)],
+          ['Transactions paid out', String(p.transaction_count ?? '—')],
           ['Result', reconciliation(p)],
           ['Created', time(p.created_at)],
           ['Arrival', time(p.arrival_date)],
@@ -140,10 +145,11 @@ const renderPayout = async (route, id) => {
         empty: 'No transactions paid out yet.',
         columns: [
           { header: 'Category', cell: (t) => t.reporting_category },
+          { header: 'Currency', cell: (t) => t.currency.toUpperCase() },
           { header: 'Count', num: true, cell: (t) => t.count },
-          { header: 'Gross', num: true, cell: (t) => money(t.gross ?? t.amount, p.currency) },
-          { header: 'Fees', num: true, cell: (t) => money(t.fee, p.currency) },
-          { header: 'Net', num: true, cell: (t) => money(t.net, p.currency) },
+          { header: 'Gross', num: true, cell: (t) => money(t.gross, t.currency) },
+          { header: 'Fees', num: true, cell: (t) => money(t.fee, t.currency) },
+          { header: 'Net', num: true, cell: (t) => money(t.net, t.currency) },
         ],
       }),
     ),
