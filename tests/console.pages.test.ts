@@ -289,6 +289,40 @@ describeInChromium('finance console pages', () => {
     await screenshot(page, 'operations');
   });
 
+  it('works from the keyboard, with every control labelled', async () => {
+    const unlabelled = `[...document.querySelectorAll('main input, main select, main button')]
+      .filter((c) => !(c.labels?.length || c.getAttribute('aria-label') || c.textContent.trim()))
+      .map((c) => c.outerHTML)`;
+    const focused = () =>
+      page.evaluate(`(() => {
+        const element = document.activeElement;
+        return element.id || element.labels?.[0]?.firstChild?.textContent || element.textContent.trim();
+      })()`);
+    await page.goto(`${ledger.url}/#/payments`);
+    // A fresh load: the tab keeps the token; the console moves focus to the page it drew.
+    await page.reload();
+    await cells('payments').first().waitFor();
+    await waitFor(async () => (await focused()) === 'main', { what: 'focus on the page' });
+    expect(await page.evaluate(unlabelled)).toEqual([]);
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Payment id');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('sign-out');
+    for (const link of ['Operations', 'Payouts', 'Reports', 'Disputes']) {
+      await page.keyboard.press('Shift+Tab');
+      expect(await focused()).toBe(link);
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Disputes', exact: true }).waitFor();
+    await waitFor(async () => (await focused()) === 'main', { what: 'focus to move to the new page' });
+    for (const section of ['Reports', 'Payouts', 'Operations']) {
+      await page.getByRole('link', { name: section }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: section, exact: true }).waitFor();
+      expect(await page.evaluate(unlabelled)).toEqual([]);
+    }
+  });
+
   it('wrote nothing to the browser console on any page', () => {
     expect(session.problems).toEqual([]);
   });
