@@ -1,7 +1,13 @@
 import type { Browser } from 'playwright-core';
 import { CONTENT_SECURITY_POLICY } from '../src/console/securityHeaders.js';
 import { consoleLedger, HOSTILE, HOSTILE_FAILED, type ConsoleLedger } from './support/consoleLedger.js';
-import { describeInChromium, launchChromium, openConsolePage, signIn } from './support/consoleBrowser.js';
+import {
+  chromiumAvailable,
+  describeInChromium,
+  launchChromium,
+  openConsolePage,
+  signIn,
+} from './support/consoleBrowser.js';
 import { IMG, SCRIPT } from './support/paymentLife.js';
 import { get, TOKEN } from './support/queryApi.js';
 import { waitFor } from './support/waitFor.js';
@@ -11,7 +17,8 @@ let browser: Browser;
 
 beforeAll(async () => {
   ledger = await consoleLedger({ seed: 47, payments: 10 });
-  browser = await launchChromium();
+  // The HTTP tests below need no browser.
+  if (chromiumAvailable) browser = await launchChromium();
 }, 120_000);
 
 afterAll(async () => {

@@ -8,9 +8,11 @@ export const chromiumPath = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 
 export const screenshotsDir = join(packageRoot, 'docs', 'screenshots');
 
+export const chromiumAvailable = existsSync(chromiumPath);
+
 /** `describe` for browser tests: skipped, saying why, only when there is no chromium to drive. */
 export const describeInChromium = (name: string, tests: () => void): void => {
-  if (existsSync(chromiumPath)) return describe(name, tests);
+  if (chromiumAvailable) return describe(name, tests);
   console.warn(
     `skipped ${JSON.stringify(name)}: no chromium at ${chromiumPath} (apt-get install -y chromium, or set CHROMIUM_PATH)`,
   );
