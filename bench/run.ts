@@ -7,8 +7,10 @@ import { rebuildBenchmark } from './rebuild.js';
 import { consoleBenchmark } from './console.js';
 import { endToEndBenchmark } from './endToEnd.js';
 import { ingestBenchmark } from './ingest.js';
+import { moneyBenchmark } from './money.js';
 import { queryApiBenchmark } from './queryApi.js';
 import { projectorCatchUpBenchmark } from './projectorCatchUp.js';
+import { syncBenchmark } from './sync.js';
 
 const benchmarks: Benchmark[] = [
   ingestBenchmark,
@@ -16,6 +18,8 @@ const benchmarks: Benchmark[] = [
   queryApiBenchmark,
   endToEndBenchmark,
   rebuildBenchmark,
+  moneyBenchmark,
+  syncBenchmark,
   consoleBenchmark,
 ];
 

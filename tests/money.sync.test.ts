@@ -7,8 +7,10 @@
 import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pino from 'pino';
+import { Registry } from 'prom-client';
 import { queryApiRouter } from '../src/api/queryRouter.js';
 import { metadataOf, streamFor, translate } from '../src/domain/translate.js';
+import { watchBalanceChecks } from '../src/observability/balanceCheckMetrics.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { startProjector, type Projector } from '../src/projector/projector.js';
 import { stripeApi } from '../src/stripe/stripeApi.js';
@@ -62,7 +64,6 @@ describe('money from a stand-in Stripe account to the finance API', () => {
       store: postgresEventStore(database.db),
       stripe,
       scopes: [{ account: null }],
-      livemode: false,
     });
   };
 
@@ -242,10 +243,71 @@ describe('money from a stand-in Stripe account to the finance API', () => {
     expect(charge.net).toBe((intent.amount as number) - (charge.fee as number));
   });
 
+  it('exports whether the last balance check matched, per currency, for alerting', async () => {
+    const registry = new Registry();
+    watchBalanceChecks(registry, database.db);
+    const text = await registry.metrics();
+    expect(text).toContain('stripe_ledger_balance_check_matches{currency="usd"} 1');
+    expect(text).toContain('stripe_ledger_balance_check_difference{currency="eur"} 0');
+  });
+
+  it('answers journal balances at a past time from whole days and the lines of the last one', async () => {
+    const at = '2025-01-20T13:00:00Z';
+    const { body } = await get(`/api/journal/balances?at=${at}`);
+    const cut = Date.parse(at) / 1000;
+    const expected = history.transactions
+      .filter((bt) => (bt.created as number) <= cut && bt.currency === 'usd')
+      .reduce((sum, bt) => sum + (bt.net as number), 0);
+    expect(body.at).toBe('2025-01-20T13:00:00.000Z');
+    const balance = (body.data as Json[]).find((b) => b.account === 'stripe_balance' && b.currency === 'usd');
+    expect(balance?.balance).toBe(expected);
+    const dayEnd = (await get('/api/journal/balances?at=2025-01-20')).body;
+    expect(dayEnd.at).toBe('2025-01-21T00:00:00.000Z');
+  });
+
+  it('filters balance transactions, exports them as CSV, and answers 400 or 404 naming the problem', async () => {
+    const payout = history.payouts.find((p) => p.status === 'paid')!;
+    const paidOut = await all(
+      `/api/balance-transactions?payout_id=${String(payout.id)}&reporting_category=charge`,
+    );
+    expect(paidOut.length).toBeGreaterThan(0);
+    expect(paidOut.every((bt) => bt.payout_id === payout.id && bt.reporting_category === 'charge')).toBe(
+      true,
+    );
+    const csv = await get('/api/balance-transactions?currency=eur&type=payout', 'text/csv');
+    const lines = csv.text.trim().split(/\r?\n/);
+    expect(lines[0]!.split(',')).toContain('reporting_category');
+    expect(lines.length - 1).toBe(
+      history.transactions.filter((bt) => bt.currency === 'eur' && bt.type === 'payout').length,
+    );
+    const bad = await get('/api/balance-transactions?reporting_category=Robert%27);DROP');
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { code: 'invalid_parameter', parameter: 'reporting_category' } });
+    expect((await get('/api/reports/settlement?from=2025-02-01&to=2025-01-01')).body).toMatchObject({
+      error: { parameter: 'to' },
+    });
+    expect((await get('/api/journal/balances?at=yesterday')).status).toBe(400);
+    expect((await get('/api/payouts/po_nope')).status).toBe(404);
+  });
+
   it('appends nothing on a second pass when nothing changed, and still matches', async () => {
     const again = await sync();
     expect(again.balance_transactions_appended).toBe(0);
     expect(again.payouts_reconciled).toBe(0);
     expect(again.balance_check).toMatchObject({ kind: 'checked', matches: true });
+  }, 120_000);
+
+  it('says matches: false, naming the currency, when Stripe holds a cent the ledger does not', async () => {
+    const funds = (field: 'available' | 'pending') =>
+      [...history.balance].map(([currency, b]) => ({
+        amount: b[field] + (currency === 'usd' && field === 'pending' ? 1 : 0),
+        currency,
+      }));
+    api.setBalance({ available: funds('available'), pending: funds('pending') });
+    const third = await sync();
+    expect(third.balance_check).toMatchObject({ kind: 'checked', matches: false });
+    const { body } = await get('/api/reconciliation');
+    expect(body.matches).toBe(false);
+    expect((body.stripe_balance as Json[]).filter((e) => !e.matches).map((e) => e.currency)).toEqual(['usd']);
   }, 120_000);
 });

@@ -12,7 +12,7 @@ import {
   type StripeEventJson,
 } from './support/stripeApi/stripeApiStandIn.js';
 
-const FAST_RETRY = { retries: 8, initialDelayMs: 20, maxDelayMs: 200 };
+const FAST_RETRY = { retries: 8, networkRetries: 2, initialDelayMs: 20, maxDelayMs: 200 };
 const PLATFORM: Scope = { account: null };
 
 const baseOf = (url: string) => {
@@ -138,7 +138,7 @@ describe('the Stripe API client against the stand-in', () => {
       apiKey: 'sk_test_x',
       base: baseOf(base),
       requestsPerSecond: 50,
-      retry: { ...FAST_RETRY, retries: 1 },
+      retry: { ...FAST_RETRY, networkRetries: 1 },
     });
     const error = await ids(gone, 'events', {}).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StripeRequestError);

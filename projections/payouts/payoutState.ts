@@ -1,4 +1,5 @@
 import { isPayoutEventType, PAYOUT_RECONCILED } from '../../src/domain/moneyEvents.js';
+import { IMPORTED } from '../../src/domain/imported.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { compareKeys, joinNullable, joinRecords, maxByKey, type Key } from '../shared/lattice.js';
 import { fieldsOf, idOf, isRecord, type Json } from '../shared/fields.js';
@@ -64,10 +65,20 @@ const listedOf = (
   return listed;
 };
 
+/** A payout the sync's history import read from GET /v1/payouts (a snapshot as of its reading). */
+const isImportedPayout = (event: StoredEvent, object: unknown) =>
+  event.type === IMPORTED && isRecord(object) && object.object === 'payout';
+
 /** The payout an event tells of, with its state from this event alone; null for other events. */
 export const payoutStateOf = (event: StoredEvent): [payoutId: string, state: PayoutState] | null => {
-  if (!isPayoutEventType(event.type) && event.type !== PAYOUT_RECONCILED) return null;
   const object = (event.data as { object?: unknown }).object;
+  if (
+    !isPayoutEventType(event.type) &&
+    event.type !== PAYOUT_RECONCILED &&
+    !isImportedPayout(event, object)
+  ) {
+    return null;
+  }
   if (!isRecord(object)) throw new Error(`event ${event.id} (${event.type}) has no data.object`);
   const ctx = contextOf(event);
   const f = fieldsOf(object as Json, 'data.object');

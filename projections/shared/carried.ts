@@ -7,6 +7,7 @@ import {
 import type { ModelledDomainEventType } from '../../src/domain/events.js';
 import { isMoneyEventType } from '../../src/domain/moneyEvents.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
+import { IMPORTED } from '../../src/domain/imported.js';
 import { fieldsOf, type Json } from './fields.js';
 import {
   contextOf,
@@ -38,10 +39,19 @@ export type Carried = {
 
 const MODELLED: ReadonlySet<string> = new Set(Object.values(DOMAIN_EVENT_TYPES));
 
+const MODELLED_KINDS: ReadonlySet<string> = new Set(Object.values(DOMAIN_EVENT_TYPES).map(objectKindOf));
+
+/** An imported snapshot carries the kind of its object; a kind no projection models (payout) is skipped. */
+const importedKind = (event: StoredEvent): StripeObjectKind | null => {
+  const kind = (event.data as { object?: { object?: unknown } }).object?.object;
+  return typeof kind === 'string' && MODELLED_KINDS.has(kind) ? (kind as StripeObjectKind) : null;
+};
+
 /** The object kind of a modelled event; null for StripeEventUnmodelled and the money events (payouts,
  * balance transactions), which the payment projections skip. */
 export const modelledKind = (event: StoredEvent): StripeObjectKind | null => {
   if (event.type === UNMODELLED || isMoneyEventType(event.type)) return null;
+  if (event.type === IMPORTED) return importedKind(event);
   if (!MODELLED.has(event.type)) {
     throw new Error(`event ${event.id}: type ${JSON.stringify(event.type)} is not a domain event type`);
   }

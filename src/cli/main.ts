@@ -9,6 +9,7 @@ import { eventsCommand } from './eventsCommand.js';
 import { projectionsCommand, UsageError } from './projectionsCommand.js';
 import { rebuildCommand } from './rebuildCommand.js';
 import { serve, type Role } from './serve.js';
+import { syncCommand } from './syncCommand.js';
 
 /** Every command exits 0 on success, or non-zero with one clear line on stderr. */
 const fail = (error: unknown): never => {
@@ -63,5 +64,6 @@ program
 program.addCommand(projectionsCommand(rebuildCommand()));
 program.addCommand(eventsCommand());
 program.addCommand(demoCommand());
+program.addCommand(syncCommand());
 
 program.parseAsync(process.argv).catch(fail);

@@ -1,3 +1,4 @@
+import { watchBalanceChecks } from '../observability/balanceCheckMetrics.js';
 import type { Server } from 'node:http';
 import { createHttpServer } from '../api/server.js';
 import { queryApiRouter } from '../api/queryRouter.js';
@@ -14,6 +15,8 @@ import { startProjector } from '../projector/projector.js';
 import { projectionStatus } from '../projector/status.js';
 import { startEmbedded } from '../runtime/embedded.js';
 import { openRuntime, type Runtime } from '../runtime/openRuntime.js';
+import { stripeApi } from '../stripe/stripeApi.js';
+import { startPeriodicSync } from '../sync/periodicSync.js';
 import { projections as allProjections } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
 
@@ -55,6 +58,7 @@ export const serve = async (
       : startEmbedded(config, options.notice ?? ((text) => process.stderr.write(text)));
   const metrics = createMetrics();
   metrics.watchProjections(() => projectionStatus(db, store));
+  watchBalanceChecks(metrics.registry, db);
   const stops: (() => Promise<void>)[] = [];
 
   if (options.role !== 'web') {
@@ -65,6 +69,27 @@ export const serve = async (
       logger,
     });
     stops.push(() => projector.stop());
+  }
+
+  // The sync runs beside the projector, never in a web-only process (webhooks stay light); its lease
+  // keeps it to one pass at a time however many processes run it.
+  const stripeKey = config.stripe.apiKey;
+  if (options.role !== 'web' && stripeKey !== undefined && config.stripe.syncIntervalSeconds > 0) {
+    const sync = await startPeriodicSync({
+      db,
+      store,
+      api: stripeApi({
+        apiKey: stripeKey,
+        base: config.stripe.base,
+        requestsPerSecond: config.stripe.requestsPerSecond,
+        onAnswer: (status) => metrics.stripeApiRequests.inc({ status: String(status) }),
+      }),
+      logger,
+      metrics,
+      accounts: config.stripe.accounts,
+      intervalSeconds: config.stripe.syncIntervalSeconds,
+    });
+    stops.unshift(() => sync.stop());
   }
 
   let server: Server | undefined;

@@ -72,6 +72,35 @@ export const createMetrics = () => {
       registers: [registry],
       collect: refreshProjections,
     }),
+    syncEventsRecovered: new Counter({
+      name: 'stripe_ledger_sync_events_recovered_total',
+      help: 'Events the Stripe sync appended that no webhook had delivered',
+      labelNames: ['account'] as const,
+      registers: [registry],
+    }),
+    syncObjectsImported: new Counter({
+      name: 'stripe_ledger_sync_objects_imported_total',
+      help: 'Stripe objects the history import appended as snapshots',
+      labelNames: ['account'] as const,
+      registers: [registry],
+    }),
+    syncLastSuccess: new Gauge({
+      name: 'stripe_ledger_sync_last_success_timestamp_seconds',
+      help: 'When the last successful Stripe sync pass finished (unix seconds; 0: none yet)',
+      registers: [registry],
+    }),
+    syncPasses: new Counter({
+      name: 'stripe_ledger_sync_passes_total',
+      help: 'Stripe sync passes by outcome (ok, failed, busy: another process held the lease)',
+      labelNames: ['outcome'] as const,
+      registers: [registry],
+    }),
+    stripeApiRequests: new Counter({
+      name: 'stripe_ledger_stripe_api_requests_total',
+      help: 'Stripe API requests by answer status (every attempt, retries included; network_error when none came)',
+      labelNames: ['status'] as const,
+      registers: [registry],
+    }),
   };
   return metrics;
 };

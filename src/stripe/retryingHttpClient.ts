@@ -5,14 +5,22 @@ type HttpClient = Stripe.HttpClient;
 type HttpResponse = Stripe.HttpClientResponse;
 
 export type RetryPolicy = {
-  /** Attempts after the first one. */
+  /** Attempts after the first one, for 429 and 5xx answers. */
   retries: number;
+  /** Attempts after the first one when no answer came (refused, reset, timed out): an API out of reach
+   * is reported within seconds rather than after a rate-limit storm's worth of waiting. */
+  networkRetries: number;
   initialDelayMs: number;
   maxDelayMs: number;
 };
 
 /** 8 retries from 0.5 s doubling to 20 s: a rate-limit storm of about two minutes is ridden out. */
-export const DEFAULT_RETRY: RetryPolicy = { retries: 8, initialDelayMs: 500, maxDelayMs: 20_000 };
+export const DEFAULT_RETRY: RetryPolicy = {
+  retries: 8,
+  networkRetries: 2,
+  initialDelayMs: 500,
+  maxDelayMs: 20_000,
+};
 
 const shouldRetry = (response: HttpResponse): boolean => {
   const status = response.getStatusCode();
@@ -50,7 +58,7 @@ export const retryingHttpClient = (options: {
     getClientName: () => `ledger-${options.inner.getClientName()}`,
     makeRequest: async (host, port, path, method, headers, data, protocol, timeout) => {
       for (let attempt = 0; ; attempt += 1) {
-        await options.limiter.take();
+        const done = await options.limiter.take();
         let response: HttpResponse;
         try {
           response = await options.inner.makeRequest(
@@ -64,11 +72,13 @@ export const retryingHttpClient = (options: {
             timeout,
           );
         } catch (error) {
+          done();
           options.onAnswer('network_error');
-          if (attempt >= options.policy.retries) throw error;
+          if (attempt >= options.policy.networkRetries) throw error;
           await sleep(backoffMs(options.policy, attempt, Math.random));
           continue;
         }
+        done();
         options.onAnswer(response.getStatusCode());
         if (attempt >= options.policy.retries || !shouldRetry(response)) return response;
         response.dispose?.();

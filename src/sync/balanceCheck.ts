@@ -17,9 +17,11 @@ export type BalanceCheckResult =
 
 type Funds = { amount?: unknown; currency?: unknown }[];
 
-/** Stripe's balance, summed over the accounts read: available and pending per currency. */
+/** Stripe's balance, summed over the accounts read: available and pending per currency, and whether
+ * the key is a live one (the balance says). */
 export const stripeFunds = async (stripe: StripeApi, scopes: readonly Scope[]) => {
   const funds = new Map<string, { available: number; pending: number }>();
+  let livemode = false;
   const add = (list: unknown, field: 'available' | 'pending') => {
     for (const { amount, currency } of (Array.isArray(list) ? list : []) as Funds) {
       if (typeof currency !== 'string' || !Number.isSafeInteger(amount)) continue;
@@ -30,27 +32,40 @@ export const stripeFunds = async (stripe: StripeApi, scopes: readonly Scope[]) =
   };
   for (const scope of scopes) {
     const balance = await stripe.balance(scope);
+    livemode ||= balance.livemode === true;
     add(balance.available, 'available');
     add(balance.pending, 'pending');
   }
-  return funds;
+  return { funds, livemode };
 };
 
-/** Waits, up to a deadline, until the journal projection has applied everything appended so far. */
+/** A projector that has not beaten its heartbeat (every 2 s) for this long is not running. */
+const PROJECTOR_SILENT_SECONDS = 30;
+
+/**
+ * Waits, up to a deadline, until the journal projection has applied everything appended so far. When
+ * no projector is running it (a lone `stripe-ledger sync` without a server) the check is skipped at
+ * once rather than waited for.
+ */
 const journalCaughtUp = async (db: Db, store: Pick<EventStore, 'headPosition'>, deadlineMs: number) => {
   const head = await store.headPosition();
   const until = Date.now() + deadlineMs;
   for (;;) {
-    const { rows } = await db.query<{ position: number; state: string }>(
-      `SELECT position, state FROM ledger.projection_checkpoints WHERE projection = 'journal'`,
+    const { rows } = await db.query<{ position: number; state: string; alive: boolean | null }>(
+      `SELECT position, state, heartbeat_at > now() - make_interval(secs => $1) AS alive
+         FROM ledger.projection_checkpoints WHERE projection = 'journal'`,
+      [PROJECTOR_SILENT_SECONDS],
     );
     const at = rows[0];
-    if (at !== undefined && at.position >= head) return { ok: true as const };
+    if (at !== undefined && Number(at.position) >= head) return { ok: true as const };
     if (at?.state === 'failed') return { ok: false as const, reason: 'the journal projection has failed' };
+    if (at?.alive !== true) {
+      return { ok: false as const, reason: 'no projector is running the journal projection' };
+    }
     if (Date.now() >= until) {
       return {
         ok: false as const,
-        reason: `the journal projection is at ${at?.position ?? 0} of ${head} (is a projector running?)`,
+        reason: `the journal projection is at ${at.position} of ${head} after ${deadlineMs} ms`,
       };
     }
     await new Promise((resolve) => setTimeout(resolve, 100));

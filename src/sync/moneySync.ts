@@ -39,19 +39,23 @@ const saveCursor = (db: Db, scope: Scope, bt: number | null, payouts: number | n
  * account's cursor, cursors saved only once their appends are durable, then the balance check.
  * Requests go through the Stripe client port: rate limit and retries are its own.
  */
+export type MoneyStore = Pick<
+  EventStore,
+  'appendMany' | 'paymentOfCharge' | 'paymentsOfCharges' | 'readStream' | 'headPosition'
+>;
+
 export const syncMoney = async (deps: {
   db: Db;
-  store: EventStore;
+  store: MoneyStore;
   stripe: StripeApi;
   scopes: readonly Scope[];
-  livemode: boolean;
   now?: () => Date;
   /** How long the balance check waits for the journal projection to apply the pass. */
   checkDeadlineMs?: number;
 }): Promise<MoneySyncSummary> => {
   const now = deps.now ?? (() => new Date());
   const balanceReadAt = now();
-  const funds = await stripeFunds(deps.stripe, deps.scopes);
+  const { funds, livemode } = await stripeFunds(deps.stripe, deps.scopes);
   const summary: Omit<MoneySyncSummary, 'balance_check'> = {
     balance_transactions: 0,
     balance_transactions_appended: 0,
@@ -61,7 +65,7 @@ export const syncMoney = async (deps: {
   };
   for (const scope of deps.scopes) {
     const from = await cursorOf(deps.db, scope);
-    const common = { stripe: deps.stripe, store: deps.store, scope, livemode: deps.livemode, now };
+    const common = { stripe: deps.stripe, store: deps.store, scope, livemode, now };
     const bts = await syncBalanceTransactions({ ...common, from: from.bt });
     const payouts = await reconcilePayouts({ ...common, from: from.payouts });
     await saveCursor(deps.db, scope, bts.nextFrom, payouts.nextFrom);

@@ -1,4 +1,5 @@
 /** The read models as finance sees them (SPEC section 5), read straight from schema `ledger`. */
+import { projections as allProjections } from '../../projections/index.js';
 import type { Queryable } from '../../src/db/port.js';
 import { waitFor } from './waitFor.js';
 
@@ -68,7 +69,7 @@ type Checkpoint = { projection: string; position: number; state: string; last_er
  */
 export const waitForCheckpointsAtHead = (
   db: Queryable,
-  { projections = 5, timeoutMs = 30_000, intervalMs = 10 } = {},
+  { projections = allProjections.length, timeoutMs = 30_000, intervalMs = 10 } = {},
 ): Promise<void> =>
   waitFor(
     async () => {
