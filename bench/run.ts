@@ -4,6 +4,7 @@
  */
 import type { Benchmark } from './benchmark.js';
 import { rebuildBenchmark } from './rebuild.js';
+import { consoleBenchmark } from './console.js';
 import { endToEndBenchmark } from './endToEnd.js';
 import { ingestBenchmark } from './ingest.js';
 import { moneyBenchmark } from './money.js';
@@ -19,6 +20,7 @@ const benchmarks: Benchmark[] = [
   rebuildBenchmark,
   moneyBenchmark,
   syncBenchmark,
+  consoleBenchmark,
 ];
 
 const parseArgs = (argv: string[]) => {

@@ -2,6 +2,7 @@ import { watchBalanceChecks } from '../observability/balanceCheckMetrics.js';
 import type { Server } from 'node:http';
 import { createHttpServer } from '../api/server.js';
 import { queryApiRouter } from '../api/queryRouter.js';
+import { consoleRouter } from '../console/consoleRouter.js';
 import { type Config, ConfigError, requireWebhookSecrets } from '../config/config.js';
 import { migrate } from '../db/migrate.js';
 import type { Db } from '../db/port.js';
@@ -100,7 +101,7 @@ export const serve = async (
       store,
       logger,
       metrics,
-      extraRouters: [queryApiRouter({ db, store, apiTokens: config.apiTokens })],
+      extraRouters: [consoleRouter(), queryApiRouter({ db, store, apiTokens: config.apiTokens })],
       handleWebhook: handleWebhook({
         secrets,
         toleranceSeconds: config.webhookToleranceSeconds,

@@ -1,0 +1,329 @@
+import { readFileSync } from 'node:fs';
+import type { Browser, Page } from 'playwright-core';
+import { AUDIT, consoleLedger, YEN, type ConsoleLedger } from './support/consoleLedger.js';
+import {
+  describeInChromium,
+  launchChromium,
+  openConsolePage,
+  screenshot,
+  signIn,
+  type ConsolePage,
+} from './support/consoleBrowser.js';
+import { get, parseCsv, TOKEN, type Row } from './support/queryApi.js';
+import { waitFor } from './support/waitFor.js';
+
+let ledger: ConsoleLedger;
+let browser: Browser;
+let session: ConsolePage;
+let page: Page;
+
+const money = (amount: number, currency: string, digits = 2) =>
+  new Intl.NumberFormat('en-US', {
+    style: 'currency',
+    currency: currency.toUpperCase(),
+    minimumFractionDigits: digits,
+    maximumFractionDigits: digits,
+  }).format(amount / 10 ** digits);
+
+const day = (unix: unknown) => new Date(Number(unix) * 1000).toISOString().slice(0, 10);
+const cells = (row: string) => page.locator(`[data-testid="${row}"] tbody tr`);
+const firstColumn = async (testid: string) =>
+  (await page.locator(`[data-testid="${testid}"] tbody tr td:first-child`).allTextContents()).map((text) =>
+    text.trim(),
+  );
+
+beforeAll(async () => {
+  ledger = await consoleLedger({ seed: 31, payments: 120 });
+  browser = await launchChromium();
+  session = await openConsolePage(browser);
+  page = session.page;
+}, 180_000);
+
+afterAll(async () => {
+  await browser?.close();
+  await ledger?.close();
+});
+
+describeInChromium('finance console pages', () => {
+  it('signs in with the token typed into "API token", keeps it out of the URL, and draws the newest payments', async () => {
+    await signIn(page, ledger.url, TOKEN);
+    const api = await get(ledger.url, '/api/payments?limit=50');
+    await waitFor(async () => (await cells('payments').count()) === 50, { what: 'the payments table' });
+    expect(await firstColumn('payments')).toEqual(api.body.data.map((row) => row.payment_id));
+    expect(page.url()).not.toContain(TOKEN);
+    expect(await page.evaluate("sessionStorage.getItem('stripe-ledger.api-token')")).toBe(TOKEN);
+    expect(await page.evaluate('localStorage.length')).toBe(0);
+    for (const name of ['Payments', 'Disputes', 'Reports', 'Payouts', 'Operations'])
+      await expect(
+        page.getByRole('navigation', { name: 'Console' }).getByRole('link', { name }).count(),
+      ).resolves.toBe(1);
+    await screenshot(page, 'payments');
+  });
+
+  it('filters payments by status, currency and mode, as GET /api/payments does', async () => {
+    await page.getByLabel('Payment status').selectOption('refunded');
+    await page.getByLabel('Currency').fill('eur');
+    await page.getByLabel('Mode').selectOption('false');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const api = await get(
+      ledger.url,
+      '/api/payments?payment_status=refunded&currency=eur&livemode=false&limit=50',
+    );
+    expect(api.body.data.length).toBeGreaterThan(0);
+    await waitFor(
+      async () => (await firstColumn('payments')).join() === api.body.data.map((r) => r.payment_id).join(),
+      {
+        what: 'the filtered table',
+      },
+    );
+    for (const row of await cells('payments').all()) {
+      await expect(row.locator('td').nth(5).textContent()).resolves.toBe('refunded');
+      await expect(row.locator('td').nth(9).textContent()).resolves.toBe('test');
+    }
+  });
+
+  it('pages with next_cursor and comes back with Previous page', async () => {
+    await page.getByRole('button', { name: 'Clear' }).click();
+    await page.getByLabel('Rows per page').selectOption('25');
+    await page.getByRole('button', { name: 'Apply filters' }).click();
+    const first = await get(ledger.url, '/api/payments?limit=25');
+    const second = await get(ledger.url, `/api/payments?limit=25&cursor=${first.body.next_cursor}`);
+    const ids = (answer: typeof first) => answer.body.data.map((row) => row.payment_id).join();
+    await waitFor(async () => (await firstColumn('payments')).join() === ids(first), { what: 'page 1' });
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await waitFor(async () => (await firstColumn('payments')).join() === ids(second), { what: 'page 2' });
+    await expect(page.getByText('Page 2 ·').count()).resolves.toBe(1);
+    await page.getByRole('button', { name: 'Previous page' }).click();
+    await waitFor(async () => (await firstColumn('payments')).join() === ids(first), {
+      what: 'page 1 again',
+    });
+  });
+
+  it('opens a payment: amounts in major units, its status history as a timeline, refunds and disputes', async () => {
+    const { rows } = await ledger.database.db.query<{ payment_id: string }>(
+      `SELECT payment_id FROM ledger.payments p
+        WHERE EXISTS (SELECT 1 FROM ledger.refunds r WHERE r.payment_id = p.payment_id)
+          AND EXISTS (SELECT 1 FROM ledger.disputes d WHERE d.payment_id = p.payment_id)
+        ORDER BY payment_id LIMIT 1`,
+    );
+    const id = rows[0]!.payment_id;
+    const payment = (await get(ledger.url, `/api/payments/${id}`)).body;
+    await page.getByLabel('Payment id').fill(id);
+    await page.getByRole('button', { name: 'Open payment' }).click();
+    await page.getByRole('heading', { name: `Payment ${id}` }).waitFor();
+    const currency = String(payment.currency);
+    await expect(page.locator('.cards').textContent()).resolves.toContain(
+      money(Number(payment.amount), currency),
+    );
+    const history = payment.history as unknown as Row[];
+    const steps = page.locator('[data-testid="timeline"] li');
+    await expect(steps.count()).resolves.toBe(history.length);
+    for (const [index, event] of history.entries()) {
+      const step = steps.nth(index);
+      await expect(step.textContent()).resolves.toContain(String(event.event_type));
+      // In the reader's zone (Tokyo here), with the UTC time on hover.
+      const when = step.locator('time');
+      await expect(when.getAttribute('title')).resolves.toBe(
+        `${new Date(String(event.occurred_at))
+          .toISOString()
+          .replace('T', ' ')
+          .replace(/\.\d+Z$/, '')} UTC`,
+      );
+      await expect(when.textContent()).resolves.toContain('GMT+9');
+    }
+    await expect(firstColumn('refunds')).resolves.toEqual(
+      (payment.refunds as unknown as Row[]).map((r) => r.refund_id),
+    );
+    await expect(firstColumn('disputes')).resolves.toEqual(
+      (payment.disputes as unknown as Row[]).map((d) => d.dispute_id),
+    );
+    await screenshot(page, 'payment');
+  });
+
+  it('shows a zero-decimal currency in whole units', async () => {
+    await page.goto(`${ledger.url}/#/payments/${YEN.pi}`);
+    await page.getByRole('heading', { name: `Payment ${YEN.pi}` }).waitFor();
+    await expect(page.locator('.cards').textContent()).resolves.toContain('¥12,345');
+    await expect(page.locator('.cards').textContent()).resolves.not.toContain('¥123.45');
+  });
+
+  it('lists disputes needing a response first, soonest evidence deadline first', async () => {
+    await page.getByRole('link', { name: 'Disputes' }).click();
+    await page.getByRole('heading', { name: 'Needing a response, by evidence due date' }).waitFor();
+    const open = (await get(ledger.url, '/api/disputes?status=needs_response&limit=1000')).body.data;
+    expect(open.length).toBeGreaterThan(1);
+    const expected = [...open]
+      .sort(
+        (a, b) =>
+          Date.parse(String(a.evidence_due_by)) - Date.parse(String(b.evidence_due_by)) ||
+          String(a.dispute_id).localeCompare(String(b.dispute_id)),
+      )
+      .map((d) => d.dispute_id);
+    const shown = await page
+      .locator('[data-testid="needs-response"] tbody tr td:nth-child(2)')
+      .allTextContents();
+    expect(shown).toEqual(expected);
+    await screenshot(page, 'disputes');
+  });
+
+  it('draws the daily report as a chart and a table, and downloads its CSV with the token', async () => {
+    await page.getByRole('link', { name: 'Reports' }).click();
+    await page.getByLabel('From (UTC day)').fill('2024-03-04');
+    await page.getByLabel('To (UTC day)').fill('2024-03-16');
+    await page.getByRole('button', { name: 'Show' }).click();
+    const daily = (await get(ledger.url, '/api/reports/daily?from=2024-03-04&to=2024-03-16')).body.data;
+    await waitFor(async () => (await cells('daily-report').count()) === daily.length, {
+      what: 'the daily table',
+    });
+    expect(await page.locator('[data-testid="chart"] canvas').count()).toBeGreaterThan(0);
+    const download = page.waitForEvent('download');
+    await page.getByRole('button', { name: 'Download daily CSV' }).click();
+    const file = await download;
+    expect(file.suggestedFilename()).toBe('daily-2024-03-04-2024-03-16.csv');
+    const [header, ...records] = parseCsv(readFileSync((await file.path())!, 'utf8'));
+    expect(header).toEqual([
+      'day',
+      'livemode',
+      'currency',
+      'gross_paid',
+      'refunded',
+      'disputed',
+      'net',
+      'payments_paid',
+    ]);
+    expect(records.map((record) => [record[0], record[2], Number(record[6])])).toEqual(
+      daily.map((row) => [row.day, row.currency, row.net]),
+    );
+    await screenshot(page, 'reports');
+  });
+
+  it('draws the settlement report as a chart and a table, and downloads its CSV', async () => {
+    const [from, to] = [day(ledger.money.transactions[0]!.created), day(ledger.money.now)];
+    await page.getByLabel('From (UTC day)').fill(from);
+    await page.getByLabel('To (UTC day)').fill(to);
+    await page.getByRole('button', { name: 'Show' }).click();
+    const settlement = (await get(ledger.url, `/api/reports/settlement?from=${from}&to=${to}`)).body.data;
+    expect(settlement.length).toBeGreaterThan(5);
+    const section = page.getByRole('region', { name: 'Settlement report' });
+    await waitFor(async () => (await cells('settlement-report').count()) === settlement.length, {
+      what: 'the settlement table',
+    });
+    expect(await section.locator('[data-testid="chart"] canvas').count()).toBeGreaterThan(0);
+    const download = page.waitForEvent('download');
+    await section.getByRole('button', { name: 'Download settlement CSV' }).click();
+    const [header, ...records] = parseCsv(readFileSync((await (await download).path())!, 'utf8'));
+    expect(header).toEqual(['day', 'currency', 'reporting_category', 'count', 'gross', 'fee', 'net']);
+    expect(records.map((r) => [r[0], r[1], r[2], Number(r[6])])).toEqual(
+      settlement.map((row) => [row.day, row.currency, row.reporting_category, row.net]),
+    );
+  });
+
+  it('lists payouts with their reconciliation and opens one with what it paid out', async () => {
+    await page.getByRole('link', { name: 'Payouts' }).click();
+    await page.getByRole('heading', { name: 'Payouts' }).waitFor();
+    const payouts = (await get(ledger.url, '/api/payouts?limit=50')).body.data;
+    expect(payouts.length).toBeGreaterThan(1);
+    await waitFor(
+      async () => (await firstColumn('payouts')).join() === payouts.map((p) => p.payout_id).join(),
+      {
+        what: 'the payouts table',
+      },
+    );
+    for (const [index, payout] of payouts.entries()) {
+      const shown = await cells('payouts').nth(index).locator('td').last().textContent();
+      if (payout.reconciled) expect(shown).toBe('reconciled');
+      else expect(shown).toMatch(/^(not paid out yet|transactions not known yet|off by)/);
+    }
+    await screenshot(page, 'payouts');
+    const paid = payouts.find((p) => p.reconciled)!;
+    const detail = (await get(ledger.url, `/api/payouts/${String(paid.payout_id)}`)).body;
+    await page.getByRole('link', { name: String(paid.payout_id) }).click();
+    await page.getByRole('heading', { name: `Payout ${String(paid.payout_id)}` }).waitFor();
+    const reconciliation = page.getByRole('region', { name: 'Reconciliation' });
+    await expect(reconciliation.textContent()).resolves.toContain(
+      money(Number(paid.amount), String(paid.currency)),
+    );
+    await expect(reconciliation.textContent()).resolves.toContain('reconciled');
+    await expect(firstColumn('payout-totals')).resolves.toEqual(
+      (detail.totals as unknown as Row[]).map((t) => t.reporting_category),
+    );
+    await expect(firstColumn('balance-transactions')).resolves.toEqual(
+      (detail.transactions as unknown as Row[]).map((t) => t.balance_transaction_id),
+    );
+    await screenshot(page, 'payout');
+  });
+
+  it("shows a payment's balance transactions with fee and net", async () => {
+    const id = String(ledger.money.payments[0]!.intent.id);
+    const payment = (await get(ledger.url, `/api/payments/${id}`)).body;
+    const transactions = payment.balance_transactions as unknown as Row[];
+    expect(transactions.length).toBeGreaterThan(0);
+    await page.goto(`${ledger.url}/#/payments/${id}`);
+    await page.getByRole('heading', { name: `Payment ${id}` }).waitFor();
+    await expect(firstColumn('balance-transactions')).resolves.toEqual(
+      transactions.map((t) => t.balance_transaction_id),
+    );
+    const first = cells('balance-transactions').first();
+    await expect(first.locator('td').nth(5).textContent()).resolves.toBe(
+      money(Number(transactions[0]!.fee), String(transactions[0]!.currency)),
+    );
+  });
+
+  it('shows every projection with its state and lag, and a failed projection as failed with its error', async () => {
+    await ledger.breakAuditProjection();
+    await waitFor(
+      async () =>
+        (await get(ledger.url, '/api/projections')).body.data.some(
+          (p) => p.name === AUDIT && p.state === 'failed',
+        ),
+      { what: `${AUDIT} to fail` },
+    );
+    await page.getByRole('link', { name: 'Operations' }).click();
+    await page.getByRole('heading', { name: 'Projections' }).waitFor();
+    const api = (await get(ledger.url, '/api/projections')).body.data;
+    await expect(firstColumn('projections')).resolves.toEqual(api.map((p) => p.name));
+    await expect(page.getByTestId(`state-${AUDIT}`).textContent()).resolves.toBe('failed');
+    await expect(page.getByTestId('state-payments').textContent()).resolves.toBe('live');
+    const row = cells('projections').filter({ hasText: AUDIT });
+    await expect(row.textContent()).resolves.toContain('cannot apply poison event');
+    await screenshot(page, 'operations');
+  });
+
+  it('works from the keyboard, with every control labelled', async () => {
+    const unlabelled = `[...document.querySelectorAll('main input, main select, main button')]
+      .filter((c) => !(c.labels?.length || c.getAttribute('aria-label') || c.textContent.trim()))
+      .map((c) => c.outerHTML)`;
+    const focused = () =>
+      page.evaluate(`(() => {
+        const element = document.activeElement;
+        return element.id || element.labels?.[0]?.firstChild?.textContent || element.textContent.trim();
+      })()`);
+    await page.goto(`${ledger.url}/#/payments`);
+    // A fresh load: the tab keeps the token; the console moves focus to the page it drew.
+    await page.reload();
+    await cells('payments').first().waitFor();
+    await waitFor(async () => (await focused()) === 'main', { what: 'focus on the page' });
+    expect(await page.evaluate(unlabelled)).toEqual([]);
+    await page.keyboard.press('Tab');
+    expect(await focused()).toBe('Payment id');
+    await page.keyboard.press('Shift+Tab');
+    expect(await focused()).toBe('sign-out');
+    for (const link of ['Operations', 'Payouts', 'Reports', 'Disputes']) {
+      await page.keyboard.press('Shift+Tab');
+      expect(await focused()).toBe(link);
+    }
+    await page.keyboard.press('Enter');
+    await page.getByRole('heading', { name: 'Disputes', exact: true }).waitFor();
+    await waitFor(async () => (await focused()) === 'main', { what: 'focus to move to the new page' });
+    for (const section of ['Reports', 'Payouts', 'Operations']) {
+      await page.getByRole('link', { name: section }).focus();
+      await page.keyboard.press('Enter');
+      await page.getByRole('heading', { name: section, exact: true }).waitFor();
+      expect(await page.evaluate(unlabelled)).toEqual([]);
+    }
+  });
+
+  it('wrote nothing to the browser console on any page', () => {
+    expect(session.problems).toEqual([]);
+  });
+});
