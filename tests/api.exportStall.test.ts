@@ -23,7 +23,7 @@ const stalledExport = (
     socket.once('connect', () => {
       socket.pause();
       socket.write(
-        'GET /api/payments?format=csv HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer test-token\r\n\r\n',
+        'GET /api/payments?format=csv HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer test-token-0123456789\r\n\r\n',
       );
       resolve({ socket, closed: () => closed, received: () => received });
     });
@@ -64,7 +64,7 @@ describeWithPostgres('exports hold PostgreSQL sessions')('CSV exports whose clie
       });
       expect((await postWebhook(server.url, paymentIntentSucceeded().body)).status).toBe(200);
       const page = await fetch(`${server.url}/api/payments?limit=10`, {
-        headers: { authorization: 'Bearer test-token' },
+        headers: { authorization: 'Bearer test-token-0123456789' },
       });
       expect(page.status).toBe(200);
 

@@ -11,7 +11,7 @@ import { startLedger } from './support/ledgerServer.js';
 import { postWebhook, signatureFor, TEST_SECRET } from './support/stripeEvents.js';
 import { waitFor } from './support/waitFor.js';
 
-const TOKEN = { authorization: 'Bearer test-token' };
+const TOKEN = { authorization: 'Bearer test-token-0123456789' };
 const getJson = async (url: string) => {
   const response = await fetch(url, { headers: TOKEN });
   return { status: response.status, body: (await response.json()) as Record<string, unknown> };

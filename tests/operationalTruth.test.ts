@@ -68,7 +68,7 @@ describeWithPostgres('the CLI runs as its own process against PostgreSQL')(
 
     it('marks finance answers that read it with Ledger-Stale, and reports with stale', async () => {
       const report = await fetch(`${ledger.url}/api/reports/daily?from=2020-01-01&to=2030-12-31`, {
-        headers: { authorization: 'Bearer test-token' },
+        headers: { authorization: 'Bearer test-token-0123456789' },
       });
       expect(report.headers.get('ledger-stale')?.split(', ')).toContain('refunds');
       expect(((await report.json()) as { stale: unknown }).stale).toContainEqual({
@@ -77,13 +77,13 @@ describeWithPostgres('the CLI runs as its own process against PostgreSQL')(
         lag_seconds: expect.any(Number),
       });
       const refunds = await fetch(`${ledger.url}/api/refunds?format=csv`, {
-        headers: { authorization: 'Bearer test-token' },
+        headers: { authorization: 'Bearer test-token-0123456789' },
       });
       expect(refunds.headers.get('ledger-stale')).toBe('refunds');
       await refunds.text();
       // A route names only the projections it reads.
       const orders = await fetch(`${ledger.url}/api/orders?limit=1`, {
-        headers: { authorization: 'Bearer test-token' },
+        headers: { authorization: 'Bearer test-token-0123456789' },
       });
       expect([null, 'orders']).toContain(orders.headers.get('ledger-stale'));
     });

@@ -78,6 +78,7 @@ export const startEmbedded = (config: Config, notice: (text: string) => void): {
     '  can lose acknowledged events) and serves one process. For production, run on PostgreSQL:',
     '  set DATABASE_URL=postgres://user:password@host:5432/database',
   ];
+  for (const warning of config.warnings) lines.push(`stripe-ledger: warning: ${warning}; PostgreSQL refuses it`);
   let secrets = config.webhookSecrets;
   if (secrets.length === 0) {
     secrets = [developmentWebhookSecret(dir)];
