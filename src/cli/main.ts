@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../observability/logger.js';
@@ -10,8 +10,11 @@ import { projectionsCommand, UsageError } from './projectionsCommand.js';
 import { rebuildCommand } from './rebuildCommand.js';
 import { serve, type Role } from './serve.js';
 
-/** Every command exits 0 on success, or non-zero with one clear line on stderr. */
+/** Every command exits 0 on success, or non-zero with one clear line on stderr: 2 for usage and
+ * configuration errors (README), 1 for failures at run time, 3 from `projections status` (a failed projection). */
 const fail = (error: unknown): never => {
+  // commander has already printed its own line (unknown command, missing argument) or the help.
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`stripe-ledger: ${message}\n`);
   process.exit(
@@ -63,5 +66,12 @@ program
 program.addCommand(projectionsCommand(rebuildCommand()));
 program.addCommand(eventsCommand());
 program.addCommand(demoCommand());
+
+/** commander exits 1 on a usage error by default; thrown instead, `fail` exits 2. */
+const throwUsageErrors = (command: Command): void => {
+  command.exitOverride();
+  command.commands.forEach(throwUsageErrors);
+};
+throwUsageErrors(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -11,7 +11,7 @@ import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { startProjector } from '../projector/projector.js';
 import { startEmbedded } from '../runtime/embedded.js';
-import { openRuntime, type Runtime } from '../runtime/openRuntime.js';
+import { openRuntime, StartupError, type Runtime } from '../runtime/openRuntime.js';
 import { samePool } from '../runtime/pools.js';
 import { projectionWatch } from '../health/projectionWatch.js';
 import { projections as allProjections } from '../../projections/index.js';
@@ -98,10 +98,24 @@ export const serve = async (
         now: () => new Date(),
       }),
     });
-    server = await new Promise<Server>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(config.port, config.host, () => resolve(http));
-    });
+    try {
+      server = await new Promise<Server>((resolve, reject) => {
+        http.once('error', (error: NodeJS.ErrnoException) =>
+          reject(
+            error.code === 'EADDRINUSE'
+              ? new StartupError(
+                  `port ${config.port} on ${config.host} is in use by another process: stop it, or set PORT to a free port`,
+                )
+              : error,
+          ),
+        );
+        http.listen(config.port, config.host, () => resolve(http));
+      });
+    } catch (error) {
+      for (const stop of stops) await stop().catch(() => undefined);
+      await runtime.close();
+      throw error;
+    }
     const address = server.address();
     url = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : undefined;
     stops.unshift(() => new Promise<void>((resolve) => server!.close(() => resolve())));
