@@ -10,6 +10,8 @@ export type TcpProxy = {
   /** A database that hangs: connections stay open and new ones are accepted, but nothing is forwarded
    * either way until restore(), when the bytes held meanwhile go through. */
   freeze(): void;
+  /** Every byte the clients sent towards the server so far: what a network observer would see. */
+  sent(): Buffer;
   close(): Promise<void>;
 };
 
@@ -28,6 +30,7 @@ type Pair = { client: net.Socket; upstream: net.Socket | undefined };
 export const startTcpProxy = async (target: { host: string; port: number }): Promise<TcpProxy> => {
   const sockets = new Set<net.Socket>();
   const pairs = new Set<Pair>();
+  const sent: Buffer[] = [];
   let frozen = false;
   const track = (socket: net.Socket) => {
     sockets.add(socket);
@@ -53,6 +56,7 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
     const pair: Pair = { client, upstream: undefined };
     pairs.add(pair);
     track(client);
+    client.on('data', (chunk: Buffer) => sent.push(chunk));
     client.on('close', () => pairs.delete(pair));
     // Frozen: accepted, and then nothing; not even the upstream connection is made until restore.
     if (frozen) client.pause();
@@ -70,6 +74,7 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
   return {
     port,
     cut,
+    sent: () => Buffer.concat(sent),
     freeze: () => {
       frozen = true;
       for (const { client, upstream } of pairs) {
