@@ -10,7 +10,13 @@ import {
 import type { RawClient } from '../db/port.js';
 import { lockCheckpoint } from './checkpoints.js';
 import { insertCopyRows, loadQueue, pgCopyRows, type LoadQueue } from './copyRows.js';
-import { createRebuildTables, dropRebuildTables, REBUILD_SCHEMA, swapTables } from './rebuildTables.js';
+import {
+  createRebuildTables,
+  dropRebuildTables,
+  REBUILD_SCHEMA,
+  swapTables,
+  withSwapRetries,
+} from './rebuildTables.js';
 
 export type RebuildProgress = {
   done: number;
@@ -161,7 +167,9 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       checkAbort();
       const batch = await store.readAll(position, batchSize);
       if (batch.length < Math.min(batchSize, 500)) {
-        position = await explained(() => swap(db, store, projections, position, batch, applyAll));
+        position = await explained(() =>
+          withSwapRetries(() => swap(db, store, projections, position, batch, applyAll)),
+        );
         events += batch.length;
         break;
       }
