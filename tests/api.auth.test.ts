@@ -99,7 +99,7 @@ describe('without LEDGER_API_TOKENS', () => {
 
   it('answers 401 to every query request, whatever the token', async () => {
     for (const path of PROTECTED) {
-      for (const token of [null, 'test-token', '']) {
+      for (const token of [null, 'test-token-0123456789', '']) {
         const answer = await get(bare.url, path, { token });
         expect([path, answer.status]).toEqual([path, 401]);
         expect(answer.body.error.message).toMatch(/LEDGER_API_TOKENS/);

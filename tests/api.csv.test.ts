@@ -126,7 +126,8 @@ describe('CSV exports', () => {
       (
         await ledger.database.db.query<{ count: number }>(
           `SELECT count(*)::int AS count FROM pg_stat_activity
-            WHERE datname = current_database() AND state LIKE 'idle in transaction%'`,
+            WHERE datname = current_database() AND state LIKE 'idle in transaction%'
+              AND query LIKE '%ledger_export%'`,
         )
       ).rows[0]!.count;
     for (let i = 0; i < 100 && (await open()) > 0; i += 1) await new Promise((r) => setTimeout(r, 50));

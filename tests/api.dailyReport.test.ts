@@ -122,7 +122,7 @@ describe('GET /api/reports/daily', () => {
     expect(single.body.data.length).toBeGreaterThan(0);
     expect(single.body.data.every((e) => e.day === day)).toBe(true);
     const quiet = await get(ledger.url, '/api/reports/daily?from=2020-01-01&to=2020-12-31');
-    expect(quiet.body).toEqual({ data: [], next_cursor: null });
+    expect(quiet.body).toEqual({ data: [], next_cursor: null, stale: [] });
   });
 
   it('answers CSV with the same entries', async () => {

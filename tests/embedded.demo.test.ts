@@ -1,3 +1,4 @@
+import { waitFor } from './support/waitFor.js';
 import { execFile, execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -61,7 +62,8 @@ describe('stripe-ledger demo', () => {
     expect(run.stdout).toMatch(/disputed and lost/);
     expect(run.stdout).toMatch(/card declined, then paid/);
     expect(run.stdout).toContain(`curl -s -H "Authorization: Bearer <token>" ${ledger.url}/api/payments`);
-    expect(await head()).toBe(before + 33);
+    // Health is cached for a second: wait for a fresh answer.
+    await waitFor(async () => (await head()) === before + 33, { what: 'health to show the 33 events' });
   });
 
   it('falls back to STRIPE_WEBHOOK_SECRET when the ledger does not verify with the development secret', async () => {

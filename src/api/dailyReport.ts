@@ -5,6 +5,7 @@ import { sendCsv } from './csv.js';
 import { wantsCsv } from './listRoute.js';
 import { dateParam, listParams, parseParams } from './params.js';
 import { columnsOf, dailyRow } from './rows.js';
+import { staleOf } from './staleness.js';
 
 export const dailyQuery = z
   .strictObject({
@@ -66,5 +67,5 @@ export const dailyReportRoute =
       await sendCsv(res, `daily-${query.from}-${query.to}`, columnsOf(dailyRow), (onBatch) => onBatch(rows));
       return;
     }
-    res.json({ data: rows, next_cursor: null });
+    res.json({ data: rows, next_cursor: null, stale: staleOf(res) });
   };

@@ -1,30 +1,80 @@
 import express, { type Router } from 'express';
 import type { Db } from '../db/port.js';
 import type { EventStore } from '../eventstore/port.js';
-import { projectionStatus } from '../projector/status.js';
+import { cachedCheck } from '../health/cachedCheck.js';
+import { HEALTH_DEADLINE_MS, type ProjectionWatch } from '../health/projectionWatch.js';
+import { redactErrorText } from '../health/redactError.js';
+import { withDeadline } from '../runtime/deadline.js';
 
-/** GET /api/webhooks/health: 200 when the database and the event store answer, 503 otherwise. */
-export const healthRouter = (db: Db, store: EventStore): Router => {
+export type HealthReport = {
+  /** ok: everything answers; degraded: ingest works but a projection failed; unavailable: a dependency
+   * does not answer (or not within the deadline). */
+  status: 'ok' | 'degraded' | 'unavailable';
+  database: { ok: boolean; kind: Db['kind'] };
+  event_store: { ok: boolean; head: number | null };
+  failed_projections: string[];
+  projections: {
+    name: string;
+    state: string;
+    position: number;
+    lag_events: number;
+    lag_seconds: number;
+    last_error: string | null;
+  }[];
+};
+
+const answers = <T>(work: Promise<T>, what: string): Promise<T | null> =>
+  withDeadline(work, HEALTH_DEADLINE_MS, what).catch(() => null);
+
+const check = async (db: Db, store: EventStore, watch: ProjectionWatch): Promise<HealthReport> => {
+  const [database, head, statuses] = await Promise.all([
+    answers(db.ping(), 'the database ping').then((ok) => ok === true),
+    answers(store.headPosition(), 'the event store head'),
+    answers(watch.current(), 'projection status'),
+  ]);
+  const projections = (statuses ?? []).map(
+    ({ name, state, position, lag_events, lag_seconds, last_error }) => ({
+      name,
+      state,
+      position,
+      lag_events,
+      lag_seconds,
+      last_error: last_error === null ? null : redactErrorText(last_error),
+    }),
+  );
+  const failed = projections.filter((projection) => projection.state === 'failed').map(({ name }) => name);
+  return {
+    status: !database || head === null ? 'unavailable' : failed.length > 0 ? 'degraded' : 'ok',
+    database: { ok: database, kind: db.kind },
+    event_store: { ok: head !== null, head },
+    failed_projections: failed,
+    projections,
+  };
+};
+
+const timedOut = (db: Db): HealthReport => ({
+  status: 'unavailable',
+  database: { ok: false, kind: db.kind },
+  event_store: { ok: false, head: null },
+  failed_projections: [],
+  projections: [],
+});
+
+/**
+ * GET /api/webhooks/health: 200 when the database and the event store answer (`degraded` naming failed
+ * projections: ingest still works), 503 otherwise. Cached for a second, and answered within
+ * HEALTH_DEADLINE_MS whatever the database does, so probes can neither pile up nor hang.
+ */
+export const healthRouter = (db: Db, store: EventStore, watch: ProjectionWatch): Router => {
+  const report = cachedCheck(() => check(db, store, watch), {
+    ttlMs: 1000,
+    deadlineMs: HEALTH_DEADLINE_MS + 500,
+    what: 'the health check',
+  });
   const router = express.Router();
   router.get('/api/webhooks/health', async (_req, res) => {
-    const database = await db.ping();
-    const head = await store.headPosition().catch(() => null);
-    const eventStore = head !== null;
-    const projections = database && eventStore ? await projectionStatus(db, store).catch(() => []) : [];
-    const ok = database && eventStore;
-    res.status(ok ? 200 : 503).json({
-      status: ok ? 'ok' : 'unavailable',
-      database: { ok: database, kind: db.kind },
-      event_store: { ok: eventStore, head },
-      projections: projections.map(({ name, state, position, lag_events, lag_seconds, last_error }) => ({
-        name,
-        state,
-        position,
-        lag_events,
-        lag_seconds,
-        last_error,
-      })),
-    });
+    const body = await report.current().catch(() => timedOut(db));
+    res.status(body.status === 'unavailable' ? 503 : 200).json(body);
   });
   return router;
 };

@@ -19,7 +19,7 @@ export const wantsCsv = (req: Request, format: 'json' | 'csv' | undefined): bool
  * another page follows), or CSV of every matching row (or `limit` of them), streamed.
  */
 export const listRoute =
-  <Q extends z.ZodObject>(db: Db, spec: ListSpec<Q>): RequestHandler =>
+  <Q extends z.ZodObject>(db: Db, exportDb: Db, spec: ListSpec<Q>): RequestHandler =>
   async (req, res) => {
     const query = parseParams(spec.query, req.query);
     const { limit, cursor, format } = query as { limit?: number; cursor?: string; format?: 'json' | 'csv' };
@@ -28,7 +28,7 @@ export const listRoute =
     const columns = Object.keys(spec.item.shape);
     if (wantsCsv(req, format)) {
       await sendCsv(res, spec.name, columns, (onBatch) =>
-        streamRows(db, spec, query, after, limit ?? null, onBatch),
+        streamRows(exportDb, spec, query, after, limit ?? null, onBatch),
       );
       return;
     }

@@ -20,8 +20,35 @@ import { payoutRoute } from './payoutRoute.js';
 import { projectionsRoute } from './projectionsRoute.js';
 import { reconciliationRoute } from './reconciliation.js';
 import { settlementReportRoute } from './settlementReport.js';
+import { markStale } from './staleness.js';
+import type { ProjectionWatch } from '../health/projectionWatch.js';
 
-export type QueryApiDeps = { db: Db; store: EventStore; apiTokens: readonly string[] };
+export type QueryApiDeps = {
+  db: Db;
+  store: EventStore;
+  apiTokens: readonly string[];
+  /** Projection status, for the Ledger-Stale header. */
+  watch: ProjectionWatch;
+  /** Where CSV exports read (a pool of their own on PostgreSQL); `db` when absent. */
+  exportDb?: Db;
+};
+
+/** The projections whose read models each route reads. */
+const READS: Record<string, readonly string[]> = {
+  '/api/payments': ['payments'],
+  '/api/orders': ['orders'],
+  '/api/refunds': ['refunds'],
+  '/api/disputes': ['disputes'],
+  '/api/payments/:id': ['payments', 'refunds', 'disputes', 'payment_status_history', 'balance_transactions'],
+  '/api/orders/:order_id': ['orders'],
+  '/api/reports/daily': ['payments', 'payment_status_history', 'refunds', 'disputes'],
+  '/api/balance-transactions': ['balance_transactions'],
+  '/api/payouts': ['payouts'],
+  '/api/payouts/:id': ['payouts', 'balance_transactions'],
+  '/api/reports/settlement': ['balance_transactions'],
+  '/api/journal/balances': ['journal'],
+  '/api/reconciliation': ['journal'],
+};
 
 const LISTS = [
   paymentsList,
@@ -41,19 +68,20 @@ const badParameter: ErrorRequestHandler = (error, _req, res, next) => {
 };
 
 /** The finance query API (SPEC section 8): bearer-token protected, except its OpenAPI document. */
-export const queryApiRouter = ({ db, store, apiTokens }: QueryApiDeps): Router => {
+export const queryApiRouter = ({ db, store, apiTokens, watch, exportDb = db }: QueryApiDeps): Router => {
   const router = express.Router();
   const document = openApiDocument(LISTS);
+  const stale = (path: string) => markStale(watch, READS[path] ?? []);
   router.get('/api/openapi.json', (_req, res) => void res.json(document));
   router.use('/api', requireToken(apiTokens));
-  for (const spec of LISTS) router.get(spec.path, listRoute(db, spec));
-  router.get('/api/payments/:id', paymentRoute(db));
-  router.get('/api/orders/:order_id', orderRoute(db));
-  router.get('/api/reports/daily', dailyReportRoute(db));
-  router.get('/api/payouts/:id', payoutRoute(db));
-  router.get('/api/reports/settlement', settlementReportRoute(db));
-  router.get('/api/journal/balances', journalBalancesRoute(db));
-  router.get('/api/reconciliation', reconciliationRoute(db));
+  for (const spec of LISTS) router.get(spec.path, stale(spec.path), listRoute(db, exportDb, spec));
+  router.get('/api/payments/:id', stale('/api/payments/:id'), paymentRoute(db));
+  router.get('/api/orders/:order_id', stale('/api/orders/:order_id'), orderRoute(db));
+  router.get('/api/reports/daily', stale('/api/reports/daily'), dailyReportRoute(db));
+  router.get('/api/payouts/:id', stale('/api/payouts/:id'), payoutRoute(db));
+  router.get('/api/reports/settlement', stale('/api/reports/settlement'), settlementReportRoute(db));
+  router.get('/api/journal/balances', stale('/api/journal/balances'), journalBalancesRoute(db));
+  router.get('/api/reconciliation', stale('/api/reconciliation'), reconciliationRoute(db));
   router.get('/api/projections', projectionsRoute(db, store));
   router.use(badParameter);
   return router;

@@ -1,6 +1,15 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { serveWebhook, WEBHOOK_PATH } from '../ingest/webhookRoute.js';
+import { bodyBudget } from '../ingest/bodyBudget.js';
 import { createApp, type AppDeps } from './app.js';
+
+/**
+ * Deadlines for what clients send (node checks them every connectionsCheckingInterval): headers within
+ * 10 s, the whole request, body included, within 30 s; node answers 408 and closes the socket. A slow
+ * or hostile client on the open webhook endpoint holds a socket and its buffers for 30 s at most.
+ */
+export const CLIENT_DEADLINES = { headersTimeout: 10_000, requestTimeout: 30_000 } as const;
+export const MAX_CONNECTIONS = 10_000;
 
 /**
  * The HTTP server: webhook deliveries, the hot path, go straight to the webhook handler (express's
@@ -8,35 +17,47 @@ import { createApp, type AppDeps } from './app.js';
  * goes through the express app.
  */
 export const createHttpServer = (deps: AppDeps): Server => {
-  const app = createApp(deps);
-  const webhook = serveWebhook(deps.handleWebhook, deps.metrics);
-  return createServer((req: IncomingMessage, res: ServerResponse) => {
-    if (req.method !== 'POST' || req.url !== WEBHOOK_PATH) {
-      app(req, res);
-      return;
-    }
-    const started = process.hrtime.bigint();
-    void webhook(req, res, (log) => {
-      res.once('finish', () =>
-        deps.logger.info(
-          {
-            method: 'POST',
-            path: WEBHOOK_PATH,
-            status: res.statusCode,
-            ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
-            stripe_event_id: log.stripeEventId,
-            type: log.type,
-            outcome: log.outcome,
-          },
-          'request',
-        ),
-      );
-    }).catch((error: unknown) => {
-      deps.logger.error({ error: error instanceof Error ? error.message : String(error) }, 'webhook failed');
-      if (!res.headersSent) {
-        res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
-        res.end(JSON.stringify({ error: { code: 'internal_error', message: 'internal error' } }));
+  const budget = deps.bodyBudget ?? bodyBudget();
+  const app = createApp({ ...deps, bodyBudget: budget });
+  const webhook = serveWebhook(deps.handleWebhook, deps.metrics, budget);
+  const server = createServer(
+    { ...CLIENT_DEADLINES, connectionsCheckingInterval: 1000 },
+    (req: IncomingMessage, res: ServerResponse) => {
+      if (req.method !== 'POST' || req.url !== WEBHOOK_PATH) {
+        app(req, res);
+        return;
       }
-    });
-  });
+      const started = process.hrtime.bigint();
+      void webhook(req, res, (log) => {
+        res.once('finish', () =>
+          deps.logger.info(
+            {
+              method: 'POST',
+              path: WEBHOOK_PATH,
+              status: res.statusCode,
+              ms: Math.round(Number(process.hrtime.bigint() - started) / 1e4) / 100,
+              stripe_event_id: log.stripeEventId,
+              type: log.type,
+              outcome: log.outcome,
+            },
+            'request',
+          ),
+        );
+      }).catch((error: unknown) => {
+        deps.logger.error(
+          { error: error instanceof Error ? error.message : String(error) },
+          'webhook failed',
+        );
+        if (!res.headersSent) {
+          res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
+          res.end(JSON.stringify({ error: { code: 'internal_error', message: 'internal error' } }));
+        }
+      });
+    },
+  );
+  // Idle keep-alive connections are cheap and Stripe reuses them; a load balancer's idle timeout is
+  // usually 60 s, so ours is longer. Past MAX_CONNECTIONS new sockets are closed by node at once.
+  server.keepAliveTimeout = 65_000;
+  server.maxConnections = MAX_CONNECTIONS;
+  return server;
 };

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-import { Command, InvalidArgumentError } from 'commander';
+import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../observability/logger.js';
@@ -11,8 +11,11 @@ import { rebuildCommand } from './rebuildCommand.js';
 import { serve, type Role } from './serve.js';
 import { syncCommand } from './syncCommand.js';
 
-/** Every command exits 0 on success, or non-zero with one clear line on stderr. */
+/** Every command exits 0 on success, or non-zero with one clear line on stderr: 2 for usage and
+ * configuration errors (README), 1 for failures at run time, 3 from `projections status` (a failed projection). */
 const fail = (error: unknown): never => {
+  // commander has already printed its own line (unknown command, missing argument) or the help.
+  if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
   const message = error instanceof Error ? error.message : String(error);
   process.stderr.write(`stripe-ledger: ${message}\n`);
   process.exit(
@@ -65,5 +68,12 @@ program.addCommand(projectionsCommand(rebuildCommand()));
 program.addCommand(eventsCommand());
 program.addCommand(demoCommand());
 program.addCommand(syncCommand());
+
+/** commander exits 1 on a usage error by default; thrown instead, `fail` exits 2. */
+const throwUsageErrors = (command: Command): void => {
+  command.exitOverride();
+  command.commands.forEach(throwUsageErrors);
+};
+throwUsageErrors(program);
 
 program.parseAsync(process.argv).catch(fail);

@@ -8,6 +8,9 @@ import { withRuntime } from './withRuntime.js';
 
 export class UsageError extends Error {}
 
+/** `projections status` exits with this when a projection has failed (SPEC section 7). */
+export const FAILED_EXIT_CODE = 3;
+
 const knownNames = () => projections.map((projection) => projection.name as string);
 
 export const checkProjectionNames = (names: string[]): void => {
@@ -22,10 +25,12 @@ export const projectionsCommand = (rebuild: Command): Command => {
 
   command
     .command('status')
-    .description('position, head, lag, state and last error of every projection')
+    .description('position, head, lag, state and last error of every projection; exits 3 when one failed')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const status = await withRuntime(({ db, store }) => projectionStatus(db, store));
+      // A failed projection makes this a failing health check (docker-compose's projector uses it).
+      if (status.some((projection) => projection.state === 'failed')) process.exitCode = FAILED_EXIT_CODE;
       if (options.json) return printJson(status);
       printTable(status as unknown as Record<string, unknown>[], [
         'name',

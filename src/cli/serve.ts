@@ -12,9 +12,10 @@ import { handleWebhook } from '../ingest/handleWebhook.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { startProjector } from '../projector/projector.js';
-import { projectionStatus } from '../projector/status.js';
 import { startEmbedded } from '../runtime/embedded.js';
-import { openRuntime, type Runtime } from '../runtime/openRuntime.js';
+import { openRuntime, StartupError, type Runtime } from '../runtime/openRuntime.js';
+import { samePool } from '../runtime/pools.js';
+import { projectionWatch } from '../health/projectionWatch.js';
 import { stripeApi } from '../stripe/stripeApi.js';
 import { startPeriodicSync } from '../sync/periodicSync.js';
 import { projections as allProjections } from '../../projections/index.js';
@@ -27,7 +28,8 @@ export type Running = { server?: Server; url?: string; stop(): Promise<void> };
 /** A database opened by the caller (a test sharing its own with the server): migrated, left open at stop. */
 const runtimeOn = async (db: Db): Promise<Runtime> => {
   await migrate(db);
-  return { db, store: postgresEventStore(db), close: async () => undefined };
+  const store = postgresEventStore(db);
+  return { db, store, pools: samePool(db), projectorStore: store, close: async () => undefined };
 };
 
 /** `stripe-ledger serve`: the web role (webhooks, API), the projector role, or both. */
@@ -50,21 +52,24 @@ export const serve = async (
       `serve --role ${options.role} needs DATABASE_URL: the embedded database serves one process, so run --role all, or set DATABASE_URL=postgres://... to split the roles`,
     );
   }
-  const runtime = options.db ? await runtimeOn(options.db) : await openRuntime(config, logger);
-  const { db, store } = runtime;
+  const runtime = options.db
+    ? await runtimeOn(options.db)
+    : await openRuntime(config, logger, { pools: 'server' });
+  const { db, store, pools } = runtime;
   const { secrets } =
     config.databaseUrl || options.db
       ? { secrets: config.webhookSecrets }
       : startEmbedded(config, options.notice ?? ((text) => process.stderr.write(text)));
   const metrics = createMetrics();
-  metrics.watchProjections(() => projectionStatus(db, store));
-  watchBalanceChecks(metrics.registry, db);
+  const watch = projectionWatch(pools.finance, store);
+  metrics.watchProjections(() => watch.current());
+  watchBalanceChecks(metrics.registry, pools.finance);
   const stops: (() => Promise<void>)[] = [];
 
   if (options.role !== 'web') {
     const projector = await startProjector({
-      db,
-      store,
+      db: pools.projector,
+      store: runtime.projectorStore,
       projections: options.projections ?? allProjections,
       logger,
     });
@@ -101,7 +106,17 @@ export const serve = async (
       store,
       logger,
       metrics,
-      extraRouters: [consoleRouter(), queryApiRouter({ db, store, apiTokens: config.apiTokens })],
+      watch,
+      extraRouters: [
+        consoleRouter(),
+        queryApiRouter({
+          db: pools.finance,
+          exportDb: pools.exports,
+          store,
+          watch,
+          apiTokens: config.apiTokens,
+        }),
+      ],
       handleWebhook: handleWebhook({
         secrets,
         toleranceSeconds: config.webhookToleranceSeconds,
@@ -110,11 +125,24 @@ export const serve = async (
         now: () => new Date(),
       }),
     });
-    server = await new Promise<Server>((resolve, reject) => {
-      http.once('error', reject);
-      http.listen(config.port, config.host, () => resolve(http));
-    });
-    server.keepAliveTimeout = 65_000;
+    try {
+      server = await new Promise<Server>((resolve, reject) => {
+        http.once('error', (error: NodeJS.ErrnoException) =>
+          reject(
+            error.code === 'EADDRINUSE'
+              ? new StartupError(
+                  `port ${config.port} on ${config.host} is in use by another process: stop it, or set PORT to a free port`,
+                )
+              : error,
+          ),
+        );
+        http.listen(config.port, config.host, () => resolve(http));
+      });
+    } catch (error) {
+      for (const stop of stops) await stop().catch(() => undefined);
+      await runtime.close();
+      throw error;
+    }
     const address = server.address();
     url = typeof address === 'object' && address ? `http://${config.host}:${address.port}` : undefined;
     stops.unshift(() => new Promise<void>((resolve) => server!.close(() => resolve())));

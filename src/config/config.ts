@@ -36,7 +36,13 @@ const schema = z.object({
     .string()
     .optional()
     .transform((value) => (value === undefined ? [] : csv(value))),
-  PORT: z.coerce.number().int().min(0).max(65_535).default(4000),
+  PORT: z
+    .string()
+    .trim()
+    .regex(/^\d{1,5}$/, 'must be a port number from 0 to 65535')
+    .transform(Number)
+    .refine((port) => port <= 65_535, 'must be a port number from 0 to 65535')
+    .default(4000),
   HOST: z.string().trim().min(1).default('127.0.0.1'),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   LEDGER_DATA_DIR: z.string().trim().min(1).default('./.stripe-ledger'),
@@ -94,6 +100,8 @@ export type Config = {
   dataDir: string;
   readerPassword: string | undefined;
   stripe: StripeApiConfig;
+  /** What the embedded development mode lets pass but production would refuse (placeholders, short tokens). */
+  warnings: string[];
 };
 
 /** The Stripe API the sync reads (SPEC section 11). */
@@ -134,7 +142,12 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
       `EVENTSTORE_CONNECTION_STRING is missing: EVENT_STORE=eventstoredb needs it (${HINTS.EVENTSTORE_CONNECTION_STRING})`,
     );
   }
+  const problems = secretProblems(value);
+  if (value.DATABASE_URL && problems.length > 0) {
+    throw new ConfigError(`${problems[0]} (refused on PostgreSQL: set a real secret)`);
+  }
   return {
+    warnings: problems,
     databaseUrl: value.DATABASE_URL,
     eventStore: value.EVENT_STORE,
     eventStoreConnectionString: value.EVENTSTORE_CONNECTION_STRING,
@@ -162,6 +175,30 @@ export const requireStripeApiKey = (config: Config): string => {
     throw new ConfigError(`STRIPE_API_KEY is missing: ${HINTS.STRIPE_API_KEY}`);
   }
   return config.stripe.apiKey;
+};
+
+/** Values copied from .env.example or a tutorial instead of a real secret. */
+const PLACEHOLDER =
+  /replace|change-?me|example|placeholder|your[-_ ]|secret_here|\.\.\.|^x+$|^(test|password|secret|token)$/i;
+export const MIN_API_TOKEN_LENGTH = 16;
+
+/** Secrets that are placeholders, and API tokens short enough to guess: one line each, naming the variable. */
+const secretProblems = (value: z.infer<typeof schema>): string[] => {
+  const problems: string[] = [];
+  const databasePassword = value.DATABASE_URL ? decodeURIComponent(new URL(value.DATABASE_URL).password) : '';
+  if (PLACEHOLDER.test(databasePassword))
+    problems.push("DATABASE_URL has a placeholder password (such as .env.example's POSTGRES_PASSWORD)");
+  if (value.STRIPE_WEBHOOK_SECRET.some((secret) => PLACEHOLDER.test(secret.slice('whsec_'.length))))
+    problems.push(`STRIPE_WEBHOOK_SECRET is a placeholder: ${HINTS.STRIPE_WEBHOOK_SECRET}`);
+  if (value.LEDGER_API_TOKENS.some((token) => PLACEHOLDER.test(token)))
+    problems.push('LEDGER_API_TOKENS holds a placeholder: set long random tokens (openssl rand -hex 32)');
+  if (value.LEDGER_API_TOKENS.some((token) => token.length < MIN_API_TOKEN_LENGTH))
+    problems.push(
+      `LEDGER_API_TOKENS holds a token shorter than ${MIN_API_TOKEN_LENGTH} characters: set long random tokens (openssl rand -hex 32)`,
+    );
+  if (value.LEDGER_READER_PASSWORD !== undefined && PLACEHOLDER.test(value.LEDGER_READER_PASSWORD))
+    problems.push('LEDGER_READER_PASSWORD is a placeholder: set a real password or leave it unset');
+  return problems;
 };
 
 /** `serve` needs a signing secret when it runs on a real PostgreSQL. */

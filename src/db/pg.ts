@@ -4,7 +4,58 @@ import type { Db, Lease, Queryable, RawClient, Row } from './port.js';
 // int8 (bigint) columns carry global positions and amounts: both stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
 
-export type PgDbOptions = { connectionString: string; max?: number; applicationName?: string };
+/** Deadlines for one pool's sessions (milliseconds; absent means none). */
+export type PgTimeouts = {
+  /** Server side: PostgreSQL cancels a statement running longer. */
+  statementMs?: number;
+  /** Client side: a query with no answer this long fails and its connection is dropped. A server that
+   * hangs (connections open, nothing answers) never cancels anything, so only this deadline fires. */
+  queryMs?: number;
+  /** Server side: a session left idle inside a transaction this long is ended (its locks go with it). */
+  idleInTransactionMs?: number;
+  /** Server side: waiting this long for a lock fails the statement instead of queueing behind it. */
+  lockMs?: number;
+};
+
+export type PgDbOptions = {
+  connectionString: string;
+  max?: number;
+  applicationName?: string;
+  timeouts?: PgTimeouts;
+};
+
+/** Opening a connection (or waiting for a free one in the pool) gives up after this long. */
+export const CONNECT_TIMEOUT_MS = 5000;
+
+/**
+ * TCP keepalive on both ends of every connection. Ours (keepAlive) notices a server host that vanished;
+ * the server's (tcp_keepalives_*) notices our host vanishing, so it ends the session and frees its
+ * advisory locks in about 25 s instead of the kernel default of two hours and more.
+ */
+const KEEPALIVE = {
+  keepAlive: true,
+  keepAliveInitialDelayMillis: 10_000,
+  options: '-c tcp_keepalives_idle=10 -c tcp_keepalives_interval=5 -c tcp_keepalives_count=3',
+} as const;
+
+/** A lease holder proves it is alive this often on its lease connection; the server ends a lease
+ * session silent for LEASE_SILENCE_MS (idle_session_timeout), which frees the lock for a standby even
+ * when the holder's process is stopped (SIGSTOP) and its kernel still answers keepalives. */
+export const LEASE_PING_MS = 3000;
+export const LEASE_SILENCE_MS = 15_000;
+
+const sessionSettings = (timeouts: PgTimeouts = {}) => ({
+  ...(timeouts.statementMs !== undefined && { statement_timeout: timeouts.statementMs }),
+  ...(timeouts.queryMs !== undefined && { query_timeout: timeouts.queryMs }),
+  ...(timeouts.idleInTransactionMs !== undefined && {
+    idle_in_transaction_session_timeout: timeouts.idleInTransactionMs,
+  }),
+  ...(timeouts.lockMs !== undefined && { lock_timeout: timeouts.lockMs }),
+});
+
+/** An error PostgreSQL itself answered: the session is fine. Anything else (a timeout, a lost
+ * connection) leaves the connection in an unknown state, and it is dropped instead of reused. */
+const answeredByServer = (error: unknown) => error instanceof pg.DatabaseError;
 
 const wrap = (client: pg.PoolClient | pg.Pool): Queryable => ({
   query: async <R extends Row>(sql: string, params?: readonly unknown[]) => {
@@ -18,8 +69,18 @@ export const pgDb = (options: PgDbOptions): Db => {
     connectionString: options.connectionString,
     max: options.max ?? 10,
     application_name: options.applicationName ?? 'stripe-ledger',
-    connectionTimeoutMillis: 5000,
+    connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+    ...KEEPALIVE,
+    ...sessionSettings(options.timeouts),
   });
+  const dedicatedClient = (settings: pg.ClientConfig = {}) =>
+    new pg.Client({
+      connectionString: options.connectionString,
+      application_name: options.applicationName ?? 'stripe-ledger',
+      connectionTimeoutMillis: CONNECT_TIMEOUT_MS,
+      ...KEEPALIVE,
+      ...settings,
+    });
   // An idle client that loses its server must not crash the process; the next query reports it.
   pool.on('error', () => undefined);
   // Nor a checked-out one: pg emits 'error' on the client as well as failing its queries, and the pool
@@ -28,16 +89,20 @@ export const pgDb = (options: PgDbOptions): Db => {
 
   const transaction = async <T>(work: (tx: Queryable) => Promise<T>): Promise<T> => {
     const client = await pool.connect();
+    let broken = false;
     try {
       await client.query('BEGIN');
       const result = await work(wrap(client));
       await client.query('COMMIT');
       return result;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
+      // After a timeout the connection may still be busy with the query: a ROLLBACK would queue behind
+      // it. Dropping the connection rolls the transaction back on the server just as well.
+      if (answeredByServer(error)) await client.query('ROLLBACK').catch(() => (broken = true));
+      else broken = true;
       throw error;
     } finally {
-      client.release();
+      client.release(broken);
     }
   };
 
@@ -48,7 +113,7 @@ export const pgDb = (options: PgDbOptions): Db => {
     // connection drops (a database restart) it reconnects with backoff and signals once, since
     // notifications sent meanwhile are lost.
     const connect = async (): Promise<void> => {
-      const next = new pg.Client({ connectionString: options.connectionString, keepAlive: true });
+      const next = dedicatedClient();
       let dropped = false;
       const onDrop = () => {
         if (dropped || stopped) return;
@@ -94,21 +159,49 @@ export const pgDb = (options: PgDbOptions): Db => {
   const tryLease = async (name: string): Promise<Lease | null> => {
     // Not from the pool: the lock lives as long as this session, and PostgreSQL frees it when the
     // process dies (even on kill -9), which is what lets a standby take over.
-    const client = new pg.Client({ connectionString: options.connectionString, keepAlive: true });
+    const client = dedicatedClient({ query_timeout: LEASE_SILENCE_MS });
+    const pinger: { timer?: NodeJS.Timeout } = {};
     let markLost: () => void = () => undefined;
     const lost = new Promise<void>((resolve) => (markLost = resolve));
-    client.on('error', () => markLost());
-    client.on('end', () => markLost());
-    await client.connect();
-    const { rows } = await client.query<{ locked: boolean }>(
-      "SELECT pg_try_advisory_lock(hashtext('stripe-ledger:' || $1)) AS locked",
-      [name],
-    );
-    if (!rows[0]?.locked) {
+    const drop = () => {
+      clearInterval(pinger.timer);
+      markLost();
+      client.end().catch(() => undefined);
+    };
+    client.on('error', drop);
+    client.on('end', drop);
+    try {
+      await client.connect();
+      await client.query(`SET idle_session_timeout = ${LEASE_SILENCE_MS}`);
+      const { rows } = await client.query<{ locked: boolean }>(
+        "SELECT pg_try_advisory_lock(hashtext('stripe-ledger:' || $1)) AS locked",
+        [name],
+      );
+      if (!rows[0]?.locked) {
+        await client.end().catch(() => undefined);
+        return null;
+      }
+    } catch (error) {
       await client.end().catch(() => undefined);
-      return null;
+      throw error;
     }
-    return { lost, release: () => client.end().catch(() => undefined) };
+    // A ping that fails or goes unanswered means the session (and the lock) may be gone: lost.
+    let pinging = false;
+    pinger.timer = setInterval(() => {
+      if (pinging) return;
+      pinging = true;
+      client.query('SELECT 1').then(
+        () => (pinging = false),
+        () => drop(),
+      );
+    }, LEASE_PING_MS);
+    return {
+      lost,
+      release: async () => {
+        clearInterval(pinger.timer);
+        await client.end().catch(() => undefined);
+      },
+    };
   };
 
   const withConnection = async <T>(work: (client: RawClient) => Promise<T>): Promise<T> => {

@@ -1,20 +1,20 @@
 import type { Db } from './port.js';
-
-const SETTING = 'stripe_ledger.reader_password';
+import { scramVerifier } from './scramVerifier.js';
 
 /**
  * Lets the read-only `ledger_reader` role (migration 0020) log in with `password`; run at every start, so
- * changing LEDGER_READER_PASSWORD and restarting rotates it. The password travels as a bind parameter
- * into a transaction-local setting and is quoted by format(%L) server-side: it never appears in SQL text
- * or statement logs. Creates the role when the migration has not run yet (`migrate` opens first).
+ * changing LEDGER_READER_PASSWORD and restarting rotates it. Only its SCRAM verifier is sent (computed
+ * here, as `psql \password` does): the password appears in no statement, bind parameter or server log.
+ * Creates the role when the migration has not run yet (`migrate` opens first).
  */
 export const enableReaderLogin = async (db: Db, password: string): Promise<void> => {
   if (db.kind === 'embedded') return;
   for (let attempt = 1; ; attempt += 1) {
     let failure: unknown;
     try {
+      // Base64, '$' and ':' only: safe inside a literal, and a fresh salt at every start.
+      const verifier = scramVerifier(password);
       await db.transaction(async (tx) => {
-        await tx.query('SELECT set_config($1, $2, true)', [SETTING, password]);
         await tx.query(`DO $$
           BEGIN
             IF NOT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_reader') THEN
@@ -22,13 +22,13 @@ export const enableReaderLogin = async (db: Db, password: string): Promise<void>
             END IF;
           EXCEPTION WHEN duplicate_object OR unique_violation THEN NULL;
           END $$`);
-        // Checked first: a failing ALTER ROLE would print its statement, password included, in the server log.
+        // Checked first: a failing ALTER ROLE would print its statement in the server log.
         await tx.query(`DO $$
           BEGIN
             IF NOT (SELECT rolsuper OR rolcreaterole FROM pg_roles WHERE rolname = current_user) THEN
               RAISE EXCEPTION 'permission denied: % has neither SUPERUSER nor CREATEROLE', current_user;
             END IF;
-            EXECUTE format('ALTER ROLE ledger_reader LOGIN PASSWORD %L', current_setting('${SETTING}'));
+            EXECUTE format('ALTER ROLE ledger_reader LOGIN PASSWORD %L', '${verifier}');
           END $$`);
       });
       return;

@@ -1,11 +1,11 @@
 import { v4 as uuidv4 } from 'uuid';
 import { newEvent } from '../../tests/support/eventStoreContract.js';
-import { startTcpProxy } from '../../tests/support/tcpProxy.js';
+import { proxyInFront } from '../../tests/support/tcpProxy.js';
 import { createTestDatabase, type TestDatabase } from '../../tests/support/testDatabase.js';
 import { pgDb } from '../db/pg.js';
 import type { AppendRequest, EventStore } from '../eventstore/port.js';
 import { postgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
-import { groupAppender } from './groupCommit.js';
+import { AppendQueueFull, AppendQueueTimeout, groupAppender } from './groupCommit.js';
 import { describeWithPostgres } from '../../tests/support/needsPostgres.js';
 
 const stream = () => `payment-pi_gc_${uuidv4().replaceAll('-', '').slice(0, 12)}`;
@@ -132,13 +132,8 @@ describeWithPostgres('it cuts a TCP proxy in front of PostgreSQL and counts tran
     });
 
     it('rejects every caller while the database is unreachable and commits again once it is back', async () => {
-      const proxy = await startTcpProxy({
-        host: '127.0.0.1',
-        port: Number(new URL(database.url).port || 5432),
-      });
-      const proxied = new URL(database.url);
-      proxied.port = String(proxy.port);
-      const db = pgDb({ connectionString: proxied.toString(), max: 4 });
+      const { proxy, url } = await proxyInFront(database.url);
+      const db = pgDb({ connectionString: url, max: 4 });
       try {
         const appender = groupAppender(postgresEventStore(db));
         expect((await appender.append(request())).kind).toBe('ok');
@@ -153,6 +148,52 @@ describeWithPostgres('it cuts a TCP proxy in front of PostgreSQL and counts tran
         const retried = await Promise.all(lost.map((r) => appender.append(r)));
         expect(retried.map((result) => result.kind)).toEqual(Array(5).fill('ok'));
         expect(await storedCount(lost.map((r) => r.events[0]!.id))).toBe(5);
+      } finally {
+        await db.close();
+        await proxy.close();
+      }
+    });
+
+    it('refuses at once, writing nothing, when maxQueued appends already wait on a database that hangs', async () => {
+      const { proxy, url } = await proxyInFront(database.url);
+      const db = pgDb({ connectionString: url, max: 4, timeouts: { queryMs: 2000 } });
+      try {
+        const appender = groupAppender(postgresEventStore(db), { maxQueued: 3, maxWaitMs: 60_000 });
+        expect((await appender.append(request())).kind).toBe('ok');
+
+        proxy.freeze();
+        const writing = appender.append(request());
+        const queued = Array.from({ length: 3 }, () => request());
+        const waiting = queued.map((r) => appender.append(r));
+        const refused = request();
+        await expect(appender.append(refused)).rejects.toThrow(AppendQueueFull);
+
+        await proxy.restore();
+        await Promise.allSettled([writing, ...waiting]);
+        expect(await storedCount(refused.events.map((event) => event.id))).toBe(0);
+      } finally {
+        await db.close();
+        await proxy.close();
+      }
+    });
+
+    it('drops, without writing them, requests that waited for the store past maxWaitMs', async () => {
+      const { proxy, url } = await proxyInFront(database.url);
+      const db = pgDb({ connectionString: url, max: 4, timeouts: { queryMs: 1500 } });
+      try {
+        const appender = groupAppender(postgresEventStore(db), { maxWaitMs: 500 });
+        expect((await appender.append(request())).kind).toBe('ok');
+
+        proxy.freeze();
+        const writing = appender.append(request());
+        const late = request();
+        // Queued behind a batch that hangs until the client-side query deadline fails it.
+        await expect(appender.append(late)).rejects.toThrow(AppendQueueTimeout);
+        await expect(writing).rejects.toThrow();
+
+        await proxy.restore();
+        expect((await appender.append(request())).kind).toBe('ok');
+        expect(await storedCount(late.events.map((event) => event.id))).toBe(0);
       } finally {
         await db.close();
         await proxy.close();

@@ -1,6 +1,7 @@
 import { EventTooLargeError } from '../eventstore/eventTooLarge.js';
 import type { AppendResult, EventStore } from '../eventstore/port.js';
 import { chargeNeedingLookup, metadataOf, streamFor, translate } from '../domain/translate.js';
+import { withDeadline } from '../runtime/deadline.js';
 import type { GroupAppender } from './groupCommit.js';
 import { verifySignature } from './verifySignature.js';
 
@@ -17,7 +18,12 @@ export type WebhookDeps = {
   appender: GroupAppender;
   store: Pick<EventStore, 'paymentOfCharge'>;
   now: () => Date;
+  /** The store work of one delivery (charge lookup and append) answers 503 past this: Stripe's own
+   * timeout is longer, and a hung database must get the same answer as one that is down. */
+  deadlineMs?: number;
 };
+
+export const WEBHOOK_DEADLINE_MS = 8000;
 
 const rejected = (
   code: string,
@@ -90,13 +96,12 @@ export const handleWebhook =
     const event = translated.event;
     const log = { stripeEventId: event.stripe.id, type: event.stripe.type, outcome: 'received' };
 
-    let result: AppendResult;
-    try {
+    const store = async (): Promise<AppendResult> => {
       const derived = event.data.derived;
       const charge = chargeNeedingLookup(derived);
       const linked = charge === null ? null : await deps.store.paymentOfCharge(charge);
       const { stream, paymentId } = streamFor(derived, linked, event.stripe.id);
-      result = await deps.appender.append({
+      return deps.appender.append({
         stream,
         expectedVersion: 'any',
         events: [
@@ -108,6 +113,12 @@ export const handleWebhook =
           },
         ],
       });
+    };
+    let result: AppendResult;
+    try {
+      // Past the deadline the append may still commit: the 503 only makes Stripe retry, and the
+      // retry is then answered 200 duplicate.
+      result = await withDeadline(store(), deps.deadlineMs ?? WEBHOOK_DEADLINE_MS, 'the append');
     } catch (error) {
       if (error instanceof EventTooLargeError) return tooLargeToStore(error, log);
       return unavailable(log);

@@ -1,6 +1,7 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import express, { type Router } from 'express';
 import type { Metrics } from '../observability/metrics.js';
+import { bodyBudget, type BodyBudget } from './bodyBudget.js';
 import type { WebhookAnswer } from './handleWebhook.js';
 
 export const WEBHOOK_PATH = '/api/webhooks/stripe';
@@ -22,12 +23,23 @@ const encoded: Reply = {
   log: { outcome: 'unsupported_encoding' },
 };
 
+const overloaded: Reply = {
+  status: 503,
+  body: {
+    error: { code: 'overloaded', message: 'too many webhook bodies are arriving at once; retry later' },
+  },
+  log: { outcome: 'overloaded' },
+};
+
 const isEncoded = (req: IncomingMessage) => {
   const encoding = req.headers['content-encoding'];
   return encoding !== undefined && encoding.toLowerCase() !== 'identity';
 };
 
-/** The raw request bytes, or null once they pass the limit (the rest is left for node to discard). */
+class ClientGone extends Error {}
+
+/** The raw request bytes, or null once they pass the limit (the rest is left for node to discard).
+ * A client that stalls is cut off by the server's requestTimeout, which rejects this with ClientGone. */
 const readBody = (req: IncomingMessage): Promise<Buffer | null> =>
   new Promise((resolve, reject) => {
     const chunks: Buffer[] = [];
@@ -47,7 +59,7 @@ const readBody = (req: IncomingMessage): Promise<Buffer | null> =>
     req.on('end', onEnd);
     req.on('error', reject);
     req.on('close', () => {
-      if (!req.complete) reject(new Error('the client went away before sending the whole body'));
+      if (!req.complete) reject(new ClientGone('the client went away before sending the whole body'));
     });
   });
 
@@ -57,7 +69,7 @@ const readBody = (req: IncomingMessage): Promise<Buffer | null> =>
  * server can dispatch this path to it before express; the express route below uses it too.
  * `onReply` gets the fields of the request's log line before the answer is written.
  */
-export const serveWebhook = (handle: Handle, metrics: Metrics) => {
+export const serveWebhook = (handle: Handle, metrics: Metrics, budget: BodyBudget = bodyBudget()) => {
   // prom-client hashes the labels on every inc(); the children are kept per (type, outcome) instead.
   const counters = new Map<string, { inc(): void }>();
   const countWebhook = (type: string, outcome: string) => {
@@ -72,19 +84,33 @@ export const serveWebhook = (handle: Handle, metrics: Metrics) => {
     onReply: (log: WebhookAnswer['log']) => void = () => undefined,
   ): Promise<void> => {
     const started = process.hrtime.bigint();
+    const announced = req.headers['content-length'];
     let reply: Reply;
     // Refuse an announced oversized body before reading a byte of it.
-    if (Number(req.headers['content-length'] ?? 0) > MAX_WEBHOOK_BYTES) reply = tooLarge;
+    const release =
+      Number(announced ?? 0) > MAX_WEBHOOK_BYTES || isEncoded(req)
+        ? null
+        : budget.reserve(announced === undefined ? MAX_WEBHOOK_BYTES : Number(announced));
+    if (Number(announced ?? 0) > MAX_WEBHOOK_BYTES) reply = tooLarge;
     else if (isEncoded(req)) reply = encoded;
+    else if (!release) reply = overloaded;
     else {
-      const raw = await readBody(req);
-      if (raw === null) reply = tooLarge;
-      else {
-        const signature = req.headers['stripe-signature'];
-        reply = await handle(raw, Array.isArray(signature) ? signature[0] : signature);
-        if (reply.log.outcome === 'stored' || reply.log.outcome === 'duplicate') {
-          metrics.appendSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+      try {
+        const raw = await readBody(req);
+        if (raw === null) reply = tooLarge;
+        else {
+          const signature = req.headers['stripe-signature'];
+          reply = await handle(raw, Array.isArray(signature) ? signature[0] : signature);
+          if (reply.log.outcome === 'stored' || reply.log.outcome === 'duplicate') {
+            metrics.appendSeconds.observe(Number(process.hrtime.bigint() - started) / 1e9);
+          }
         }
+      } catch (error) {
+        if (!(error instanceof ClientGone)) throw error;
+        countWebhook('unknown', 'client_gone');
+        return;
+      } finally {
+        release();
       }
     }
     countWebhook(reply.log.type ?? 'unknown', reply.log.outcome);
@@ -93,14 +119,16 @@ export const serveWebhook = (handle: Handle, metrics: Metrics) => {
     res.writeHead(reply.status, {
       'content-type': 'application/json; charset=utf-8',
       'content-length': Buffer.byteLength(body),
+      // A refused body may still be on its way: closing is cheaper than reading it to the end.
+      ...(reply === overloaded || reply === tooLarge ? { connection: 'close' } : {}),
     });
     res.end(body);
   };
 };
 
 /** The webhook route for an express app; the request log reads the outcome from res.locals.webhook. */
-export const webhookRouter = (handle: Handle, metrics: Metrics): Router => {
-  const serve = serveWebhook(handle, metrics);
+export const webhookRouter = (handle: Handle, metrics: Metrics, budget?: BodyBudget): Router => {
+  const serve = serveWebhook(handle, metrics, budget);
   const router = express.Router();
   router.post(WEBHOOK_PATH, (req, res) =>
     serve(req, res, (log) => {

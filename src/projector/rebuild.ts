@@ -6,7 +6,7 @@ import { chargeKeysOf } from '../../projections/shared/routing.js';
 import { foldLog } from './rebuildFold.js';
 import { RebuildError } from './rebuildError.js';
 import { applyToAll, swapIn } from './rebuildSwap.js';
-import { createRebuildTables, dropRebuildTables, REBUILD_SCHEMA } from './rebuildTables.js';
+import { createRebuildTables, dropRebuildTables, REBUILD_SCHEMA, withSwapRetries } from './rebuildTables.js';
 
 export { RebuildError } from './rebuildError.js';
 
@@ -89,7 +89,9 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       checkAbort();
       const batch = await store.readAll(position, batchSize);
       if (batch.length < Math.min(batchSize, 500)) {
-        position = await swapIn({ db, store, projections, target, position, tail: batch });
+        position = await withSwapRetries(() =>
+          swapIn({ db, store, projections, target, position, tail: batch }),
+        );
         events += batch.length;
         break;
       }

@@ -22,11 +22,30 @@ export const createRebuildTables = async (db: Queryable, projections: readonly P
 export const dropRebuildTables = (db: Queryable) =>
   db.query(`DROP SCHEMA IF EXISTS ${REBUILD_SCHEMA} CASCADE`);
 
+/** DROP TABLE waits for running queries on the old table, and every reader arriving meanwhile queues
+ * behind it: the swap gives up after this long instead, rolls back, and is tried again (swapRetries). */
+export const SWAP_LOCK_TIMEOUT_MS = 2000;
+const SWAP_ATTEMPTS = 15;
+
+/** Runs the swap transaction again when it gave up waiting for a lock (55P03), with a growing pause. */
+export const withSwapRetries = async <T>(swap: () => Promise<T>): Promise<T> => {
+  for (let attempt = 1; ; attempt += 1) {
+    try {
+      return await swap();
+    } catch (error) {
+      if ((error as { code?: unknown }).code !== '55P03' || attempt >= SWAP_ATTEMPTS) throw error;
+      await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 250 * attempt)));
+    }
+  }
+};
+
 /**
  * Inside the swap transaction: the rebuilt tables replace the live ones. DROP waits for running
- * queries on the old table; queries queued behind it resolve the name again and read the new one.
+ * queries on the old table (SWAP_LOCK_TIMEOUT_MS at most); queries queued behind it resolve the name
+ * again and read the new one.
  */
 export const swapTables = async (tx: Queryable, projections: readonly Projection[]) => {
+  await tx.query(`SET LOCAL lock_timeout = ${SWAP_LOCK_TIMEOUT_MS}`);
   const { rows } = await tx.query<{ exists: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_reader') AS exists`,
   );

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { pgliteDb } from '../db/pglite.js';
@@ -13,6 +13,10 @@ const SECRET_FILE = 'webhook-secret';
 const SECRET = /^whsec_[A-Za-z0-9]+$/;
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
+
+/** True when `dataDir` holds an embedded database (made by an earlier `serve`, `migrate` or `demo`). */
+export const embeddedDbExists = (dataDir: string): boolean =>
+  existsSync(join(resolve(dataDir), DATABASE_FOLDER));
 
 /** The embedded database (PGlite) in `dataDir`, locked for this process until it is closed. */
 export const openEmbeddedDb = async (dataDir: string, logger: Logger): Promise<Db> => {
@@ -78,6 +82,8 @@ export const startEmbedded = (config: Config, notice: (text: string) => void): {
     '  can lose acknowledged events) and serves one process. For production, run on PostgreSQL:',
     '  set DATABASE_URL=postgres://user:password@host:5432/database',
   ];
+  for (const warning of config.warnings)
+    lines.push(`stripe-ledger: warning: ${warning}; PostgreSQL refuses it`);
   let secrets = config.webhookSecrets;
   if (secrets.length === 0) {
     secrets = [developmentWebhookSecret(dir)];

@@ -2,55 +2,80 @@ import type { Config } from '../config/config.js';
 import { migrate } from '../db/migrate.js';
 import { pgDb } from '../db/pg.js';
 import { enableReaderLogin } from '../db/readerRole.js';
-import type { Db } from '../db/port.js';
 import type { EventStore } from '../eventstore/port.js';
 import { postgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
 import type { Logger } from '../observability/logger.js';
 import { openEmbeddedDb } from './embedded.js';
 import { openEventStoreDb } from './eventStoreDb.js';
+import { closePools, samePool, serverPools, type Pools } from './pools.js';
 
-export type Runtime = { db: Db; store: EventStore; close(): Promise<void> };
+export type Runtime = {
+  /** The ingest pool: what operator commands and most callers use. */
+  db: Runtime['pools']['ingest'];
+  store: EventStore;
+  pools: Pools;
+  /** The store the projector reads through (its own pool on PostgreSQL). */
+  projectorStore: EventStore;
+  close(): Promise<void>;
+};
 
 export class StartupError extends Error {}
 
 const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
-/** Opens the database (PostgreSQL, or the embedded one when DATABASE_URL is unset), migrates, opens the store. */
+/**
+ * Opens the database (PostgreSQL, or the embedded one when DATABASE_URL is unset), migrates, opens the
+ * store. A server (`pools: 'server'`) gets a pool per use with deadlines; a command one plain pool.
+ */
 export const openRuntime = async (
   config: Config,
   logger: Logger,
-  options: { migrate?: boolean; poolSize?: number } = {},
+  options: { migrate?: boolean; poolSize?: number; pools?: 'server' | 'command' } = {},
 ): Promise<Runtime> => {
-  const db = config.databaseUrl
-    ? pgDb({ connectionString: config.databaseUrl, max: options.poolSize ?? 20 })
-    : await openEmbeddedDb(config.dataDir, logger);
+  const pools = config.databaseUrl
+    ? options.pools === 'server'
+      ? serverPools(config.databaseUrl)
+      : samePool(pgDb({ connectionString: config.databaseUrl, max: options.poolSize ?? 20 }))
+    : samePool(await openEmbeddedDb(config.dataDir, logger));
+  const db = pools.ingest;
+  // Migrations may run longer than the server pools' statement deadlines allow: a connection of their own.
+  const setup =
+    config.databaseUrl && options.pools === 'server'
+      ? pgDb({ connectionString: config.databaseUrl, max: 1, applicationName: 'stripe-ledger setup' })
+      : db;
   try {
     if (options.migrate !== false) {
-      const applied = await migrate(db);
+      const applied = await migrate(setup);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-    } else if (!(await db.ping())) {
+    } else if (!(await setup.ping())) {
       throw new Error('the database does not answer');
     }
-    if (config.readerPassword) await enableReaderLogin(db, config.readerPassword);
+    if (config.readerPassword) await enableReaderLogin(setup, config.readerPassword);
   } catch (error) {
-    await db.close().catch(() => undefined);
+    if (setup !== db) await setup.close().catch(() => undefined);
+    await closePools(pools);
     const where = config.databaseUrl ? new URL(config.databaseUrl).host : config.dataDir;
     throw new StartupError(`cannot use the database at ${where}: ${describe(error)}`);
   }
+  if (setup !== db) await setup.close().catch(() => undefined);
   let store: EventStore;
   try {
     store =
       config.eventStore === 'eventstoredb' ? await openEventStoreDb(config, db) : postgresEventStore(db);
   } catch (error) {
-    await db.close().catch(() => undefined);
+    await closePools(pools);
     throw new StartupError(describe(error));
   }
+  const projectorStore =
+    config.eventStore === 'postgres' && pools.projector !== db ? postgresEventStore(pools.projector) : store;
   return {
     db,
     store,
+    pools,
+    projectorStore,
     close: async () => {
       await store.close().catch(() => undefined);
-      await db.close().catch(() => undefined);
+      await closePools(pools);
     },
   };
 };

@@ -34,7 +34,7 @@ export const startLedger = async (
     LEDGER_DATA_DIR: options.dataDir ?? temporaryDir ?? '',
     STRIPE_WEBHOOK_SECRET: TEST_SECRET,
     PORT: '0',
-    LEDGER_API_TOKENS: 'test-token',
+    LEDGER_API_TOKENS: 'test-token-0123456789',
     ...options.env,
   });
   const level = process.env.TEST_LOG_LEVEL;

@@ -4,7 +4,7 @@ import type { Delivery } from './generate.js';
 import { waitFor } from './waitFor.js';
 
 /** The token tests/support/ledgerServer.ts configures. */
-export const TOKEN = 'test-token';
+export const TOKEN = 'test-token-0123456789';
 
 export type Row = Record<string, unknown>;
 /** The body of any answer: a list, an error, or a single row (each field checked by the test). */

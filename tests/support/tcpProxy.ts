@@ -5,8 +5,13 @@ export type TcpProxy = {
   port: number;
   /** A database outage: every open connection is torn down and new ones are refused. */
   cut(): Promise<void>;
-  /** The database is back: the same port accepts again. */
+  /** The database is back: the same port accepts again (after a cut), or answers again (after a freeze). */
   restore(): Promise<void>;
+  /** A database that hangs: connections stay open and new ones are accepted, but nothing is forwarded
+   * either way until restore(), when the bytes held meanwhile go through. */
+  freeze(): void;
+  /** Every byte the clients sent towards the server so far: what a network observer would see. */
+  sent(): Buffer;
   close(): Promise<void>;
 };
 
@@ -19,23 +24,43 @@ const listen = (server: net.Server, port: number) =>
     });
   });
 
-/** A TCP proxy in front of PostgreSQL that a test can cut and restore, to simulate an outage. */
+type Pair = { client: net.Socket; upstream: net.Socket | undefined };
+
+/** A TCP proxy in front of PostgreSQL that a test can cut, freeze and restore, to simulate outages. */
 export const startTcpProxy = async (target: { host: string; port: number }): Promise<TcpProxy> => {
   const sockets = new Set<net.Socket>();
+  const pairs = new Set<Pair>();
+  const sent: Buffer[] = [];
+  let frozen = false;
   const track = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
     // A torn-down peer shows up as ECONNRESET/EPIPE here: expected, not a test failure.
     socket.on('error', () => socket.destroy());
   };
-  const relay = (client: net.Socket) => {
-    const upstream = net.connect(target.port, target.host);
-    track(client);
-    track(upstream);
+  const flow = (pair: Pair) => {
+    const { client, upstream } = pair;
+    if (!upstream) return;
     client.pipe(upstream);
     upstream.pipe(client);
-    client.on('close', () => upstream.destroy());
-    upstream.on('close', () => client.destroy());
+  };
+  const connectUpstream = (pair: Pair) => {
+    const upstream = net.connect(target.port, target.host);
+    pair.upstream = upstream;
+    track(upstream);
+    pair.client.on('close', () => upstream.destroy());
+    upstream.on('close', () => pair.client.destroy());
+    flow(pair);
+  };
+  const relay = (client: net.Socket) => {
+    const pair: Pair = { client, upstream: undefined };
+    pairs.add(pair);
+    track(client);
+    client.on('data', (chunk: Buffer) => sent.push(chunk));
+    client.on('close', () => pairs.delete(pair));
+    // Frozen: accepted, and then nothing; not even the upstream connection is made until restore.
+    if (frozen) client.pause();
+    else connectUpstream(pair);
   };
   let current = net.createServer(relay);
   const port = await listen(current, 0);
@@ -49,7 +74,24 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
   return {
     port,
     cut,
+    sent: () => Buffer.concat(sent),
+    freeze: () => {
+      frozen = true;
+      for (const { client, upstream } of pairs) {
+        client.unpipe();
+        upstream?.unpipe();
+        client.pause();
+        upstream?.pause();
+      }
+    },
     restore: async () => {
+      if (frozen) {
+        frozen = false;
+        for (const pair of pairs) {
+          if (pair.upstream) flow(pair);
+          else connectUpstream(pair);
+        }
+      }
       if (current.listening) return;
       current = net.createServer(relay);
       await listen(current, port);
@@ -59,4 +101,13 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
       else for (const socket of sockets) socket.destroy();
     },
   };
+};
+
+/** A proxy in front of the PostgreSQL server of `databaseUrl`, and the same URL through the proxy. */
+export const proxyInFront = async (databaseUrl: string): Promise<{ proxy: TcpProxy; url: string }> => {
+  const direct = new URL(databaseUrl);
+  const proxy = await startTcpProxy({ host: direct.hostname, port: Number(direct.port || 5432) });
+  const proxied = new URL(databaseUrl);
+  proxied.port = String(proxy.port);
+  return { proxy, url: proxied.toString() };
 };
