@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import { loadavg } from 'node:os';
 import express from 'express';
 import pino from 'pino';
+import { projectionWatch } from '../src/health/projectionWatch.js';
 import { queryApiRouter } from '../src/api/queryRouter.js';
 import { migrate } from '../src/db/migrate.js';
 import { pgDb } from '../src/db/pg.js';
@@ -96,7 +97,8 @@ const check = async (db: Db, transactions: number) => {
 
 const timeReport = async (db: Db, runs: number) => {
   const app = express();
-  app.use(queryApiRouter({ db, store: postgresEventStore(db), apiTokens: [TOKEN] }));
+  const store = postgresEventStore(db);
+  app.use(queryApiRouter({ db, store, apiTokens: [TOKEN], watch: projectionWatch(db, store) }));
   const server = app.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

@@ -8,6 +8,7 @@ import type { AddressInfo } from 'node:net';
 import express from 'express';
 import pino from 'pino';
 import { Registry } from 'prom-client';
+import { projectionWatch } from '../src/health/projectionWatch.js';
 import { queryApiRouter } from '../src/api/queryRouter.js';
 import { metadataOf, streamFor, translate } from '../src/domain/translate.js';
 import { watchBalanceChecks } from '../src/observability/balanceCheckMetrics.js';
@@ -85,7 +86,14 @@ describe('money from a stand-in Stripe account to the finance API', () => {
       pollMs: 50,
     });
     const app = express();
-    app.use(queryApiRouter({ db: database.db, store, apiTokens: [TOKEN] }));
+    app.use(
+      queryApiRouter({
+        db: database.db,
+        store,
+        apiTokens: [TOKEN],
+        watch: projectionWatch(database.db, store),
+      }),
+    );
     server = app.listen(0, '127.0.0.1');
     await new Promise((resolve) => server.once('listening', resolve));
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;

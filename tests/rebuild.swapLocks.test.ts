@@ -1,5 +1,5 @@
 import pg from 'pg';
-import { sampleLifecycles, storeEvents } from '../projections/shared/dbTesting.js';
+import { sampleLifecycles, storeEvents } from './support/dbTesting.js';
 import { runCli } from './support/cli.js';
 import { describeWithPostgres } from './support/needsPostgres.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';

@@ -93,5 +93,5 @@ export const balanceTransactionFold: Fold<BalanceTransactionFacts> = {
     return state === undefined ? own : mergeFacts(state, own);
   },
   merge: mergeFacts,
-  stored: { columns: FACT_COLUMNS, toRow: factsToRow, fromRow: factsFromRow },
+  stored: { columns: FACT_COLUMNS, json: [], toRow: factsToRow, fromRow: factsFromRow },
 };

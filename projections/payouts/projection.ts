@@ -32,6 +32,7 @@ export const payoutFold: Fold<PayoutState> = {
   merge: mergePayout,
   stored: {
     columns: ['state'],
+    json: ['state'],
     toRow: (state) => ({ state }),
     fromRow: (row: Row) => row.state as PayoutState,
   },

@@ -19,9 +19,11 @@ export const markStale =
   async (_req, res, next) => {
     const statuses = await watch.current().catch(() => null);
     const stale = statuses === null ? [] : staleProjections(statuses, reads);
-    res.locals.stale = stale.map(
-      ({ name, state, lag_seconds }): StaleProjection => ({ projection: name, state, lag_seconds }),
-    );
+    res.locals.stale = stale.map(({ name, state, lag_seconds }): StaleProjection => ({
+      projection: name,
+      state,
+      lag_seconds,
+    }));
     if (stale.length > 0) res.setHeader(STALE_HEADER, stale.map(({ name }) => name).join(', '));
     next();
   };

@@ -37,7 +37,12 @@ export const serverPools = (connectionString: string): Pools => {
       applicationName: `stripe-ledger ${name}`,
       timeouts: SERVER_POOLS[name].timeouts,
     });
-  return { ingest: open('ingest'), projector: open('projector'), finance: open('finance'), exports: open('exports') };
+  return {
+    ingest: open('ingest'),
+    projector: open('projector'),
+    finance: open('finance'),
+    exports: open('exports'),
+  };
 };
 
 /** One database serving every use: the embedded database, or an operator command's single pool. */

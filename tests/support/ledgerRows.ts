@@ -1,5 +1,4 @@
 /** The read models as finance sees them (SPEC section 5), read straight from schema `ledger`. */
-import { projections as allProjections } from '../../projections/index.js';
 import type { Queryable } from '../../src/db/port.js';
 import { projections as allProjections } from '../../projections/index.js';
 import { waitFor } from './waitFor.js';
