@@ -168,7 +168,7 @@ describeWithPostgres('checkpoints and charge links live in PostgreSQL beside the
     it('stops serve with one clear line when the EventStoreDB connection string is invalid or unreachable', async () => {
       const invalid = await runCli(['serve'], {
         DATABASE_URL: database.url,
-        STRIPE_WEBHOOK_SECRET: 'whsec_x',
+        STRIPE_WEBHOOK_SECRET: 'whsec_eventstoredb_e2e_check',
         EVENT_STORE: 'eventstoredb',
         EVENTSTORE_CONNECTION_STRING: 'http://nope',
       });
@@ -176,7 +176,7 @@ describeWithPostgres('checkpoints and charge links live in PostgreSQL beside the
       expect(invalid.stderr).toMatch(/^stripe-ledger: EVENTSTORE_CONNECTION_STRING is invalid: [^\n]+\n$/);
       const unreachable = await runCli(['serve'], {
         DATABASE_URL: database.url,
-        STRIPE_WEBHOOK_SECRET: 'whsec_x',
+        STRIPE_WEBHOOK_SECRET: 'whsec_eventstoredb_e2e_check',
         EVENT_STORE: 'eventstoredb',
         EVENTSTORE_CONNECTION_STRING: 'esdb://127.0.0.1:1?tls=false',
       });
