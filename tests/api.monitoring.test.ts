@@ -74,7 +74,15 @@ describe('GET /api/webhooks/events', () => {
     expect(refunds).toMatchObject({ state: 'failed', lag_events: 1, open_failures: 1 });
     expect(refunds!.last_error).toMatch(/in_limbo/);
 
-    const metrics = (await get(ledger.url, '/metrics', { token: null })).text;
+    // Metrics read projection status through the server's one-second cache: wait for a fresh reading.
+    let metrics = '';
+    await waitFor(
+      async () => {
+        metrics = (await get(ledger.url, '/metrics', { token: null })).text;
+        return /^stripe_ledger_projection_failures\{projection="refunds"\} 1$/m.test(metrics);
+      },
+      { what: 'the refunds failure in /metrics' },
+    );
     expect(metrics).toMatch(/^stripe_ledger_projection_failures\{projection="refunds"\} 1$/m);
     expect(metrics).toMatch(/^stripe_ledger_projection_lag_events\{projection="refunds"\} 1$/m);
     expect(metrics).toMatch(/^stripe_ledger_projection_lag_seconds\{projection="refunds"\} \d/m);
@@ -86,10 +94,13 @@ describe('GET /api/projections', () => {
     const { status, body } = await get(ledger.url, '/api/projections');
     expect(status).toBe(200);
     expect(body.data.map((p) => p.name).sort()).toEqual([
+      'balance_transactions',
       'disputes',
+      'journal',
       'orders',
       'payment_status_history',
       'payments',
+      'payouts',
       'refunds',
     ]);
     for (const projection of body.data) expect(projection.head).toBe(ledger.deliveries.length + 1);

@@ -1,3 +1,4 @@
+import { projections as allProjections } from '../projections/index.js';
 import { sampleLifecycles, storeEvents } from './support/dbTesting.js';
 import { runCli } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
@@ -59,7 +60,7 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
     // The stored events have positions 1 to `stored` (69 for this seed): every projection sees exactly
     // that head, and its lag is what separates its checkpoint from it.
     expect(stored).toBe(69);
-    expect(status.map((s) => s.head)).toEqual(Array(5).fill(stored));
+    expect(status.map((s) => s.head)).toEqual(Array(allProjections.length).fill(stored));
     expect(status.map((s) => s.lag_events)).toEqual(status.map((s) => s.head - s.position));
     const table = await runCli(['projections', 'status'], env);
     expect(table.stdout).toMatch(/^name\s+state\s+position\s+head\s+lag_events/);

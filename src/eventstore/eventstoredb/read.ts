@@ -18,8 +18,9 @@ import {
 } from '@eventstore/db-client';
 import type { EventMetadata, StoredEvent } from '../port.js';
 
-/** The ledger's streams (SPEC section 2, src/domain/stream.ts): payments, and events about other objects. */
-export const LEDGER_STREAM_PREFIXES = ['payment-', 'stripe-'];
+/** The ledger's streams (SPEC sections 2 and 12, src/domain/stream.ts, src/domain/moneyEvents.ts): payments,
+ * events about other objects, payouts, and account-level balance transactions. */
+export const LEDGER_STREAM_PREFIXES = ['payment-', 'stripe-', 'payout-', 'balance-'];
 
 // @eventstore/db-client 6.2 cannot filter a read of $all (it always sends no_filter), so reads page
 // through $all and keep the ledger's events themselves; subscriptions filter on the server.
