@@ -24,10 +24,12 @@ import { paymentIntentSucceededFactory } from './paymentIntentSucceeded.js';
 import { printTable } from './printTable.js';
 import { cpuSeconds, cpuSecondsBetween, cpuSecondsOf, machineCpu, memoryMiB } from './procStats.js';
 import { startServerProcess, type ServerProcess } from './serverProcess.js';
+import { projections as allProjections } from '../projections/index.js';
 
 const SECRET = 'whsec_bench_ingest';
 const TARGET = { connections: 50, eventsPerSecond: 6000, p99Ms: 30 };
-const PROJECTIONS = 5;
+/** Every projection the projector runs must reach the head (the money projections included). */
+const PROJECTIONS = allProjections.length;
 
 type SubjectName = 'web' | 'all' | 'peer';
 const SUBJECTS: Record<SubjectName, string> = {

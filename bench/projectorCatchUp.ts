@@ -16,8 +16,10 @@ import { printTable } from './printTable.js';
 import { cpuSeconds, memoryMiB } from './procStats.js';
 import { checkSeededPayments, layoutsFromFlag, seedLifecycles, type SeedLayout } from './seedLifecycles.js';
 import { startProjectorProcess } from './projectorProcess.js';
+import { projections as allProjections } from '../projections/index.js';
 
-const PROJECTIONS = 5;
+/** Every projection the projector runs must reach the head (the money projections included). */
+const PROJECTIONS = allProjections.length;
 
 const catchUpOnce = async (target: number, layout: SeedLayout, deadlineSeconds: number) => {
   const database = await createBenchDatabase(`catchup_${layout}`);
