@@ -10,6 +10,7 @@ import { randomUUID } from 'node:crypto';
 import {
   MaxAppendSizeExceededError,
   NO_STREAM,
+  UnavailableError,
   WrongExpectedVersionError,
   type AppendExpectedRevision,
   type EventStoreDBClient,
@@ -90,7 +91,7 @@ const write = async (
     });
     // `success: false` is how a client built with throwOnAppendFailure=false reports a wrong revision.
     if (!result.success) return null;
-    const stored = await readStreamAt(client, stream, result.nextExpectedRevision);
+    const stored = await readOnceMore(() => readStreamAt(client, stream, result.nextExpectedRevision));
     if (stored?.appendId !== appendId) return { kind: 'duplicate' };
     return {
       kind: 'ok',
@@ -108,6 +109,20 @@ const write = async (
 };
 
 /**
+ * A read is retried once when the channel was unavailable: the client replaces its gRPC channel after an
+ * UNAVAILABLE answer (a dropped subscription, a restarted node), and a call made while it does so fails
+ * with "Channel closed before call started" although the next one succeeds. Reads are safe to repeat.
+ */
+const readOnceMore = async <T>(read: () => Promise<T>): Promise<T> => {
+  try {
+    return await read();
+  } catch (error) {
+    if (!(error instanceof UnavailableError)) throw error;
+    return read();
+  }
+};
+
+/**
  * After a wrong expected version the stream is read again: the events may be there now (duplicate), an
  * explicit expected version is now a conflict with the version read, and `any` retries at the new revision.
  */
@@ -119,7 +134,7 @@ const appendToStream = async (
   expected: ExpectedVersion,
 ): Promise<AppendResult> => {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const step = planAppend(await readStream(client, stream), events, expected);
+    const step = planAppend(await readOnceMore(() => readStream(client, stream)), events, expected);
     const result = step.kind === 'append' ? await write(client, stream, step) : step;
     if (result === null) continue;
     // Links are written after the events, and again on a duplicate: a redelivery repairs a link that a
