@@ -1,18 +1,13 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Db, Queryable } from '../db/port.js';
+import type { BalanceCheckEntry } from '../sync/balanceCheck.js';
 import { parseParams } from './params.js';
 
 const noQuery = z.strictObject({});
 
-export type BalanceCheck = {
-  currency: string;
-  ledger: number;
-  stripe_available: number;
-  stripe_pending: number;
-  stripe_total: number;
-  matches: boolean;
-};
+/** One currency of a check, as the sync recorded it (src/sync/balanceCheck.ts). */
+type BalanceCheck = BalanceCheckEntry;
 
 /** The sync's last balance check, one entry per currency; null before the first. */
 export const lastBalanceCheck = async (
