@@ -165,10 +165,12 @@ describe('projector', () => {
       // The standby waits while the active worker holds the lease.
       expect(await countsBy('standby')).toBe(0);
       // The active worker's process dies: it does nothing more, and PostgreSQL ends its lease session.
+      // pg_locks spans the cluster: only this test's database, or other test files' sessions die too.
       active.die();
       const { rows } = await database.db.query<{ terminated: boolean }>(
         `SELECT pg_terminate_backend(pid) AS terminated FROM pg_locks
-          WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()`,
+          WHERE locktype = 'advisory' AND granted AND pid <> pg_backend_pid()
+            AND database = (SELECT oid FROM pg_database WHERE datname = current_database())`,
       );
       expect(rows.some((row) => row.terminated)).toBe(true);
       await appendEvents(20);
