@@ -64,6 +64,19 @@ const wrap = (client: pg.PoolClient | pg.Pool): Queryable => ({
   },
 });
 
+/** A transaction's statements, sent one after the other even when the work issues them side by side
+ * (pg sends one query per connection at a time and deprecates queueing on a busy client). */
+const oneAtATime = (tx: Queryable): Queryable => {
+  let tail: Promise<unknown> = Promise.resolve();
+  return {
+    query: <R extends Row>(sql: string, params?: readonly unknown[]) => {
+      const next = tail.then(() => tx.query<R>(sql, params));
+      tail = next.catch(() => undefined);
+      return next;
+    },
+  };
+};
+
 export const pgDb = (options: PgDbOptions): Db => {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -92,7 +105,7 @@ export const pgDb = (options: PgDbOptions): Db => {
     let broken = false;
     try {
       await client.query('BEGIN');
-      const result = await work(wrap(client));
+      const result = await work(oneAtATime(wrap(client)));
       await client.query('COMMIT');
       return result;
     } catch (error) {

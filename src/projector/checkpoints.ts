@@ -19,25 +19,57 @@ export const ensureCheckpoints = (db: Queryable, names: readonly string[]) =>
 export const readCheckpoints = async (db: Queryable): Promise<Checkpoint[]> =>
   (await db.query<Checkpoint>('SELECT * FROM ledger.projection_checkpoints ORDER BY projection')).rows;
 
-/** Locks the checkpoint row for the batch: a second worker (a zombie that lost its lease) waits, then sees the moved position. */
-export const lockCheckpoint = async (tx: Queryable, projection: string): Promise<Checkpoint | undefined> =>
+/** The checkpoints of these projections, unlocked: where their next batch starts (re-checked locked). */
+export const readCheckpointsOf = async (db: Queryable, names: readonly string[]): Promise<Checkpoint[]> =>
+  (
+    await db.query<Checkpoint>(
+      'SELECT * FROM ledger.projection_checkpoints WHERE projection = ANY($1::text[]) ORDER BY projection',
+      [names],
+    )
+  ).rows;
+
+/**
+ * Locks the checkpoint rows for a batch, in name order so two lockers of overlapping sets never
+ * deadlock: a second worker (a zombie that lost its lease) waits, then sees the moved positions.
+ */
+export const lockCheckpoints = async (tx: Queryable, names: readonly string[]): Promise<Checkpoint[]> =>
   (
     await tx.query<Checkpoint>(
-      'SELECT * FROM ledger.projection_checkpoints WHERE projection = $1 FOR UPDATE',
-      [projection],
+      'SELECT * FROM ledger.projection_checkpoints WHERE projection = ANY($1::text[]) ORDER BY projection FOR UPDATE',
+      [names],
     )
-  ).rows[0];
+  ).rows;
 
-export const advanceCheckpoint = (tx: Queryable, projection: string, position: number) =>
-  tx.query(
-    'UPDATE ledger.projection_checkpoints SET position = $2, updated_at = now() WHERE projection = $1',
-    [projection, position],
+/**
+ * Moves the active checkpoints of `names` that stand at `from` to `to`, and resolves the failures
+ * recorded up to `to` for those, in one statement. Returns the projections moved: one no longer at
+ * `from` (another worker moved it) or failed is left alone.
+ */
+export const advanceCheckpoints = async (
+  db: Queryable,
+  names: readonly string[],
+  from: number,
+  to: number,
+): Promise<string[]> => {
+  if (names.length === 0) return [];
+  const { rows } = await db.query<{ projection: string }>(
+    `WITH moved AS (
+       UPDATE ledger.projection_checkpoints SET position = $3, updated_at = now()
+        WHERE projection = ANY($1::text[]) AND position = $2 AND state = 'active' RETURNING projection),
+     resolved AS (
+       UPDATE ledger.projection_failures SET resolved_at = now()
+        WHERE projection IN (SELECT projection FROM moved) AND position <= $3 AND resolved_at IS NULL)
+     SELECT projection FROM moved`,
+    [names, from, to],
   );
+  return rows.map((row) => row.projection);
+};
 
-export const heartbeat = (db: Queryable, projection: string, owner: string) =>
+/** The projections' holder proves it is alive (projections status shows owner and heartbeat). */
+export const heartbeat = (db: Queryable, names: readonly string[], owner: string) =>
   db.query(
-    'UPDATE ledger.projection_checkpoints SET owner = $2, heartbeat_at = now() WHERE projection = $1',
-    [projection, owner],
+    'UPDATE ledger.projection_checkpoints SET owner = $2, heartbeat_at = now() WHERE projection = ANY($1::text[])',
+    [names, owner],
   );
 
 export const markFailed = (tx: Queryable, projection: string, error: string) =>

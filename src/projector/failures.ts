@@ -33,13 +33,6 @@ export const recordFailure = (tx: Queryable, projection: string, event: StoredEv
   );
 
 /** Once the projection has moved past a failed event, its failure is resolved (kept for the record). */
-export const resolveFailuresBefore = (tx: Queryable, projection: string, position: number) =>
-  tx.query(
-    `UPDATE ledger.projection_failures SET resolved_at = now()
-      WHERE projection = $1 AND position <= $2 AND resolved_at IS NULL`,
-    [projection, position],
-  );
-
 export const openFailures = async (db: Queryable, projection?: string): Promise<ProjectionFailure[]> =>
   (
     await db.query<ProjectionFailure>(

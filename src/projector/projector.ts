@@ -5,10 +5,11 @@ import type { EventStore, StoredEvent } from '../eventstore/port.js';
 import type { Logger } from '../observability/logger.js';
 import type { Links, Projection } from '../../projections/projection.js';
 import { chargeKeysOf } from '../../projections/shared/routing.js';
-import { ensureCheckpoints } from './checkpoints.js';
-import { pacing } from './pacing.js';
-import { sharedReads } from './sharedReads.js';
-import { projectionWorker, type Worker } from './worker.js';
+import { applyGroup } from './applyGroup.js';
+import { ensureCheckpoints, heartbeat, readCheckpointsOf } from './checkpoints.js';
+import { leaseKeepers } from './leases.js';
+import { backoffMs } from './transient.js';
+import { throttled, wakeable } from './wake.js';
 
 export type ProjectorOptions = {
   db: Db;
@@ -21,60 +22,118 @@ export type ProjectorOptions = {
 
 export type Projector = { stop(): Promise<void> };
 
-/** Batches kept for workers reading behind the first (sharedReads); a worker leads by half of them. */
-const READS_KEPT = 8;
+/**
+ * Appends wake the projector at most this often. Under live load each wake-up then applies one batch of
+ * everything appended since the last instead of one per webhook, so the per-batch cost (a transaction,
+ * checkpoints, a statement per table) is shared by many events; a row appears at most this much later.
+ */
+export const WAKE_EVERY_MS = 50;
 
-/** One worker per projection, woken by the store's append signal, polling as a fallback. */
+/** The holder's heartbeat on its checkpoints (projections status calls a projection idle without it). */
+const HEARTBEAT_EVERY_MS = 2000;
+
+/**
+ * Runs the projections whose leases this process holds (a standby process holds none and waits). Each
+ * round takes the projections standing furthest behind, reads one batch after them, and applies it to
+ * all of them in one transaction (applyGroup). The batch stops where the next projections stand, so a
+ * projection that fell behind (a retry, a rebuild) catches up and then shares every batch with the
+ * others: each event is read, parsed, routed and folded once for all.
+ */
 export const startProjector = async (options: ProjectorOptions): Promise<Projector> => {
   const { db, store, projections, logger } = options;
-  await ensureCheckpoints(
-    db,
-    projections.map((projection) => projection.name),
-  );
+  const names = projections.map((projection) => projection.name);
+  await ensureCheckpoints(db, names);
   const owner = `${hostname()}:${process.pid}`;
-  // Workers at the same checkpoint share one read of a batch (see sharedReads) and of its charge links;
-  // pacing keeps them close enough for that while they catch up.
   const batchSize = options.batchSize ?? 2000;
-  const reader: EventStore = { ...store, readAll: sharedReads(store, READS_KEPT) };
-  const links = new WeakMap<readonly StoredEvent[], Promise<Links>>();
-  const linksOf = (events: readonly StoredEvent[]) => {
-    let known = links.get(events);
-    if (known === undefined) {
-      known = knownLinks(store, chargeKeysOf(events));
-      links.set(events, known);
-      known.catch(() => links.delete(events));
-    }
-    return known;
+  const pollMs = options.pollMs ?? 1000;
+  const signal = wakeable();
+  const leases = leaseKeepers({ db, names, logger, owner, pollMs, onChange: signal.wake });
+  let stopped = false;
+  // The read after the batch being applied, started before applying it: while PostgreSQL writes one
+  // batch the next is read and parsed. Kept only for the position it was read after.
+  let prefetched: { after: number; read: Promise<{ events: StoredEvent[]; links: Links }> } | undefined;
+  const readBatch = async (after: number) => {
+    const events = await store.readAll(after, batchSize);
+    // Read before the transaction: the store may be another database (EventStoreDB), and the embedded
+    // database has one connection, which the transaction holds.
+    const links = events.length === 0 ? new Map() : await knownLinks(store, chargeKeysOf(events));
+    return { events, links };
   };
-  const pace = pacing(batchSize * (READS_KEPT / 2));
-  const workers: Worker[] = projections.map((projection) =>
-    projectionWorker({
-      db,
-      store: reader,
-      projection,
-      logger,
-      owner,
-      batchSize,
-      pollMs: options.pollMs,
-      pacing: pace,
-      linksOf,
-    }),
-  );
+  const readAfter = (after: number) => {
+    const ready = prefetched?.after === after ? prefetched.read : readBatch(after);
+    prefetched = undefined;
+    return ready;
+  };
+
+  const round = async (): Promise<'idle' | 'busy'> => {
+    const held = leases.held();
+    if (held.length === 0) return 'idle';
+    const active = (await readCheckpointsOf(db, held)).filter((checkpoint) => checkpoint.state === 'active');
+    if (active.length === 0) return 'idle';
+    const from = Math.min(...active.map((checkpoint) => checkpoint.position));
+    const behind = new Set(active.filter((c) => c.position === from).map((c) => c.projection));
+    const next = Math.min(...active.map((c) => c.position).filter((position) => position > from));
+    const { events: read, links } = await readAfter(from);
+    const cut = read.findIndex((event) => event.position > next);
+    const events = cut === -1 ? read : read.slice(0, cut);
+    if (events.length === 0) return 'idle';
+    const group = projections.filter((projection) => behind.has(projection.name));
+    if (read.length === batchSize && cut === -1) {
+      const after = events.at(-1)!.position;
+      const read = readBatch(after);
+      read.catch(() => undefined);
+      prefetched = { after, read };
+    }
+    await applyGroup(db, logger, { projections: group, events, from, links });
+    // A short batch reached the head: wait for the next wake-up rather than reading again at once for
+    // the one event appended meanwhile.
+    return read.length < batchSize && cut === -1 ? 'idle' : 'busy';
+  };
+
+  const run = async () => {
+    let failures = 0;
+    let beat = { at: 0, for: '' };
+    while (!stopped) {
+      try {
+        const held = leases.held();
+        if (held.length > 0 && (Date.now() - beat.at > HEARTBEAT_EVERY_MS || beat.for !== held.join())) {
+          await heartbeat(db, held, owner);
+          beat = { at: Date.now(), for: held.join() };
+        }
+        const state = await round();
+        failures = 0;
+        if (state === 'idle') await signal.pause(pollMs);
+      } catch (error) {
+        failures += 1;
+        logger.warn(
+          { error: error instanceof Error ? error.message : String(error), attempt: failures },
+          'projection batch failed, retrying',
+        );
+        await signal.pause(backoffMs(failures));
+      }
+    }
+  };
+
+  const wakeUp = throttled(signal.wake, WAKE_EVERY_MS);
   let unsubscribe: (() => Promise<void>) | undefined;
   try {
-    unsubscribe = await store.onAppend(() => workers.forEach((worker) => worker.wake()));
+    unsubscribe = await store.onAppend(wakeUp.signal);
   } catch (error) {
-    // Without the signal the workers still poll; a database that is down now is retried by them.
+    // Without the signal the projector still polls; a database that is down now is retried.
     logger.warn(
       { error: error instanceof Error ? error.message : String(error) },
       'append signal unavailable, polling only',
     );
   }
-  workers.forEach((worker) => void worker.run());
+  const running = run();
   return {
     stop: async () => {
       await unsubscribe?.();
-      await Promise.all(workers.map((worker) => worker.stop()));
+      wakeUp.cancel();
+      stopped = true;
+      signal.wake();
+      await running;
+      await leases.stop();
     },
   };
 };

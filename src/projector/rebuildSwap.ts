@@ -3,7 +3,7 @@ import { knownLinks } from '../eventstore/chargeLinks.js';
 import type { EventStore, StoredEvent } from '../eventstore/port.js';
 import type { Links, Projection, ProjectionTarget } from '../../projections/projection.js';
 import { chargeKeysOf } from '../../projections/shared/routing.js';
-import { lockCheckpoint } from './checkpoints.js';
+import { lockCheckpoints } from './checkpoints.js';
 import { applyBatch } from './engine/applyBatch.js';
 import { explainFailure } from './rebuildError.js';
 import { swapTables } from './rebuildTables.js';
@@ -41,7 +41,7 @@ export const swapIn = async (options: {
   // Read before the transaction: the embedded database's one connection is the transaction's then.
   const tailLinks = await linksOf(options.tail);
   return db.transaction(async (tx) => {
-    for (const name of names) await lockCheckpoint(tx, name);
+    await lockCheckpoints(tx, names);
     let at = options.position;
     let batch = options.tail;
     let links = tailLinks;

@@ -63,6 +63,12 @@ const routedOnce = (fold: Fold<unknown>, events: readonly StoredEvent[], links: 
   return fresh;
 };
 
+/** Whether the batch changes any of the projection's rows: an event it handles, or a charge link it
+ * proves (rows filed under the charge follow it). Routing is shared with applyBatch. */
+export const changesRows = (projection: Projection, events: readonly StoredEvent[], links: Links): boolean =>
+  routedOnce(projection.fold, events, links).routed.length > 0 ||
+  (projection.fold.relink !== undefined && linksProvenBy(events).size > 0);
+
 /**
  * A live batch: loads the states the batch touches (one statement), folds in memory, writes each
  * table once (writeStates). `links`: what the event store knew of the batch's charges before it.

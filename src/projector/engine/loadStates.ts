@@ -4,13 +4,13 @@ import { tableIn } from '../../../projections/projection.js';
 import { stateColumnsOf } from './writeStates.js';
 
 export type LoadedStates = {
-  /** The state rows as stored, jsonb columns as text. */
+  /** The state rows as stored, JSON columns as their text. */
   rows: Row[];
   /** Per key, the text of its stored state: equal texts are equal states. */
   texts: Map<string, string>;
 };
 
-/** Reads the state rows of the keys, jsonb columns as their text (one statement). */
+/** Reads the state rows of the keys, JSON columns as their text (one statement). */
 export const loadStates = async (
   tx: Queryable,
   projection: Projection,
@@ -19,6 +19,7 @@ export const loadStates = async (
 ): Promise<LoadedStates> => {
   const { state, fold } = projection;
   if (keys.length === 0) return { rows: [], texts: new Map() };
+  // ::text is free on the text columns states live in, and keeps a jsonb column comparable as text.
   const json = new Set(fold.stored.json);
   const columns = stateColumnsOf(projection).map((c) => (json.has(c) ? `${c}::text AS ${c}` : c));
   const { rows } = await tx.query<Row>(
@@ -34,7 +35,7 @@ export const loadStates = async (
   return { rows, texts };
 };
 
-/** A loaded row with its jsonb columns parsed, as fold.stored.fromRow takes it. */
+/** A loaded row with its JSON columns parsed, as fold.stored.fromRow takes it. */
 export const parsedRow = (projection: Projection, row: Row): Row => {
   const out = { ...row };
   for (const column of projection.fold.stored.json) {

@@ -1,3 +1,4 @@
+import { parsedRow } from './loadStates.js';
 import type { Db, Row } from '../../db/port.js';
 import type { StoredEvent } from '../../eventstore/port.js';
 import type { Fold, Links, Projection, ProjectionTarget } from '../../../projections/projection.js';
@@ -81,7 +82,7 @@ export const rebuildSession = (
       const rows = await selectByKeys<Row>(db, tableIn(target, state.table), state.key, missing);
       for (const row of rows) {
         const key = row[state.key] as string;
-        if (i === 0) group.states.set(key, group.fold.stored.fromRow(row));
+        if (i === 0) group.states.set(key, group.fold.stored.fromRow(parsedRow(member.projection, row)));
         member.before.set(key, row);
         if (history && !isEmptyWaiting(row[history.column])) member.waiting.set(key, row[history.column]);
       }

@@ -1,0 +1,87 @@
+import type { Db, Lease } from '../db/port.js';
+import type { Logger } from '../observability/logger.js';
+import { backoffMs } from './transient.js';
+
+export type LeaseKeepers = {
+  /** The projections whose lease this process holds now. */
+  held(): string[];
+  /** Stops trying and releases what it holds. */
+  stop(): Promise<void>;
+};
+
+/**
+ * Keeps trying to hold each projection's lease (`projection:<name>`): one holder across processes, the
+ * others standbys that take over when the holder's session ends. `onChange` hears of every lease taken
+ * or lost, so the projector starts or stops applying that projection at once.
+ */
+export const leaseKeepers = (options: {
+  db: Db;
+  names: readonly string[];
+  logger: Logger;
+  owner: string;
+  pollMs: number;
+  onChange: () => void;
+}): LeaseKeepers => {
+  const { db, logger, owner, pollMs, onChange } = options;
+  const held = new Map<string, Lease>();
+  let stopped = false;
+  let stopNow: () => void = () => undefined;
+  const stopping = new Promise<void>((resolve) => (stopNow = resolve));
+  const sleep = (ms: number) =>
+    new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, ms);
+      void stopping.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+
+  const keep = async (name: string) => {
+    const log = logger.child({ projection: name });
+    let attempt = 0;
+    while (!stopped) {
+      let lease: Lease | null;
+      try {
+        lease = await db.tryLease(`projection:${name}`);
+        attempt = 0;
+      } catch (error) {
+        attempt += 1;
+        log.warn(
+          { error: error instanceof Error ? error.message : String(error) },
+          'cannot reach the database for the projection lease',
+        );
+        await sleep(backoffMs(attempt));
+        continue;
+      }
+      if (lease === null) {
+        await sleep(pollMs);
+        continue;
+      }
+      if (stopped) {
+        await lease.release();
+        return;
+      }
+      held.set(name, lease);
+      log.info({ owner }, 'projection lease taken');
+      onChange();
+      await Promise.race([lease.lost, stopping]);
+      if (stopped) return;
+      held.delete(name);
+      log.warn({ owner }, 'projection lease lost; applying nothing more until it is taken again');
+      onChange();
+    }
+  };
+  const keeping = options.names.map(keep);
+
+  return {
+    held: () => [...held.keys()],
+    stop: async () => {
+      stopped = true;
+      stopNow();
+      await Promise.all(keeping);
+      const leases = [...held.values()];
+      held.clear();
+      await Promise.all(leases.map((lease) => lease.release().catch(() => undefined)));
+    },
+  };
+};
