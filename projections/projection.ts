@@ -63,8 +63,9 @@ export type Fold<S> = {
   evolve(state: S | undefined, routed: Routed): S;
   merge(a: S, b: S): S;
   /** How a state sits in a state table: its columns (the key column aside) and the conversions.
-   * `json`: those of type jsonb; the engine reads them as text and parses them only when the batch
-   * was not already folded over the same states for another projection. */
+   * `json`: those holding JSON, stored as text columns (nothing queries inside a state, and text spares
+   * PostgreSQL a jsonb conversion per write and read); the engine parses them only when the batch was
+   * not already folded over the same states for another projection. */
   readonly stored: {
     readonly columns: readonly string[];
     readonly json: readonly string[];

@@ -102,8 +102,21 @@ const stateOf = (c: Carried, type: string): PaymentState => {
           attemptFailed: pi.hasPaymentError || type === 'PaymentFailed',
         }
       : null,
+    // Keys in the order joinCharge writes them: states are stored as text, and the same state must
+    // give the same text whichever way it was reached, so a batch applied again changes no row.
     charges: Object.fromEntries(
-      c.charges.map(({ id, facts, failedAttempt }) => [id, { ...facts, attemptFailed: failedAttempt }]),
+      c.charges.map(({ id, facts, failedAttempt }) => [
+        id,
+        {
+          status: facts.status,
+          snapshot: facts.snapshot,
+          captured: facts.captured,
+          released: facts.released,
+          attemptFailed: failedAttempt,
+          amountCaptured: facts.amountCaptured,
+          amountRefunded: facts.amountRefunded,
+        },
+      ]),
     ),
     refunds: Object.fromEntries(
       c.refunds.map(({ id, facts }) => [
