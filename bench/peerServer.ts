@@ -10,6 +10,7 @@
 import http from 'node:http';
 import { createRequire } from 'node:module';
 import pg from 'pg';
+import { errorMessage } from '../src/shared/errorMessage.js';
 
 // Its ESM build (0.48.5) resolves its migrations folder with __dirname, which ESM does not define, so
 // runMigrations fails there; its CommonJS build works.
@@ -92,6 +93,6 @@ const main = async () => {
 };
 
 main().catch((error: unknown) => {
-  process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -11,6 +11,7 @@ import { moneyBenchmark } from './money.js';
 import { queryApiBenchmark } from './queryApi.js';
 import { projectorCatchUpBenchmark } from './projectorCatchUp.js';
 import { syncBenchmark } from './sync.js';
+import { errorMessage } from '../src/shared/errorMessage.js';
 
 const benchmarks: Benchmark[] = [
   ingestBenchmark,
@@ -54,6 +55,6 @@ const main = async () => {
 };
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench: ${error instanceof Error ? error.message : String(error)}\n`);
+  process.stderr.write(`bench: ${errorMessage(error)}\n`);
   process.exit(1);
 });

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
 import type { Row } from '../db/port.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 // A spreadsheet runs a cell that starts with one of these as a formula (CSV injection): customer names,
 // descriptions and metadata come from whoever paid, so such text cells get a leading apostrophe.
@@ -80,8 +81,7 @@ export const sendCsv = async (
     });
   } catch (error) {
     if (!started) throw error;
-    if (!(error instanceof ClientGone) || error.message)
-      res.locals.error = error instanceof Error ? error.message : String(error);
+    if (!(error instanceof ClientGone) || error.message) res.locals.error = errorMessage(error);
     res.destroy();
     return;
   }

@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import { serveWebhook, WEBHOOK_PATH } from '../ingest/webhookRoute.js';
 import { bodyBudget } from '../ingest/bodyBudget.js';
 import { createApp, type AppDeps } from './app.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 /**
  * Deadlines for what clients send (node checks them every connectionsCheckingInterval): headers within
@@ -44,10 +45,7 @@ export const createHttpServer = (deps: AppDeps): Server => {
           ),
         );
       }).catch((error: unknown) => {
-        deps.logger.error(
-          { error: error instanceof Error ? error.message : String(error) },
-          'webhook failed',
-        );
+        deps.logger.error({ error: errorMessage(error) }, 'webhook failed');
         if (!res.headersSent) {
           res.writeHead(500, { 'content-type': 'application/json; charset=utf-8' });
           res.end(JSON.stringify({ error: { code: 'internal_error', message: 'internal error' } }));

@@ -3,12 +3,13 @@ import Stripe from 'stripe';
 import { type Config, loadConfig } from '../config/config.js';
 import { readDevelopmentWebhookSecret } from '../runtime/embedded.js';
 import { demoScenario, type DemoEvent, type DemoPayment } from './demoEvents.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 type Answer = { status: number; code: string | undefined; message: string | undefined };
 
 const describe = (error: unknown): string => {
   const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-  return cause?.code ?? cause?.message ?? (error instanceof Error ? error.message : String(error));
+  return cause?.code ?? cause?.message ?? errorMessage(error);
 };
 
 const post = async (url: string, event: DemoEvent, secret: string): Promise<Answer> => {

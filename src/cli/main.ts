@@ -10,13 +10,14 @@ import { projectionsCommand, UsageError } from './projectionsCommand.js';
 import { rebuildCommand } from './rebuildCommand.js';
 import { serve, type Role } from './serve.js';
 import { syncCommand } from './syncCommand.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 /** Every command exits 0 on success, or non-zero with one clear line on stderr: 2 for usage and
  * configuration errors (README), 1 for failures at run time, 3 from `projections status` (a failed projection). */
 const fail = (error: unknown): never => {
   // commander has already printed its own line (unknown command, missing argument) or the help.
   if (error instanceof CommanderError) process.exit(error.exitCode === 0 ? 0 : 2);
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   process.stderr.write(`stripe-ledger: ${message}\n`);
   process.exit(
     error instanceof ConfigError || error instanceof StartupError || error instanceof UsageError ? 2 : 1,

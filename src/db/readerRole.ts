@@ -1,5 +1,6 @@
 import type { Db } from './port.js';
 import { scramVerifier } from './scramVerifier.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 /**
  * Lets the read-only `ledger_reader` role (migration 0020) log in with `password`; run at every start, so
@@ -36,7 +37,7 @@ export const enableReaderLogin = async (db: Db, password: string): Promise<void>
       failure = error;
     }
     // Processes starting together update the same pg_authid row: "tuple concurrently updated".
-    const reason = failure instanceof Error ? failure.message : String(failure);
+    const reason = errorMessage(failure);
     if (!/concurrently updated/.test(reason) || attempt >= 5) {
       // No `cause`: the driver's error context can quote the ALTER ROLE statement, password included.
       throw new Error(

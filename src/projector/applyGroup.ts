@@ -6,6 +6,7 @@ import { applyBatch, changesRows } from './engine/applyBatch.js';
 import { advanceCheckpoints, lockCheckpoints, markFailed } from './checkpoints.js';
 import { recordFailure } from './failures.js';
 import { isTransient } from './transient.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 /** One batch for projections whose checkpoints stand at `from`. `links`: what the event store knew of
  * the batch's charges, read before it. */
@@ -66,7 +67,7 @@ const isolate = async (db: Db, logger: Logger, projection: Projection, batch: Gr
       position = event.position;
     } catch (error) {
       if (isTransient(error)) throw error;
-      const message = error instanceof Error ? error.message : String(error);
+      const message = errorMessage(error);
       await db.transaction(async (tx) => {
         await recordFailure(tx, projection.name, event, message);
         await markFailed(

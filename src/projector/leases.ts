@@ -1,6 +1,7 @@
 import type { Db, Lease } from '../db/port.js';
 import type { Logger } from '../observability/logger.js';
 import { backoffMs } from './transient.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 export type LeaseKeepers = {
   /** The projections whose lease this process holds now. */
@@ -46,10 +47,7 @@ export const leaseKeepers = (options: {
         attempt = 0;
       } catch (error) {
         attempt += 1;
-        log.warn(
-          { error: error instanceof Error ? error.message : String(error) },
-          'cannot reach the database for the projection lease',
-        );
+        log.warn({ error: errorMessage(error) }, 'cannot reach the database for the projection lease');
         await sleep(backoffMs(attempt));
         continue;
       }

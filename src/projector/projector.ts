@@ -10,6 +10,7 @@ import { ensureCheckpoints, heartbeat, readCheckpointsOf } from './checkpoints.j
 import { leaseKeepers } from './leases.js';
 import { backoffMs } from './transient.js';
 import { throttled, wakeable } from './wake.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 export type ProjectorOptions = {
   db: Db;
@@ -105,10 +106,7 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
         if (state === 'idle') await signal.pause(pollMs);
       } catch (error) {
         failures += 1;
-        logger.warn(
-          { error: error instanceof Error ? error.message : String(error), attempt: failures },
-          'projection batch failed, retrying',
-        );
+        logger.warn({ error: errorMessage(error), attempt: failures }, 'projection batch failed, retrying');
         await signal.pause(backoffMs(failures));
       }
     }
@@ -120,10 +118,7 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
     unsubscribe = await store.onAppend(wakeUp.signal);
   } catch (error) {
     // Without the signal the projector still polls; a database that is down now is retried.
-    logger.warn(
-      { error: error instanceof Error ? error.message : String(error) },
-      'append signal unavailable, polling only',
-    );
+    logger.warn({ error: errorMessage(error) }, 'append signal unavailable, polling only');
   }
   const running = run();
   return {

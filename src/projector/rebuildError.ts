@@ -1,6 +1,7 @@
 import type { StoredEvent } from '../eventstore/port.js';
 import type { Links, Projection } from '../../projections/projection.js';
 import { foldBatch } from './engine/foldBatch.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 export class RebuildError extends Error {
   constructor(
@@ -10,8 +11,6 @@ export class RebuildError extends Error {
     super(message);
   }
 }
-
-const messageOf = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** Folds one event alone, as the engine would (route, evolve, rows); throws what the engine threw. */
 const foldAlone = (projection: Projection, event: StoredEvent, links: Links) => {
@@ -39,7 +38,7 @@ export const explainFailure = (
         foldAlone(projection, event, links);
       } catch (inner) {
         return new RebuildError(
-          `rebuild of ${projection.name} failed at event ${event.metadata.stripe_event_id} (position ${event.position}, ${event.metadata.stripe_event_type}): ${messageOf(inner)}`,
+          `rebuild of ${projection.name} failed at event ${event.metadata.stripe_event_id} (position ${event.position}, ${event.metadata.stripe_event_type}): ${errorMessage(inner)}`,
           {
             position: event.position,
             stripe_event_id: event.metadata.stripe_event_id,
@@ -49,5 +48,5 @@ export const explainFailure = (
       }
     }
   }
-  return new RebuildError(`rebuild failed: ${messageOf(error)}`);
+  return new RebuildError(`rebuild failed: ${errorMessage(error)}`);
 };

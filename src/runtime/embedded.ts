@@ -6,13 +6,12 @@ import { pgliteDb } from '../db/pglite.js';
 import { lockDataDir } from '../db/pgliteLock.js';
 import type { Db } from '../db/port.js';
 import type { Logger } from '../observability/logger.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 /** LEDGER_DATA_DIR holds the database files, the lock file and the development webhook secret. */
 const DATABASE_FOLDER = 'pgdata';
 const SECRET_FILE = 'webhook-secret';
 const SECRET = /^whsec_[A-Za-z0-9]+$/;
-
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /** True when `dataDir` holds an embedded database (made by an earlier `serve`, `migrate` or `demo`). */
 export const embeddedDbExists = (dataDir: string): boolean =>
@@ -28,7 +27,7 @@ export const openEmbeddedDb = async (dataDir: string, logger: Logger): Promise<D
     db = await pgliteDb({ dataDir: join(dir, DATABASE_FOLDER) });
   } catch (error) {
     lock.release();
-    throw new Error(`cannot open the embedded database in ${dir}: ${describe(error)}`, { cause: error });
+    throw new Error(`cannot open the embedded database in ${dir}: ${errorMessage(error)}`, { cause: error });
   }
   logger.info({ data_dir: dir }, 'embedded database open');
   return {

@@ -8,6 +8,7 @@ import type { Logger } from '../observability/logger.js';
 import { openEmbeddedDb } from './embedded.js';
 import { openEventStoreDb } from './eventStoreDb.js';
 import { closePools, samePool, serverPools, type Pools } from './pools.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 export type Runtime = {
   /** The ingest pool: what operator commands and most callers use. */
@@ -20,8 +21,6 @@ export type Runtime = {
 };
 
 export class StartupError extends Error {}
-
-const describe = (error: unknown) => (error instanceof Error ? error.message : String(error));
 
 /**
  * Opens the database (PostgreSQL, or the embedded one when DATABASE_URL is unset), migrates, opens the
@@ -55,7 +54,7 @@ export const openRuntime = async (
     if (setup !== db) await setup.close().catch(() => undefined);
     await closePools(pools);
     const where = config.databaseUrl ? new URL(config.databaseUrl).host : config.dataDir;
-    throw new StartupError(`cannot use the database at ${where}: ${describe(error)}`);
+    throw new StartupError(`cannot use the database at ${where}: ${errorMessage(error)}`);
   }
   if (setup !== db) await setup.close().catch(() => undefined);
   let store: EventStore;
@@ -64,7 +63,7 @@ export const openRuntime = async (
       config.eventStore === 'eventstoredb' ? await openEventStoreDb(config, db) : postgresEventStore(db);
   } catch (error) {
     await closePools(pools);
-    throw new StartupError(describe(error));
+    throw new StartupError(errorMessage(error));
   }
   const projectorStore =
     config.eventStore === 'postgres' && pools.projector !== db ? postgresEventStore(pools.projector) : store;

@@ -1,4 +1,5 @@
 import Stripe from 'stripe';
+import { errorMessage } from '../shared/errorMessage.js';
 
 /** A Stripe API request that failed for good (after retries): its message is one line saying what to do. */
 export class StripeRequestError extends Error {
@@ -50,6 +51,6 @@ export const describeStripeFailure = (
       status,
     );
   }
-  const message = error instanceof Error ? error.message : String(error);
+  const message = errorMessage(error);
   return new StripeRequestError(`${where(request)} failed: ${oneLine(message)}`, 0);
 };

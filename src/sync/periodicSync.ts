@@ -3,6 +3,7 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { StripeApi } from '../stripe/stripeApi.js';
 import { runSyncPass, SyncBusyError, type SyncPassOptions, type SyncSummary } from './syncPass.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 /** Counts a pass's outcome in the metrics. */
 export const recordSyncMetrics = (
@@ -58,10 +59,7 @@ export const startPeriodicSync = async (options: {
       }
       if (abort.signal.aborted) return;
       recordSyncMetrics(metrics, 'failed');
-      logger.error(
-        { error: error instanceof Error ? error.message : String(error) },
-        'stripe sync pass failed',
-      );
+      logger.error({ error: errorMessage(error) }, 'stripe sync pass failed');
     }
   };
   const tick = () => {

@@ -6,6 +6,7 @@ import { syncEvents } from './eventsFeed.js';
 import { HISTORY_LISTS, syncHistory } from './historyFeed.js';
 import { syncMoney, type MoneyStore, type MoneySyncSummary } from './moneySync.js';
 import type { Progress, SyncContext } from './syncContext.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 /** The JSON summary of a pass (the last line `stripe-ledger sync` prints). */
 export type SyncSummary = {
@@ -120,7 +121,7 @@ export const runSyncPass = async (options: SyncPassOptions): Promise<SyncSummary
     return summary;
   } catch (error) {
     summary.duration_ms = Date.now() - startedAt.getTime();
-    const message = error instanceof Error ? error.message : String(error);
+    const message = errorMessage(error);
     await recordPass(options.db, startedAt, summary, message).catch(() => undefined);
     throw error;
   } finally {

@@ -1,8 +1,8 @@
 /** Builds the EventStoreDB client from EVENTSTORE_CONNECTION_STRING and checks, once, that the server answers. */
 import { BACKWARDS, END, EventStoreDBClient } from '@eventstore/db-client';
+import { errorMessage } from '../../shared/errorMessage.js';
 
-const oneLine = (error: unknown) =>
-  (error instanceof Error ? error.message : String(error)).replace(/\s+/g, ' ').trim();
+const oneLine = (error: unknown) => errorMessage(error).replace(/\s+/g, ' ').trim();
 
 /** Connection strings may carry a password (`esdb://user:password@host`): never echo it, even in part. */
 const redact = (text: string, connectionString: string) => {
