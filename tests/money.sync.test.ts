@@ -10,6 +10,7 @@ import pino from 'pino';
 import { Registry } from 'prom-client';
 import { projectionWatch } from '../src/health/projectionWatch.js';
 import { queryApiRouter } from '../src/api/queryRouter.js';
+import { lastBalanceCheck } from '../src/api/reconciliation.js';
 import { metadataOf, streamFor, translate } from '../src/domain/translate.js';
 import { watchBalanceChecks } from '../src/observability/balanceCheckMetrics.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
@@ -253,7 +254,7 @@ describe('money from a stand-in Stripe account to the finance API', () => {
 
   it('exports whether the last balance check matched, per currency, for alerting', async () => {
     const registry = new Registry();
-    watchBalanceChecks(registry, database.db);
+    watchBalanceChecks(registry, () => lastBalanceCheck(database.db));
     const text = await registry.metrics();
     expect(text).toContain('stripe_ledger_balance_check_matches{currency="usd"} 1');
     expect(text).toContain('stripe_ledger_balance_check_difference{currency="eur"} 0');

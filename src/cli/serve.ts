@@ -1,5 +1,6 @@
 import { watchBalanceChecks } from '../observability/balanceCheckMetrics.js';
 import type { Server } from 'node:http';
+import { lastBalanceCheck } from '../api/reconciliation.js';
 import { createHttpServer } from '../api/server.js';
 import { queryApiRouter } from '../api/queryRouter.js';
 import { consoleRouter } from '../console/consoleRouter.js';
@@ -63,7 +64,7 @@ export const serve = async (
   const metrics = createMetrics();
   const watch = projectionWatch(pools.finance, store);
   metrics.watchProjections(() => watch.current());
-  watchBalanceChecks(metrics.registry, pools.finance);
+  watchBalanceChecks(metrics.registry, () => lastBalanceCheck(pools.finance));
   const stops: (() => Promise<void>)[] = [];
 
   if (options.role !== 'web') {

@@ -1,6 +1,10 @@
 import { Gauge, type Registry } from 'prom-client';
-import type { Queryable } from '../db/port.js';
-import { lastBalanceCheck } from '../api/reconciliation.js';
+
+/** What the gauges show of the last check, per currency; the caller reads it (src/api/reconciliation.ts
+ * lastBalanceCheck), so metrics need not know where checks are kept. */
+type LastBalanceCheck = {
+  checks: readonly { currency: string; matches: boolean; ledger: number; stripe_total: number }[];
+} | null;
 
 // One query serves both gauges of a scrape.
 const REFRESH_MS = 1000;
@@ -11,12 +15,12 @@ const REFRESH_MS = 1000;
  * currency; alert on 0) and `stripe_ledger_balance_check_difference` (the journal's stripe_balance
  * minus Stripe's available + pending, minor units).
  */
-export const watchBalanceChecks = (registry: Registry, db: Queryable): void => {
+export const watchBalanceChecks = (registry: Registry, lastCheck: () => Promise<LastBalanceCheck>): void => {
   let refreshedAt = 0;
   let refreshing: Promise<void> | undefined;
   const refresh = async () => {
     if (Date.now() - refreshedAt < REFRESH_MS) return;
-    refreshing ??= lastBalanceCheck(db)
+    refreshing ??= lastCheck()
       .then((last) => {
         matches.reset();
         difference.reset();

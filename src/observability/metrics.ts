@@ -1,5 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
-import type { ProjectionStatus } from '../projector/status.js';
+
+/** What the projection gauges show of one projection: the projector's status (src/projector/status.ts)
+ * has these fields among others, and the caller hands it in, so metrics need not know the projector. */
+type ProjectionGaugeReading = {
+  name: string;
+  lag_events: number;
+  lag_seconds: number;
+  open_failures: number;
+};
 
 // One status query serves the three projection gauges of a scrape (each gauge's collect asks).
 const PROJECTION_REFRESH_MS = 1000;
@@ -8,7 +16,7 @@ const PROJECTION_REFRESH_MS = 1000;
 export const createMetrics = () => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  let source: (() => Promise<ProjectionStatus[]>) | undefined;
+  let source: (() => Promise<readonly ProjectionGaugeReading[]>) | undefined;
   let refreshedAt = 0;
   let refreshing: Promise<void> | undefined;
   const refreshProjections = async () => {
@@ -36,7 +44,7 @@ export const createMetrics = () => {
   const metrics = {
     registry,
     /** Scrapes refresh the projection gauges from `status` (at most once a second). */
-    watchProjections: (status: () => Promise<ProjectionStatus[]>) => {
+    watchProjections: (status: () => Promise<readonly ProjectionGaugeReading[]>) => {
       source = status;
     },
     webhooks: new Counter({
