@@ -1,5 +1,5 @@
 import { v5 as uuidv5 } from 'uuid';
-import type { EventMetadata, NewEvent } from '../eventstore/port.js';
+import type { EventMetadata, NewEvent } from './ledgerEvent.js';
 import { deriveKeys } from './derive.js';
 import { EVENT_ID_NAMESPACE } from './eventId.js';
 import type { DerivedKeys, StripeObjectKind } from './events.js';

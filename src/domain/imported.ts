@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { v5 as uuidv5 } from 'uuid';
-import type { EventMetadata } from '../eventstore/port.js';
+import type { EventMetadata } from './ledgerEvent.js';
 import { deriveKeys } from './derive.js';
 import { EVENT_ID_NAMESPACE } from './eventId.js';
 import type { LedgerEventData, StripeObjectKind } from './events.js';

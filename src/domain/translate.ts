@@ -1,4 +1,4 @@
-import type { EventMetadata } from '../eventstore/port.js';
+import type { EventMetadata } from './ledgerEvent.js';
 import { deriveKeys } from './derive.js';
 import { eventIdOf } from './eventId.js';
 import {

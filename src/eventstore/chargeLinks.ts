@@ -1,4 +1,5 @@
-import type { EventStore, NewEvent } from './port.js';
+import type { EventStore } from './port.js';
+import type { NewEvent } from '../domain/ledgerEvent.js';
 
 type Derived = { payment_intent_id?: string | null; charge_ids?: string[] };
 

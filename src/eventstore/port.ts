@@ -1,27 +1,6 @@
 /** The event store port. Two adapters implement it (PostgreSQL, EventStoreDB) and both pass
  * tests/support/eventStoreContract.ts. Streams are 0-based: the first event of a stream has version 0. */
-
-export type EventMetadata = {
-  stripe_event_id: string;
-  stripe_event_type: string;
-  api_version: string | null;
-  /** The Stripe event's `created`, unix seconds. */
-  created: number;
-  livemode: boolean;
-  account: string | null;
-  /** ISO-8601 time the ledger received the webhook. */
-  received_at: string;
-  request_id: string | null;
-  schema_version: number;
-};
-
-export type NewEvent = {
-  /** UUIDv5 of the Stripe event id (see src/domain/eventId.ts). */
-  id: string;
-  type: string;
-  data: Record<string, unknown>;
-  metadata: EventMetadata;
-};
+import type { NewEvent } from '../domain/ledgerEvent.js';
 
 export type StoredEvent = NewEvent & {
   stream: string;

@@ -1,4 +1,5 @@
-import type { EventStore, NewEvent } from '../eventstore/port.js';
+import type { EventStore } from '../eventstore/port.js';
+import type { NewEvent } from '../domain/ledgerEvent.js';
 
 export type Appended = { appended: number; duplicates: number };
 

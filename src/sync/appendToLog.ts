@@ -1,6 +1,7 @@
 import { chargeNeedingLookup, streamFor } from '../domain/stream.js';
 import type { LedgerEventData } from '../domain/events.js';
-import type { EventMetadata, EventStore } from '../eventstore/port.js';
+import type { EventStore } from '../eventstore/port.js';
+import type { EventMetadata } from '../domain/ledgerEvent.js';
 
 /** An event the sync found, translated and ready to append as a webhook delivery of it would be. */
 export type Prepared = {

@@ -1,6 +1,7 @@
 import { v4 as uuidv4 } from 'uuid';
 import { EventTooLargeError } from '../../src/eventstore/eventTooLarge.js';
-import type { EventStore, NewEvent } from '../../src/eventstore/port.js';
+import type { NewEvent } from '../../src/domain/ledgerEvent.js';
+import type { EventStore } from '../../src/eventstore/port.js';
 import { waitFor } from './waitFor.js';
 
 export type ContractSubject = {

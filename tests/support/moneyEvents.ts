@@ -5,7 +5,8 @@
  */
 import { recordBalanceTransaction, reconcilePayout } from '../../src/domain/balanceTransactions.js';
 import { metadataOf, streamFor, translate } from '../../src/domain/translate.js';
-import type { NewEvent, StoredEvent } from '../../src/eventstore/port.js';
+import type { NewEvent } from '../../src/domain/ledgerEvent.js';
+import type { StoredEvent } from '../../src/eventstore/port.js';
 import type { MoneyHistory } from './moneyHistory.js';
 
 type Json = Record<string, unknown>;

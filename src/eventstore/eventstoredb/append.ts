@@ -17,7 +17,8 @@ import {
 } from '@eventstore/db-client';
 import type { Queryable } from '../../db/port.js';
 import { EventTooLargeError } from '../eventTooLarge.js';
-import type { AppendResult, ExpectedVersion, NewEvent, StoredEvent } from '../port.js';
+import type { AppendResult, ExpectedVersion, StoredEvent } from '../port.js';
+import type { NewEvent } from '../../domain/ledgerEvent.js';
 import { recordChargeLinks } from './chargeLinks.js';
 import { claimStreams } from './eventClaims.js';
 import { APPEND_ID_KEY, readStream, readStreamAt } from './read.js';

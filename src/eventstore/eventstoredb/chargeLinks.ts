@@ -5,7 +5,7 @@
  */
 import type { Queryable } from '../../db/port.js';
 import { chargeLinksOf } from '../chargeLinks.js';
-import type { NewEvent } from '../port.js';
+import type { NewEvent } from '../../domain/ledgerEvent.js';
 
 /** Idempotent: the first link learnt for a charge wins, as in the PostgreSQL adapter. */
 export const recordChargeLinks = async (db: Queryable, events: NewEvent[]): Promise<void> => {

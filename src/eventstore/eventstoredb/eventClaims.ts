@@ -1,5 +1,5 @@
 import type { Queryable } from '../../db/port.js';
-import type { NewEvent } from '../port.js';
+import type { NewEvent } from '../../domain/ledgerEvent.js';
 
 /**
  * Claims each event id for `stream` unless another stream already holds it, and answers the stream

@@ -16,7 +16,8 @@ import {
   type ReadPosition,
   type ResolvedEvent,
 } from '@eventstore/db-client';
-import type { EventMetadata, StoredEvent } from '../port.js';
+import type { StoredEvent } from '../port.js';
+import type { EventMetadata } from '../../domain/ledgerEvent.js';
 
 /** The ledger's streams (SPEC sections 2 and 12, src/domain/stream.ts, src/domain/moneyEvents.ts): payments,
  * events about other objects, payouts, and account-level balance transactions. */

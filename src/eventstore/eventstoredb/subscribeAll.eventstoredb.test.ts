@@ -7,7 +7,8 @@ import {
 } from '../../../tests/support/eventstoredb/inProcessServer.js';
 import { createTestDatabase, type TestDatabase } from '../../../tests/support/testDatabase.js';
 import { waitFor } from '../../../tests/support/waitFor.js';
-import type { EventStore, NewEvent, StoredEvent } from '../port.js';
+import type { EventStore, StoredEvent } from '../port.js';
+import type { NewEvent } from '../../domain/ledgerEvent.js';
 import { eventStoreDbEventStore } from './eventStoreDbEventStore.js';
 import { subscribeAll } from './subscribeAll.js';
 

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/port.js';
-import type { AppendRequest, AppendResult, NewEvent } from '../port.js';
+import type { AppendRequest, AppendResult } from '../port.js';
+import type { NewEvent } from '../../domain/ledgerEvent.js';
 import { chargeLinksOf } from '../chargeLinks.js';
 import { APPEND_CHANNEL } from './schema.js';
 

@@ -1,5 +1,6 @@
 import type { Queryable } from '../../db/port.js';
-import type { EventMetadata, StoredEvent } from '../port.js';
+import type { StoredEvent } from '../port.js';
+import type { EventMetadata } from '../../domain/ledgerEvent.js';
 
 type EventRow = {
   position: number;
