@@ -3,6 +3,15 @@
  * wins. Within a tier the freshest snapshot wins, and `rank` breaks ties between snapshots of the same
  * second (one-second `created` resolution), so it orders the open payment intent statuses by progress.
  */
+import type {
+  ChargeStatus,
+  DisputeStatus,
+  PaymentIntentStatus,
+  RefundStatus,
+} from '../../src/domain/statuses.js';
+
+export type { ChargeStatus, DisputeStatus, PaymentIntentStatus, RefundStatus };
+
 type Rank = { tier: number; rank: number };
 
 const table = <S extends string>(entries: Record<S, [tier: number, rank: number]>): Record<S, Rank> =>
@@ -10,7 +19,7 @@ const table = <S extends string>(entries: Record<S, [tier: number, rank: number]
     Object.entries<[number, number]>(entries).map(([s, [tier, rank]]) => [s, { tier, rank }]),
   ) as Record<S, Rank>;
 
-export const PAYMENT_INTENT_RANKS = table({
+export const PAYMENT_INTENT_RANKS = table<PaymentIntentStatus>({
   requires_payment_method: [0, 0],
   requires_confirmation: [0, 1],
   requires_action: [0, 2],
@@ -19,7 +28,6 @@ export const PAYMENT_INTENT_RANKS = table({
   canceled: [2, 5],
   succeeded: [2, 6],
 });
-export type PaymentIntentStatus = keyof typeof PAYMENT_INTENT_RANKS;
 
 /** Accounts pinned to API versions before 2019-02-11 still receive the old names. */
 const PAYMENT_INTENT_ALIASES: Record<string, PaymentIntentStatus> = {
@@ -27,19 +35,17 @@ const PAYMENT_INTENT_ALIASES: Record<string, PaymentIntentStatus> = {
   requires_source_action: 'requires_action',
 };
 
-export const CHARGE_RANKS = table({ pending: [0, 0], succeeded: [1, 1], failed: [1, 2] });
-export type ChargeStatus = keyof typeof CHARGE_RANKS;
+export const CHARGE_RANKS = table<ChargeStatus>({ pending: [0, 0], succeeded: [1, 1], failed: [1, 2] });
 
-export const REFUND_RANKS = table({
+export const REFUND_RANKS = table<RefundStatus>({
   pending: [0, 0],
   requires_action: [0, 1],
   succeeded: [1, 2],
   failed: [2, 3],
   canceled: [2, 4],
 });
-export type RefundStatus = keyof typeof REFUND_RANKS;
 
-export const DISPUTE_RANKS = table({
+export const DISPUTE_RANKS = table<DisputeStatus>({
   warning_needs_response: [0, 0],
   warning_under_review: [1, 1],
   warning_closed: [2, 2],
@@ -50,7 +56,6 @@ export const DISPUTE_RANKS = table({
   lost: [5, 7],
   won: [6, 8],
 });
-export type DisputeStatus = keyof typeof DISPUTE_RANKS;
 
 export const CLOSED_DISPUTE_STATUSES: readonly DisputeStatus[] = [
   'warning_closed',
@@ -64,7 +69,7 @@ export const CLOSED_DISPUTE_STATUSES: readonly DisputeStatus[] = [
 const known = <S extends string>(ranks: Record<S, Rank>, status: string, what: string): S => {
   if (Object.hasOwn(ranks, status)) return status as S;
   throw new Error(
-    `${what} status ${JSON.stringify(status)} is not one the ledger ranks: add it to projections/shared/ranks.ts`,
+    `${what} status ${JSON.stringify(status)} is not one the ledger ranks: add it to src/domain/statuses.ts and projections/shared/ranks.ts`,
   );
 };
 

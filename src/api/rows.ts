@@ -1,10 +1,8 @@
 import { z } from 'zod';
-import { DISPUTE_RANKS, PAYMENT_INTENT_RANKS, REFUND_RANKS } from '../../projections/shared/ranks.js';
+import { DISPUTE_STATUSES, PAYMENT_INTENT_STATUSES, REFUND_STATUSES } from '../domain/statuses.js';
 
 /** The read-model rows the API answers with (SPEC section 5): column names are the contract. These
  * schemas describe responses in the OpenAPI document, name the selected columns, and give CSV its header. */
-
-const keysOf = <T extends string>(ranks: Record<T, unknown>) => Object.keys(ranks) as [T, ...T[]];
 
 export const PAYMENT_STATUSES = [
   'pending',
@@ -17,9 +15,6 @@ export const PAYMENT_STATUSES = [
   'refunded',
   'canceled',
 ] as const;
-export const INTENT_STATUSES = keysOf(PAYMENT_INTENT_RANKS);
-export const REFUND_STATUSES = keysOf(REFUND_RANKS);
-export const DISPUTE_STATUSES = keysOf(DISPUTE_RANKS);
 
 const time = z.iso.datetime().describe('ISO-8601, UTC');
 const amount = z.int().describe("integer, in the currency's minor unit");
@@ -35,7 +30,7 @@ export const paymentRow = z.object({
   amount,
   amount_received: amount,
   amount_refunded: amount,
-  status: z.enum(INTENT_STATUSES),
+  status: z.enum(PAYMENT_INTENT_STATUSES),
   payment_status: z.enum(PAYMENT_STATUSES),
   dispute_status: z.enum(DISPUTE_STATUSES).nullable(),
   latest_charge_id: text,

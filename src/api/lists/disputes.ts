@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { timeRange, type ListSpec } from '../listQuery.js';
 import { currencyParam, enumParam, idParam, listParams, timeParam } from '../params.js';
-import { DISPUTE_STATUSES, disputeRow } from '../rows.js';
+import { DISPUTE_STATUSES } from '../../domain/statuses.js';
+import { disputeRow } from '../rows.js';
 
 const query = z.strictObject({
   status: enumParam(DISPUTE_STATUSES).optional(),

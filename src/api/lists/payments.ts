@@ -1,11 +1,12 @@
 import { z } from 'zod';
 import { timeRange, type ListSpec } from '../listQuery.js';
 import { booleanParam, currencyParam, enumParam, idParam, listParams, timeParam } from '../params.js';
-import { INTENT_STATUSES, PAYMENT_STATUSES, paymentRow } from '../rows.js';
+import { PAYMENT_INTENT_STATUSES } from '../../domain/statuses.js';
+import { PAYMENT_STATUSES, paymentRow } from '../rows.js';
 
 const query = z.strictObject({
   payment_status: enumParam(PAYMENT_STATUSES).optional(),
-  status: enumParam(INTENT_STATUSES).optional().describe("Stripe's payment intent status"),
+  status: enumParam(PAYMENT_INTENT_STATUSES).optional().describe("Stripe's payment intent status"),
   order_id: idParam('an order id').optional(),
   customer_id: idParam('a customer id').optional(),
   currency: currencyParam.optional(),

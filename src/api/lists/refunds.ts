@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { timeRange, type ListSpec } from '../listQuery.js';
 import { currencyParam, enumParam, idParam, listParams, timeParam } from '../params.js';
-import { REFUND_STATUSES, refundRow } from '../rows.js';
+import { REFUND_STATUSES } from '../../domain/statuses.js';
+import { refundRow } from '../rows.js';
 
 const query = z.strictObject({
   status: enumParam(REFUND_STATUSES).optional(),
