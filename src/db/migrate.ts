@@ -18,7 +18,11 @@ export const loadMigrations = (dir = migrationsDir): Migration[] =>
       sql: readFileSync(join(dir, file), 'utf8'),
     }));
 
-/** Applies pending migrations, each in its own transaction, under a transaction-scoped advisory lock. */
+/**
+ * Applies the pending migrations in file order, all in one transaction under a transaction-scoped
+ * advisory lock: a migration that fails leaves none of the pending ones applied. A migration is known by
+ * its four-digit number (`version`), so two files must never share one.
+ */
 export const migrate = async (db: Db, migrations = loadMigrations()): Promise<string[]> => {
   const applied: string[] = [];
   await db.transaction(async (tx) => {
