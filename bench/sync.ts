@@ -13,6 +13,9 @@ import { pathToFileURL } from 'node:url';
 import { packageRoot } from '../src/paths.js';
 import type { Benchmark } from './benchmark.js';
 import { pgDb } from '../src/db/pg.js';
+import { chargeObject } from '../src/stripe/payloads/chargeObject.js';
+import { paymentIntentObject } from '../src/stripe/payloads/paymentIntentObject.js';
+import { webhookEvent } from '../src/stripe/payloads/webhookEvent.js';
 import { createBenchDatabase } from './benchDatabase.js';
 import { printTable } from './printTable.js';
 import { memoryMiB } from './procStats.js';
@@ -66,52 +69,38 @@ const eventsOf = (count: number): Json[] => {
     const at = now - 25 * DAY + Math.floor((i * 20 * DAY) / payments);
     const pi = `pi_bench${i}`;
     const ch = `ch_bench${i}`;
-    const intent = (status: string, received: number) => ({
-      id: pi,
-      object: 'payment_intent',
-      amount: 1000 + (i % 50) * 100,
-      amount_received: received,
-      currency: i % 3 === 0 ? 'eur' : 'usd',
-      status,
-      created: at,
-      livemode: false,
-      latest_charge: received > 0 ? ch : null,
-      metadata: { order_id: `order_bench${Math.floor(i / 2)}` },
-    });
     const amount = 1000 + (i % 50) * 100;
-    const charge = (refunded: number) => ({
-      id: ch,
-      object: 'charge',
-      amount,
-      amount_captured: amount,
-      amount_refunded: refunded,
-      captured: true,
-      refunded: refunded >= amount,
-      currency: i % 3 === 0 ? 'eur' : 'usd',
-      status: 'succeeded',
-      paid: true,
-      payment_intent: pi,
-      created: at + 5,
-      livemode: false,
-    });
+    const currency = i % 3 === 0 ? 'eur' : 'usd';
+    const intent = (status: string) =>
+      paymentIntentObject({
+        id: pi,
+        status,
+        amount,
+        currency,
+        created: at,
+        latest_charge: status === 'succeeded' ? ch : null,
+        metadata: { order_id: `order_bench${Math.floor(i / 2)}` },
+      });
+    const charge = (refunded: number) =>
+      chargeObject({
+        id: ch,
+        payment_intent: pi,
+        status: 'succeeded',
+        amount,
+        currency,
+        created: at + 5,
+        amount_refunded: refunded,
+      });
     const lives: [string, Json, number][] = [
-      ['payment_intent.created', intent('requires_payment_method', 0), at],
+      ['payment_intent.created', intent('requires_payment_method'), at],
       ['charge.succeeded', charge(0), at + 5],
-      ['payment_intent.succeeded', intent('succeeded', amount), at + 5],
+      ['payment_intent.succeeded', intent('succeeded'), at + 5],
     ];
     if (i % 3 === 0) lives.push(['charge.refunded', charge(amount), at + DAY]);
     for (const [type, object, created] of lives) {
-      events.push({
-        id: `evt_bench${events.length}`,
-        object: 'event',
-        api_version: '2024-06-20',
-        created,
-        livemode: false,
-        pending_webhooks: 0,
-        request: { id: null, idempotency_key: null },
-        type,
-        data: { object },
-      });
+      events.push(
+        webhookEvent({ id: `evt_bench${events.length}`, type, object, created, pendingWebhooks: 0 }),
+      );
     }
   }
   return events.slice(0, count).sort((a, b) => (a.created as number) - (b.created as number));

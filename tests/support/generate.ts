@@ -3,7 +3,8 @@
  * attempts, success, cancellation or authorisation, refunds, disputes won and lost. Seeded, so a
  * failing test replays the same data. Object shapes are in stripeObjects.ts.
  */
-import { chargeObject, disputeObject, intentObject, refundObject, type Payment } from './stripeObjects.js';
+import { webhookEvent } from '../../src/stripe/payloads/webhookEvent.js';
+import { chargeOf, disputeOf, intentOf, refundOf, type Payment } from './stripeObjects.js';
 
 export type Delivery = { id: string; type: string; created: number; body: string };
 
@@ -51,17 +52,16 @@ export const generator = (seed: number, prefix = `s${seed}`) => {
     const emit = (type: string, object: Record<string, unknown>, at: number) => {
       const id = next('evt');
       const request = { id: next('req'), idempotency_key: null };
-      const envelope = { id, object: 'event', api_version: '2024-06-20', created: at, data: { object } };
-      const body = JSON.stringify({ ...envelope, livemode, pending_webhooks: 1, request, type });
+      const body = JSON.stringify(webhookEvent({ id, type, object, created: at, livemode, request }));
       out.push({ id, type, created: at, body });
     };
-    emit('payment_intent.created', intentObject(p, 'requires_payment_method'), created);
+    emit('payment_intent.created', intentOf(p, 'requires_payment_method'), created);
     let t = created + 30;
     if (random() < 0.2) {
       const error = { code: 'card_declined', message: DECLINED, decline_code: 'do_not_honor' };
       emit(
         'payment_intent.payment_failed',
-        intentObject(p, 'requires_payment_method', { last_payment_error: error }),
+        intentOf(p, 'requires_payment_method', { last_payment_error: error }),
         t,
       );
       if (random() < 0.3) return out;
@@ -70,24 +70,24 @@ export const generator = (seed: number, prefix = `s${seed}`) => {
     const fate = random();
     if (fate < 0.1) {
       const canceled = { canceled_at: t, cancellation_reason: 'abandoned' };
-      emit('payment_intent.canceled', intentObject(p, 'canceled', canceled), t);
+      emit('payment_intent.canceled', intentOf(p, 'canceled', canceled), t);
       return out;
     }
     if (fate < 0.15) {
-      emit('payment_intent.processing', intentObject(p, 'processing'), t);
+      emit('payment_intent.processing', intentOf(p, 'processing'), t);
       return out;
     }
     const chargedAt = t;
     if (fate < 0.2) {
-      emit('charge.succeeded', chargeObject(p, chargedAt, { captured: false, amount_captured: 0 }), t);
+      emit('charge.succeeded', chargeOf(p, chargedAt, { captured: false, amount_captured: 0 }), t);
       const held = { amount_capturable: p.amount, latest_charge: p.ch, capture_method: 'manual' };
-      emit('payment_intent.amount_capturable_updated', intentObject(p, 'requires_capture', held), t);
+      emit('payment_intent.amount_capturable_updated', intentOf(p, 'requires_capture', held), t);
       return out;
     }
-    emit('charge.succeeded', chargeObject(p, chargedAt), t);
+    emit('charge.succeeded', chargeOf(p, chargedAt), t);
     emit(
       'payment_intent.succeeded',
-      intentObject(p, 'succeeded', { amount_received: p.amount, latest_charge: p.ch }),
+      intentOf(p, 'succeeded', { amount_received: p.amount, latest_charge: p.ch }),
       t,
     );
     let refunded = 0;
@@ -96,16 +96,15 @@ export const generator = (seed: number, prefix = `s${seed}`) => {
       t += Math.floor(random() * 2 * DAY);
       const amount = refunds === 1 && random() < 0.5 ? p.amount : Math.floor(p.amount / 3);
       const status = pick(['succeeded', 'succeeded', 'pending', 'failed']);
-      emit('refund.created', refundObject(p, next('re'), amount, status, t), t);
+      emit('refund.created', refundOf(p, next('re'), amount, status, t), t);
       if (status !== 'failed') refunded += amount;
       const charge = { amount_refunded: refunded, refunded: refunded >= p.amount };
-      emit('charge.refunded', chargeObject(p, chargedAt, charge), t);
+      emit('charge.refunded', chargeOf(p, chargedAt, charge), t);
     }
     if (random() < 0.15) {
       t += DAY;
-      emit('charge.dispute.created', disputeObject(p, 'needs_response', t), t);
-      if (random() < 0.7)
-        emit('charge.dispute.closed', disputeObject(p, pick(['lost', 'won']), t), t + 2 * DAY);
+      emit('charge.dispute.created', disputeOf(p, 'needs_response', t), t);
+      if (random() < 0.7) emit('charge.dispute.closed', disputeOf(p, pick(['lost', 'won']), t), t + 2 * DAY);
     }
     return out;
   };

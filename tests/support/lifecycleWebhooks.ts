@@ -7,6 +7,7 @@
  * delivery; the clock moves on between them. Post them with postWebhook, which signs them.
  */
 import { randomBytes } from 'node:crypto';
+import { webhookEvent } from '../../src/stripe/payloads/webhookEvent.js';
 import {
   charge as chargeObject,
   dispute as disputeObject,
@@ -68,17 +69,8 @@ export const lifecycle = (name: string, options: LifecycleOptions = {}) => {
   const deliver = (type: string, object: Json, at: number): Webhook => {
     sequence += 1;
     const id = `evt_${name}_${run}${sequence.toString().padStart(4, '0')}`;
-    const body = JSON.stringify({
-      id,
-      object: 'event',
-      api_version: apiVersion,
-      created: at,
-      data: { object },
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: `req_${run}${sequence}`, idempotency_key: `idem-${run}-${sequence}` },
-      type,
-    });
+    const request = { id: `req_${run}${sequence}`, idempotency_key: `idem-${run}-${sequence}` };
+    const body = JSON.stringify(webhookEvent({ id, type, object, created: at, apiVersion, request }));
     return { id, type, created: at, body };
   };
 

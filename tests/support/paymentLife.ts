@@ -1,5 +1,6 @@
 import type { Delivery } from './generate.js';
-import { chargeObject, disputeObject, intentObject, refundObject, type Payment } from './stripeObjects.js';
+import { webhookEvent } from '../../src/stripe/payloads/webhookEvent.js';
+import { chargeOf, disputeOf, intentOf, refundOf, type Payment } from './stripeObjects.js';
 
 /** Markup an attacker could put in Stripe metadata, descriptions or messages; it sets window.__pwned if it ever runs. */
 export const SCRIPT = '<script>window.__pwned = "script"</script>';
@@ -42,41 +43,27 @@ export const paymentLife = (p: Payment, words: LifeText): Delivery[] => {
   const deliveries: Delivery[] = [];
   const emit = (type: string, object: Record<string, unknown>, at: number) => {
     const id = `evt_life_${p.pi}_${(counter += 1)}`;
-    const body = JSON.stringify({
-      id,
-      object: 'event',
-      api_version: '2024-06-20',
-      created: at,
-      data: { object },
-      livemode: p.livemode,
-      pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
-      type,
-    });
+    const body = JSON.stringify(webhookEvent({ id, type, object, created: at, livemode: p.livemode }));
     deliveries.push({ id, type, created: at, body });
   };
   const text = { description: words.description, metadata: { order_id: p.orderId ?? '', note: words.note } };
   const error = { code: 'card_declined', message: words.failure, decline_code: 'do_not_honor' };
-  emit('payment_intent.created', intentObject(p, 'requires_payment_method', text), p.created);
+  emit('payment_intent.created', intentOf(p, 'requires_payment_method', text), p.created);
   emit(
     'payment_intent.payment_failed',
-    intentObject(p, 'requires_payment_method', { ...text, last_payment_error: error }),
+    intentOf(p, 'requires_payment_method', { ...text, last_payment_error: error }),
     p.created + 10,
   );
-  emit(
-    'charge.succeeded',
-    chargeObject(p, p.created + 20, { description: words.description }),
-    p.created + 20,
-  );
+  emit('charge.succeeded', chargeOf(p, p.created + 20, { description: words.description }), p.created + 20);
   emit(
     'payment_intent.succeeded',
-    intentObject(p, 'succeeded', { ...text, amount_received: p.amount, latest_charge: p.ch }),
+    intentOf(p, 'succeeded', { ...text, amount_received: p.amount, latest_charge: p.ch }),
     p.created + 20,
   );
   emit(
     'refund.created',
     {
-      ...refundObject(p, `re_${p.pi.slice(3)}`, 100, 'failed', p.created + 30),
+      ...refundOf(p, `re_${p.pi.slice(3)}`, 100, 'failed', p.created + 30),
       reason: words.refundReason,
       failure_reason: words.refundFailure,
     },
@@ -84,7 +71,7 @@ export const paymentLife = (p: Payment, words: LifeText): Delivery[] => {
   );
   emit(
     'charge.dispute.created',
-    { ...disputeObject(p, 'needs_response', p.created + 40), reason: words.disputeReason },
+    { ...disputeOf(p, 'needs_response', p.created + 40), reason: words.disputeReason },
     p.created + 40,
   );
   return deliveries;

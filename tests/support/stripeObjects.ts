@@ -1,4 +1,13 @@
-/** Stripe objects of API 2024-06-20, with the fields Stripe sends (generate.ts builds lives from them). */
+/** The production payload builders (src/stripe/payloads/) for the payments generate.ts makes lives of:
+ * one payment intent and its one charge. Test-only. */
+import { chargeObject, type ChargeShape } from '../../src/stripe/payloads/chargeObject.js';
+import { disputeObject } from '../../src/stripe/payloads/disputeObject.js';
+import {
+  paymentIntentObject,
+  type PaymentIntentShape,
+} from '../../src/stripe/payloads/paymentIntentObject.js';
+import { refundObject } from '../../src/stripe/payloads/refundObject.js';
+
 type Json = Record<string, unknown>;
 
 export type Payment = {
@@ -12,78 +21,54 @@ export type Payment = {
   orderId: string | undefined;
 };
 
-export const intentObject = (p: Payment, status: string, extra: Json = {}): Json => ({
-  id: p.pi,
-  object: 'payment_intent',
-  amount: p.amount,
-  amount_capturable: 0,
-  amount_received: 0,
-  capture_method: 'automatic',
-  currency: p.currency,
-  customer: p.customer,
-  created: p.created,
-  latest_charge: null,
-  last_payment_error: null,
-  livemode: p.livemode,
-  metadata: p.orderId ? { order_id: p.orderId } : {},
-  status,
-  canceled_at: null,
-  cancellation_reason: null,
-  ...extra,
-});
+export const intentOf = (p: Payment, status: string, extra: Partial<PaymentIntentShape> = {}): Json =>
+  paymentIntentObject({
+    id: p.pi,
+    status,
+    amount: p.amount,
+    currency: p.currency,
+    created: p.created,
+    livemode: p.livemode,
+    customer: p.customer,
+    metadata: p.orderId ? { order_id: p.orderId } : {},
+    amount_capturable: 0,
+    amount_received: 0,
+    ...extra,
+  });
 
-export const chargeObject = (p: Payment, created: number, extra: Json = {}): Json => ({
-  id: p.ch,
-  object: 'charge',
-  amount: p.amount,
-  amount_captured: p.amount,
-  amount_refunded: 0,
-  currency: p.currency,
-  customer: p.customer,
-  created,
-  livemode: p.livemode,
-  paid: true,
-  captured: true,
-  refunded: false,
-  status: 'succeeded',
-  payment_intent: p.pi,
-  failure_code: null,
-  failure_message: null,
-  dispute: null,
-  metadata: {},
-  ...extra,
-});
+export const chargeOf = (p: Payment, created: number, extra: Partial<ChargeShape> = {}): Json =>
+  chargeObject({
+    id: p.ch,
+    payment_intent: p.pi,
+    status: 'succeeded',
+    amount: p.amount,
+    currency: p.currency,
+    created,
+    livemode: p.livemode,
+    customer: p.customer,
+    ...extra,
+  });
 
-export const refundObject = (
-  p: Payment,
-  id: string,
-  amount: number,
-  status: string,
-  created: number,
-): Json => ({
-  id,
-  object: 'refund',
-  amount,
-  currency: p.currency,
-  charge: p.ch,
-  payment_intent: p.pi,
-  created,
-  reason: 'requested_by_customer',
-  failure_reason: status === 'failed' ? 'expired_or_canceled_card' : null,
-  status,
-  metadata: {},
-});
+export const refundOf = (p: Payment, id: string, amount: number, status: string, created: number): Json =>
+  refundObject({
+    id,
+    charge: p.ch,
+    payment_intent: p.pi,
+    amount,
+    currency: p.currency,
+    created,
+    status,
+    ...(status === 'failed' && { failure_reason: 'expired_or_canceled_card' }),
+  });
 
-export const disputeObject = (p: Payment, status: string, created: number): Json => ({
-  id: `dp_${p.pi.slice(3)}`,
-  object: 'dispute',
-  amount: p.amount,
-  currency: p.currency,
-  charge: p.ch,
-  payment_intent: p.pi,
-  created,
-  reason: 'fraudulent',
-  status,
-  evidence_details: { due_by: created + 7 * 86_400, has_evidence: false, past_due: false },
-  is_charge_refundable: false,
-});
+export const disputeOf = (p: Payment, status: string, created: number): Json =>
+  disputeObject({
+    id: `dp_${p.pi.slice(3)}`,
+    charge: p.ch,
+    payment_intent: p.pi,
+    amount: p.amount,
+    currency: p.currency,
+    created,
+    status,
+    livemode: p.livemode,
+  });

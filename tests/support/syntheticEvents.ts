@@ -1,10 +1,13 @@
 import { randomBytes } from 'node:crypto';
+import { paymentIntentObject } from '../../src/stripe/payloads/paymentIntentObject.js';
+import { webhookEvent } from '../../src/stripe/payloads/webhookEvent.js';
 
 export type SyntheticEvent = { id: string; paymentIntentId: string; body: string };
 
 const token = () => randomBytes(9).toString('hex');
 
-/** A fresh, distinct payment_intent.succeeded delivery in the shape of API 2024-06-20. */
+/** A fresh, distinct payment_intent.succeeded delivery in the shape of API 2024-06-20. `amount` may be
+ * any value, to send what the ledger must refuse. */
 export const paymentIntentSucceeded = (
   options: { amount?: unknown; created?: number; description?: string } = {},
 ): SyntheticEvent => {
@@ -12,33 +15,25 @@ export const paymentIntentSucceeded = (
   const paymentIntentId = `pi_test_${token()}`;
   const created = options.created ?? Math.floor(Date.now() / 1000);
   const amount = options.amount ?? 2500;
-  const body = JSON.stringify({
-    id,
-    object: 'event',
-    api_version: '2024-06-20',
-    created,
-    livemode: false,
-    pending_webhooks: 1,
-    request: { id: `req_${token()}`, idempotency_key: null },
-    type: 'payment_intent.succeeded',
-    data: {
-      object: {
-        id: paymentIntentId,
-        object: 'payment_intent',
-        amount,
-        amount_capturable: 0,
-        amount_received: amount,
-        currency: 'eur',
-        customer: `cus_${token()}`,
-        latest_charge: `ch_test_${token()}`,
-        livemode: false,
-        metadata: { order_id: `order_${token()}` },
-        status: 'succeeded',
-        created,
-        ...(options.description !== undefined && { description: options.description }),
-      },
+  const object = paymentIntentObject(
+    {
+      id: paymentIntentId,
+      status: 'succeeded',
+      amount: 2500,
+      currency: 'eur',
+      created,
+      customer: `cus_${token()}`,
+      latest_charge: `ch_test_${token()}`,
+      metadata: { order_id: `order_${token()}` },
+      ...(options.description !== undefined && { description: options.description }),
     },
-  });
+    // As given, even when it is not a number.
+    { amount, amount_received: amount },
+  );
+  const request = { id: `req_${token()}`, idempotency_key: null };
+  const body = JSON.stringify(
+    webhookEvent({ id, type: 'payment_intent.succeeded', object, created, request }),
+  );
   return { id, paymentIntentId, body };
 };
 
