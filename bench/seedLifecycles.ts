@@ -2,6 +2,7 @@ import type { Db } from '../src/db/port.js';
 import type { AppendRequest, StoredEvent } from '../src/eventstore/port.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { buildLifecycle, type Flow, type LifecycleSpec } from '../tests/support/lifecycles.js';
+import { asAppended } from '../tests/support/storedEvents.js';
 
 /**
  * How a seeded log lays out each payment's events:
@@ -155,7 +156,7 @@ export type SeededLog = {
 const requestOf = (event: StoredEvent): AppendRequest => ({
   stream: event.stream,
   expectedVersion: 'any',
-  events: [{ id: event.id, type: event.type, data: event.data, metadata: event.metadata }],
+  events: [asAppended(event)],
 });
 
 /**

@@ -11,7 +11,7 @@ import { Registry } from 'prom-client';
 import { projectionWatch } from '../src/health/projectionWatch.js';
 import { queryApiRouter } from '../src/api/queryRouter.js';
 import { lastBalanceCheck } from '../src/api/reconciliation.js';
-import { metadataOf, streamFor, translate } from '../src/domain/translate.js';
+import { newEventOf, streamFor, translate } from '../src/domain/translate.js';
 import { watchBalanceChecks } from '../src/observability/balanceCheckMetrics.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { startProjector, type Projector } from '../src/projector/projector.js';
@@ -229,7 +229,7 @@ describe('money from a stand-in Stripe account to the finance API', () => {
     const t = translated.event;
     await postgresEventStore(database.db).append(
       streamFor(t.data.derived, null, t.stripe.id).stream,
-      [{ id: t.eventId, type: t.type, data: t.data, metadata: metadataOf(t, new Date()) }],
+      [newEventOf(t, new Date())],
       'any',
     );
     let payment: Json = {};

@@ -1,6 +1,6 @@
 import {
   BALANCE_TRANSACTION_RECORDED,
-  isMoneyEventType,
+  isMoneyEvent,
   PAYOUT_RECONCILED,
 } from '../../src/domain/moneyEvents.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
@@ -102,29 +102,44 @@ const derivedOf = (event: StoredEvent) => {
  * its payment), or every one a PayoutReconciled lists (all paid out by that payout). Other events: none.
  */
 export const balanceTransactionFactsOf = (event: StoredEvent): BalanceTransactionFacts[] => {
-  if (!isMoneyEventType(event.type)) return [];
+  if (!isMoneyEvent(event)) return [];
   const livemode = contextOf(event).livemode;
-  const data = event.data as { object?: unknown; transactions?: unknown };
-  if (event.type === BALANCE_TRANSACTION_RECORDED) {
-    if (!isRecord(data.object)) throw new Error(`event ${event.id} (${event.type}) has no data.object`);
-    const { paymentId, payoutId } = derivedOf(event);
-    // The payout a source names is the one that paid the transaction out only for the payout's own
-    // transaction: a payout_failure names the failed payout but is paid out by a later one.
-    const own = data.object.type === 'payout' ? payoutId : null;
-    return [readFacts(data.object, 'data.object', { paymentId, payoutId: own }, livemode)];
-  }
-  if (event.type === PAYOUT_RECONCILED) {
-    const { payoutId } = derivedOf(event);
-    if (!Array.isArray(data.transactions)) {
-      throw new Error(`event ${event.id} (${event.type}): data.transactions should be an array`);
+  // event.data is typed by what append accepted; it is checked again here, so that an event malformed
+  // in the store (another writer's, an older layout) stops the projection with a clear error.
+  switch (event.type) {
+    case BALANCE_TRANSACTION_RECORDED: {
+      const object: unknown = event.data.object;
+      if (!isRecord(object)) throw new Error(`event ${event.id} (${event.type}) has no data.object`);
+      const { paymentId, payoutId } = derivedOf(event);
+      // The payout a source names is the one that paid the transaction out only for the payout's own
+      // transaction: a payout_failure names the failed payout but is paid out by a later one.
+      const own = object.type === 'payout' ? payoutId : null;
+      return [readFacts(object, 'data.object', { paymentId, payoutId: own }, livemode)];
     }
-    return data.transactions.map((bt, i) => {
-      const path = `data.transactions[${i}]`;
-      if (!isRecord(bt)) throw new Error(`event ${event.id}: ${path} should be an object`);
-      return readFacts(bt, path, { paymentId: null, payoutId }, livemode);
-    });
+    case PAYOUT_RECONCILED: {
+      const { payoutId } = derivedOf(event);
+      const transactions: unknown = event.data.transactions;
+      if (!Array.isArray(transactions)) {
+        throw new Error(`event ${event.id} (${event.type}): data.transactions should be an array`);
+      }
+      return transactions.map((bt, i) => {
+        const path = `data.transactions[${i}]`;
+        if (!isRecord(bt)) throw new Error(`event ${event.id}: ${path} should be an object`);
+        return readFacts(bt, path, { paymentId: null, payoutId }, livemode);
+      });
+    }
+    case 'PayoutCreated':
+    case 'PayoutUpdated':
+    case 'PayoutPaid':
+    case 'PayoutFailed':
+    case 'PayoutCanceled':
+    case 'PayoutReconciliationCompleted':
+      return [];
+    default: {
+      const unhandled: never = event;
+      throw new Error(`unhandled money event type ${(unhandled as { type: string }).type}`);
+    }
   }
-  return [];
 };
 
 /** The facts of a batch, joined per transaction (first-seen order). */

@@ -99,10 +99,7 @@ export const payoutStateOf = (event: StoredEvent): [payoutId: string, state: Pay
         automatic: f.optBool('automatic') ?? true,
         balanceTransactionId: f.optRef('balance_transaction'),
       },
-      transactions:
-        event.type === PAYOUT_RECONCILED
-          ? listedOf(id, (event.data as { transactions?: unknown }).transactions, event.id)
-          : null,
+      transactions: event.type === PAYOUT_RECONCILED ? listedOf(id, event.data.transactions, event.id) : null,
       updated: ctx.created,
     },
   ];

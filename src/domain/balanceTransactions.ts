@@ -10,7 +10,13 @@ import {
   PAYOUT_RECONCILED,
   payoutStream,
 } from './moneyEvents.js';
-import { balanceTransactionSchema, payoutSchema, refId } from './moneySchemas.js';
+import {
+  balanceTransactionSchema,
+  payoutSchema,
+  refId,
+  type StripeBalanceTransaction,
+  type StripePayout,
+} from './moneySchemas.js';
 import { SCHEMA_VERSION } from './translate.js';
 
 /**
@@ -98,7 +104,8 @@ export const recordBalanceTransaction = (
   const parsed = balanceTransactionSchema.safeParse(bt, { reportInput: true });
   if (!parsed.success)
     return { kind: 'invalid', message: formatIssues(parsed.error.issues, 'balance_transaction') };
-  const object = bt as Json;
+  // The object as Stripe sent it, which the schema just accepted.
+  const object = bt as StripeBalanceTransaction;
   const derived = balanceTransactionKeys(object);
   const { stream, paymentId } = balanceTransactionStream(derived, lookedUpPaymentOfCharge, context.account);
   const key = `${parsed.data.id}:${parsed.data.status}`;
@@ -146,7 +153,12 @@ export const reconcilePayout = (
     event: {
       id: uuidv5(`payout_reconciled:${p.data.id}:${ids.join(',')}`, EVENT_ID_NAMESPACE),
       type: PAYOUT_RECONCILED,
-      data: { object: payout as Json, transactions, derived },
+      // The objects as Stripe sent them, which the schemas just accepted.
+      data: {
+        object: payout as StripePayout,
+        transactions: transactions as StripeBalanceTransaction[],
+        derived,
+      },
       metadata: metadata(`reconciled:${p.data.id}`, 'payout.reconciled', p.data.created, context),
     },
   };

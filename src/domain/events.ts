@@ -1,5 +1,5 @@
-/** Domain events: one per modelled Stripe event type, named in the past tense (SPEC section 2). */
-import type { MoneyEventType } from './moneyEvents.js';
+/** Domain events: one per modelled Stripe event type, named in the past tense (SPEC section 2). Each
+ * type with the data it carries is DomainEvent (ledgerEvent.ts). */
 
 export const DOMAIN_EVENT_TYPES = {
   'payment_intent.created': 'PaymentCreated',
@@ -30,7 +30,6 @@ export type ModelledStripeEventType = keyof typeof DOMAIN_EVENT_TYPES;
 export type ModelledDomainEventType = (typeof DOMAIN_EVENT_TYPES)[ModelledStripeEventType];
 /** Verified Stripe events of other types are stored under this type and not projected. */
 export const UNMODELLED = 'StripeEventUnmodelled';
-export type DomainEventType = ModelledDomainEventType | typeof UNMODELLED | MoneyEventType;
 
 export type StripeObjectKind = 'payment_intent' | 'charge' | 'refund' | 'dispute';
 
@@ -54,9 +53,10 @@ export type DerivedKeys = {
   payout_id?: string | null;
 };
 
-/** The `data` of a stored domain event: the Stripe object exactly as delivered, plus derived keys. */
-export type LedgerEventData = {
-  object: Record<string, unknown>;
+/** The `data` of a stored domain event: the Stripe object exactly as delivered, plus derived keys. `O`
+ * is what the object was validated against when it was appended (see DomainEvent in ledgerEvent.ts). */
+export type LedgerEventData<O = Record<string, unknown>> = {
+  object: O;
   previous_attributes?: Record<string, unknown>;
   derived: DerivedKeys;
 };

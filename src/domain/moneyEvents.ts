@@ -30,6 +30,11 @@ export const isPayoutEventType = (type: string): type is PayoutEventType => PAYO
 export const isMoneyEventType = (type: string): type is MoneyEventType =>
   isPayoutEventType(type) || type === BALANCE_TRANSACTION_RECORDED || type === PAYOUT_RECONCILED;
 
+/** isMoneyEventType of a whole event, narrowing it: a `switch (event.type)` after it lists only these. */
+export const isMoneyEvent = <E extends { type: string }>(
+  event: E,
+): event is Extract<E, { type: MoneyEventType }> => isMoneyEventType(event.type);
+
 /** hasOwn, not `in`: a Stripe type such as "constructor" must not hit Object.prototype. */
 export const payoutEventTypeOf = (stripeType: string): PayoutEventType | null =>
   Object.hasOwn(PAYOUT_EVENT_TYPES, stripeType)

@@ -1,4 +1,5 @@
 import type { DerivedKeys } from './events.js';
+import type { DomainEvent } from './ledgerEvent.js';
 import { payoutStream } from './moneyEvents.js';
 
 /**
@@ -33,3 +34,9 @@ export const streamFor = (
     ? { stream: `stripe-${stripeEventId}`, paymentId: null }
     : { stream: `payment-${paymentId}`, paymentId };
 };
+
+/** The event as appended to the stream streamFor chose: `data.derived.payment_id` is its `paymentId`. */
+export const withPaymentId = <E extends DomainEvent>(event: E, paymentId: string | null): E => ({
+  ...event,
+  data: { ...event.data, derived: { ...event.data.derived, payment_id: paymentId } },
+});

@@ -1,11 +1,10 @@
-import type { EventMetadata } from './ledgerEvent.js';
+import type { DomainEvent, EventMetadata, NewEvent } from './ledgerEvent.js';
 import { deriveKeys } from './derive.js';
 import { eventIdOf } from './eventId.js';
 import {
   DOMAIN_EVENT_TYPES,
   objectKindOf,
   UNMODELLED,
-  type DomainEventType,
   type LedgerEventData,
   type ModelledDomainEventType,
 } from './events.js';
@@ -15,16 +14,15 @@ import { payoutSchema } from './moneySchemas.js';
 import { envelopeSchema, objectSchemas, type StripeEnvelope } from './schemas.js';
 
 // The ingest path needs translate, then the stream rule: one import for both.
-export { chargeNeedingLookup, streamFor } from './stream.js';
+export { chargeNeedingLookup, streamFor, withPaymentId } from './stream.js';
 
 /** Version of the stored event layout (data + metadata); bump when it changes incompatibly. */
 export const SCHEMA_VERSION = 1;
 
-export type Translated = {
+/** A domain event with what the Stripe event said of itself; `type` narrows `data` (DomainEvent). */
+export type Translated = DomainEvent & {
   /** UUIDv5 of the Stripe event id (eventIdOf). */
   eventId: string;
-  type: DomainEventType;
-  data: LedgerEventData;
   stripe: {
     id: string;
     type: string;
@@ -114,12 +112,14 @@ export const translate = (body: unknown): TranslateResult => {
         ? payoutKeys(raw.object)
         : deriveKeys(modelled === null ? 'other' : objectKindOf(modelled), raw.object),
   };
+  // The object was checked above against the schema of its type (none for an unmodelled one), so the
+  // type and data are the DomainEvent they claim to be.
+  const event = { type: modelled ?? payout ?? UNMODELLED, data } as DomainEvent;
   return {
     kind: 'ok',
     event: {
+      ...event,
       eventId: eventIdOf(e.id),
-      type: modelled ?? payout ?? UNMODELLED,
-      data,
       stripe: {
         id: e.id,
         type: e.type,
@@ -131,6 +131,12 @@ export const translate = (body: unknown): TranslateResult => {
       },
     },
   };
+};
+
+/** The event to append for a translated one (its stream decided by streamFor, then withPaymentId). */
+export const newEventOf = (t: Translated, receivedAt: Date): NewEvent => {
+  const { eventId, stripe: _stripe, ...event } = t;
+  return { id: eventId, ...event, metadata: metadataOf(t, receivedAt) };
 };
 
 /** Store metadata of a translated event; receivedAt is passed in because reading the clock is impure. */

@@ -1,6 +1,6 @@
 import { EventTooLargeError } from '../eventstore/eventTooLarge.js';
 import type { AppendResult, EventStore } from '../eventstore/port.js';
-import { chargeNeedingLookup, metadataOf, streamFor, translate } from '../domain/translate.js';
+import { chargeNeedingLookup, newEventOf, streamFor, translate, withPaymentId } from '../domain/translate.js';
 import { withDeadline } from '../runtime/deadline.js';
 import type { GroupAppender } from './groupCommit.js';
 import { verifySignature } from './verifySignature.js';
@@ -104,14 +104,7 @@ export const handleWebhook =
       return deps.appender.append({
         stream,
         expectedVersion: 'any',
-        events: [
-          {
-            id: event.eventId,
-            type: event.type,
-            data: { ...event.data, derived: { ...derived, payment_id: paymentId } },
-            metadata: metadataOf(event, receivedAt),
-          },
-        ],
+        events: [withPaymentId(newEventOf(event, receivedAt), paymentId)],
       });
     };
     let result: AppendResult;

@@ -1,14 +1,9 @@
-import { chargeNeedingLookup, streamFor } from '../domain/stream.js';
-import type { LedgerEventData } from '../domain/events.js';
+import type { NewEvent } from '../domain/ledgerEvent.js';
+import { chargeNeedingLookup, streamFor, withPaymentId } from '../domain/stream.js';
 import type { EventStore } from '../eventstore/port.js';
-import type { EventMetadata } from '../domain/ledgerEvent.js';
 
 /** An event the sync found, translated and ready to append as a webhook delivery of it would be. */
-export type Prepared = {
-  id: string;
-  type: string;
-  data: LedgerEventData;
-  metadata: EventMetadata;
+export type Prepared = NewEvent & {
   /** A stream decided by the object itself (a payout's); otherwise the payment stream rule decides. */
   stream?: string;
 };
@@ -28,7 +23,7 @@ export const appendToLog = async (
   if (page.length === 0) return { appended: 0, duplicates: 0 };
   const learnt = new Map<string, string>();
   const requests = [];
-  for (const event of page) {
+  for (const { stream, ...event } of page) {
     const derived = event.data.derived;
     const charge = chargeNeedingLookup(derived);
     const linked = charge === null ? null : (learnt.get(charge) ?? (await store.paymentOfCharge(charge)));
@@ -37,16 +32,9 @@ export const appendToLog = async (
       for (const id of derived.charge_ids) learnt.set(id, derived.payment_intent_id);
     }
     requests.push({
-      stream: event.stream ?? routed.stream,
+      stream: stream ?? routed.stream,
       expectedVersion: 'any' as const,
-      events: [
-        {
-          id: event.id,
-          type: event.type,
-          data: { ...event.data, derived: { ...derived, payment_id: routed.paymentId } },
-          metadata: event.metadata,
-        },
-      ],
+      events: [withPaymentId(event, routed.paymentId)],
     });
   }
   const results = await store.appendMany(requests);

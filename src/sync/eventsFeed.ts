@@ -1,4 +1,4 @@
-import { metadataOf, translate } from '../domain/translate.js';
+import { newEventOf, translate } from '../domain/translate.js';
 import type { StripeObject } from '../stripe/stripeApi.js';
 import { appendToLog, type Prepared } from './appendToLog.js';
 import { loadCursor, resetHistory, type Feed, type PendingRange } from './cursors.js';
@@ -51,8 +51,7 @@ export const syncEvents = async (ctx: SyncContext, account: string | null): Prom
         );
         continue;
       }
-      const t = translated.event;
-      prepared.push({ id: t.eventId, type: t.type, data: t.data, metadata: metadataOf(t, receivedAt) });
+      prepared.push(newEventOf(translated.event, receivedAt));
     }
     const counts = await appendToLog(ctx.store, prepared);
     outcome.seen += events.length;

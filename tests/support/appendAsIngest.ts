@@ -1,7 +1,8 @@
 import { deriveKeys } from '../../src/domain/derive.js';
 import { objectKindOf, type ModelledDomainEventType } from '../../src/domain/events.js';
-import { chargeNeedingLookup, streamFor } from '../../src/domain/stream.js';
+import { chargeNeedingLookup, streamFor, withPaymentId } from '../../src/domain/stream.js';
 import type { AppendRequest, EventStore, StoredEvent } from '../../src/eventstore/port.js';
+import { asAppended } from './storedEvents.js';
 
 /**
  * Appends events the way the webhook route does, a group commit at a time: each event of a group is
@@ -17,8 +18,10 @@ export const appendAsIngest = async (
   let stored = 0;
   for (const group of groups) {
     const requests = await Promise.all(
-      group.map(async (event): Promise<AppendRequest> => {
-        const object = (event.data as { object: Record<string, unknown> }).object;
+      group.map(async (stored): Promise<AppendRequest> => {
+        const event = asAppended(stored);
+        const object = event.data.object;
+        // The keys as ingest derives them, without the payment the generator's links already gave.
         const derived = deriveKeys(objectKindOf(event.type as ModelledDomainEventType), object);
         const charge = chargeNeedingLookup(derived);
         const linked = charge === null ? null : await store.paymentOfCharge(charge);
@@ -26,14 +29,7 @@ export const appendAsIngest = async (
         return {
           stream,
           expectedVersion: 'any',
-          events: [
-            {
-              id: event.id,
-              type: event.type,
-              data: { ...event.data, derived: { ...derived, payment_id: paymentId } },
-              metadata: event.metadata,
-            },
-          ],
+          events: [withPaymentId(event, paymentId)],
         };
       }),
     );

@@ -4,6 +4,7 @@ import type { Db } from '../../src/db/port.js';
 import { postgresEventStore } from '../../src/eventstore/postgres/postgresEventStore.js';
 import { startProjector } from '../../src/projector/projector.js';
 import { readModels, waitForCheckpointsAtHead, type ReadModels } from './ledgerRows.js';
+import { asAppended } from './storedEvents.js';
 import { createTestDatabase } from './testDatabase.js';
 
 /**
@@ -19,10 +20,10 @@ export const cleanRunOf = async (source: Db): Promise<ReadModels> => {
       const page = await from.readAll(after, 2000);
       if (page.length === 0) break;
       await store.appendMany(
-        page.map(({ stream, id, type, data, metadata }) => ({
-          stream,
+        page.map((event) => ({
+          stream: event.stream,
           expectedVersion: 'any' as const,
-          events: [{ id, type, data, metadata }],
+          events: [asAppended(event)],
         })),
       );
       after = page.at(-1)!.position;

@@ -9,6 +9,7 @@ import { knownLinks } from '../../src/eventstore/chargeLinks.js';
 import { applyBatch } from '../../src/projector/engine/applyBatch.js';
 import { specArb } from './lifecycleArb.js';
 import { buildLifecycle, type Lifecycle } from './lifecycles.js';
+import { asAppended } from './storedEvents.js';
 
 /** A fixed, varied sample of lifecycles (orphans, old API shapes, legacy charges, ties), ids distinct. */
 export const sampleLifecycles = (count: number, seed = 20240611): Lifecycle[] =>
@@ -24,10 +25,10 @@ export const storeEvents = async (db: Db, events: readonly StoredEvent[]): Promi
   const store = postgresEventStore(db);
   const before = await store.headPosition();
   await store.appendMany(
-    events.map(({ stream, id, type, data, metadata }) => ({
-      stream,
+    events.map((event) => ({
+      stream: event.stream,
       expectedVersion: 'any' as const,
-      events: [{ id, type, data, metadata }],
+      events: [asAppended(event)],
     })),
   );
   return store.readAll(before, 1_000_000);

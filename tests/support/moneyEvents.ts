@@ -4,7 +4,7 @@
  * and a PayoutReconciled for every paid payout. Test-only.
  */
 import { recordBalanceTransaction, reconcilePayout } from '../../src/domain/balanceTransactions.js';
-import { metadataOf, streamFor, translate } from '../../src/domain/translate.js';
+import { newEventOf, streamFor, translate } from '../../src/domain/translate.js';
 import type { NewEvent } from '../../src/domain/ledgerEvent.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import type { MoneyHistory } from './moneyHistory.js';
@@ -33,7 +33,7 @@ const payoutWebhook = (type: string, payout: Json, created: number): Appendable 
   const t = translated.event;
   return {
     stream: streamFor(t.data.derived, null, t.stripe.id).stream,
-    event: { id: t.eventId, type: t.type, data: t.data, metadata: metadataOf(t, new Date(created * 1000)) },
+    event: newEventOf(t, new Date(created * 1000)),
   };
 };
 

@@ -47,16 +47,18 @@ const withoutAppendId = (metadata: unknown): EventMetadata => {
 const toStoredEvent = (resolved: ResolvedEvent | AllStreamResolvedEvent): StoredEvent | null => {
   const event = resolved.event;
   if (!event?.isJson || !event.position) return null;
+  // What append stored, a domain event, so its type and data are taken as one; ledgerEventOf leaves out
+  // other writers' events, and the folds still refuse a type they do not know.
   return {
     id: event.id,
     type: event.type,
-    data: event.data as Record<string, unknown>,
+    data: event.data,
     metadata: withoutAppendId(event.metadata),
     stream: event.streamId,
     streamVersion: Number(event.revision),
     position: Number(event.position.commit),
     recordedAt: event.created,
-  };
+  } as StoredEvent;
 };
 
 /** A ledger event of $all: in a ledger stream, and not a system event (`$`-typed, such as links). */
