@@ -57,8 +57,11 @@ describe('GET /api/webhooks/events', () => {
   it('shows an event a projection could not apply as failed, in projections and in metrics', async () => {
     expect((await postWebhook(ledger.url, unrankable)).status).toBe(200);
     await waitFor(
-      async () => (await get(ledger.url, '/api/projections')).body.data.some((p) => p.state === 'failed'),
-      { what: 'a failed projection' },
+      async () =>
+        (await get(ledger.url, '/api/projections')).body.data.some(
+          (p) => p.name === 'refunds' && p.state === 'failed',
+        ),
+      { what: 'the refunds projection to fail' },
     );
     const failed = await get(ledger.url, '/api/webhooks/events?failed=true');
     expect(failed.body.data).toHaveLength(1);

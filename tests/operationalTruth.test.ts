@@ -36,7 +36,10 @@ describeWithPostgres('the CLI runs as its own process against PostgreSQL')(
       ledger = await seededLedger({ seed: 13, payments: 20 });
       expect((await postWebhook(ledger.url, unrankable)).status).toBe(200);
       await waitFor(
-        async () => (await get(ledger.url, '/api/projections')).body.data.some((p) => p.state === 'failed'),
+        async () =>
+          (await get(ledger.url, '/api/projections')).body.data.some(
+            (p) => p.name === 'refunds' && p.state === 'failed',
+          ),
         { what: 'the refunds projection to fail' },
       );
     });
