@@ -12,15 +12,19 @@ type Json = Record<string, unknown>;
 const idOf = (value: unknown) =>
   typeof value === 'object' && value !== null ? (value as { id: string }).id : value;
 
+// The stand-in keeps each list sorted by created: adding in that order appends instead of inserting
+// (the money benchmark loads a million transactions).
+const byCreated = (objects: Json[]) => objects.sort((a, b) => (a.created as number) - (b.created as number));
+
 export const loadMoneyAccount = (api: StripeApiStandIn, history: MoneyHistory, account?: string) => {
   const opts = account === undefined ? {} : { account };
   api.addObjects(
-    history.payments.flatMap((p) => [p.intent, p.charge, ...p.refunds, ...p.disputes]),
+    byCreated(history.payments.flatMap((p) => [p.intent, p.charge, ...p.refunds, ...p.disputes])),
     opts,
   );
-  api.addObjects(history.payouts, opts);
+  api.addObjects(byCreated([...history.payouts]), opts);
   api.addObjects(
-    history.transactions.map((bt): Json => ({ ...bt, source: idOf(bt.source) })),
+    byCreated(history.transactions.map((bt): Json => ({ ...bt, source: idOf(bt.source) }))),
     opts,
   );
   for (const [payout, ids] of history.payoutTransactions) api.payOut(payout, ids, opts);
