@@ -16,6 +16,8 @@ export const dailyQuery = z
   .refine((q) => q.from <= q.to, { path: ['to'], message: 'must be on or after from' });
 
 const PAID = `('paid', 'partially_refunded', 'refunded')`;
+const INTO_PAID = (h: string) =>
+  `${h}.to_status IN ${PAID} AND (${h}.from_status IS NULL OR ${h}.from_status NOT IN ${PAID})`;
 
 /**
  * One row per UTC day, livemode and currency with any activity in [from, to].
@@ -32,15 +34,19 @@ export const DAILY_SQL = `
 WITH bounds AS (
   SELECT ($1::date)::timestamp AT TIME ZONE 'UTC' AS lo, ($2::date + 1)::timestamp AT TIME ZONE 'UTC' AS hi
 ), paid AS (
-  SELECT h.payment_id, min(h.occurred_at) AS paid_at
-    FROM ledger.payment_status_history h
-   WHERE h.to_status IN ${PAID} AND (h.from_status IS NULL OR h.from_status NOT IN ${PAID})
-   GROUP BY h.payment_id
+  -- A payment's first transition into paid falls in the range when one does and none came before it:
+  -- the range is read through the occurred_at index and each candidate looked up by payment, instead
+  -- of grouping the whole history first.
+  SELECT DISTINCT ON (h.payment_id) h.payment_id, h.occurred_at AS paid_at
+    FROM ledger.payment_status_history h, bounds
+   WHERE h.occurred_at >= bounds.lo AND h.occurred_at < bounds.hi AND ${INTO_PAID('h')}
+     AND NOT EXISTS (SELECT 1 FROM ledger.payment_status_history e
+                      WHERE e.payment_id = h.payment_id AND e.occurred_at < bounds.lo AND ${INTO_PAID('e')})
+   ORDER BY h.payment_id, h.occurred_at
 ), activity AS (
   SELECT paid.paid_at AS at, p.livemode, p.currency, p.amount_received AS gross, 0::bigint AS refunded,
          0::bigint AS disputed, 1 AS paid_count
-    FROM paid JOIN ledger.payments p USING (payment_id), bounds
-   WHERE paid.paid_at >= bounds.lo AND paid.paid_at < bounds.hi
+    FROM paid JOIN ledger.payments p USING (payment_id)
   UNION ALL
   SELECT r.created_at, p.livemode, r.currency, 0, r.amount, 0, 0
     FROM ledger.refunds r LEFT JOIN ledger.payments p USING (payment_id), bounds
