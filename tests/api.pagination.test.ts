@@ -1,5 +1,5 @@
 import { BASE, DAY } from './support/generate.js';
-import { allPages, deliver, get, waitForProjections } from './support/queryApi.js';
+import { allPages, deliver, get, parseCsv, waitForProjections } from './support/queryApi.js';
 import { seededLedger, type SeededLedger } from './support/seededLedger.js';
 
 let ledger: SeededLedger;
@@ -102,6 +102,67 @@ describe('keyset pagination', () => {
       first.body.data.some((f) => f.refund_id === row.refund_id),
     );
     expect(overlap).toEqual([]);
+  });
+
+  it('pages disputes by evidence deadline, soonest first and those without one last, with no duplicates and no gaps', async () => {
+    // Disputes whose object names no deadline (Stripe's evidence_details.due_by is nullable).
+    const undated = ['dp_undated_a', 'dp_undated_b', 'dp_undated_c'].map((id, i) => {
+      const created = BASE + i * 3_600;
+      const body = JSON.stringify({
+        id: `evt_${id}`,
+        object: 'event',
+        api_version: '2024-06-20',
+        created,
+        livemode: false,
+        type: 'charge.dispute.created',
+        data: {
+          object: {
+            id,
+            object: 'dispute',
+            amount: 500,
+            currency: 'usd',
+            charge: `ch_${id}`,
+            payment_intent: `pi_${id}`,
+            created,
+            reason: 'general',
+            status: 'warning_needs_response',
+            evidence_details: { due_by: null, has_evidence: false, past_due: false },
+          },
+        },
+      });
+      return { id: `evt_${id}`, type: 'charge.dispute.created', created, body };
+    });
+    await deliver(ledger.url, undated);
+    await waitForProjections(ledger.url);
+    const expected = await sqlIds(
+      'SELECT dispute_id AS id FROM ledger.disputes ORDER BY evidence_due_by ASC NULLS LAST, dispute_id ASC',
+    );
+    expect(expected.slice(-3)).toEqual(['dp_undated_a', 'dp_undated_b', 'dp_undated_c']);
+    const { rows, pages } = await allPages(ledger.url, '/api/disputes?limit=2&sort=evidence_due_by');
+    expect(rows.map((row) => String(row.dispute_id))).toEqual(expected);
+    expect(pages).toBe(Math.ceil(expected.length / 2));
+    const needing = await allPages(
+      ledger.url,
+      '/api/disputes?limit=1&sort=evidence_due_by&status=warning_needs_response',
+    );
+    expect(needing.rows.map((row) => row.dispute_id)).toEqual([
+      'dp_undated_a',
+      'dp_undated_b',
+      'dp_undated_c',
+    ]);
+    const csv = await get(ledger.url, '/api/disputes?sort=evidence_due_by&format=csv');
+    expect(
+      parseCsv(csv.text)
+        .slice(1)
+        .map((record) => record[0]),
+    ).toEqual(expected);
+    const byOpened = await get(ledger.url, '/api/disputes?limit=1');
+    const mixed = await get(
+      ledger.url,
+      `/api/disputes?sort=evidence_due_by&cursor=${byOpened.body.next_cursor}`,
+    );
+    expect(mixed.status).toBe(400);
+    expect(mixed.body.error.parameter).toBe('cursor');
   });
 
   it('answers 400 for a cursor of another list', async () => {

@@ -148,6 +148,11 @@ describeInChromium('finance console pages', () => {
   });
 
   it('lists disputes needing a response first, soonest evidence deadline first', async () => {
+    const asked: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().includes('/api/disputes')) asked.push(request.url());
+    };
+    page.on('request', onRequest);
     await page.getByRole('link', { name: 'Disputes' }).click();
     await page.getByRole('heading', { name: 'Needing a response, by evidence due date' }).waitFor();
     const open = (await get(ledger.url, '/api/disputes?status=needs_response&limit=1000')).body.data;
@@ -163,7 +168,27 @@ describeInChromium('finance console pages', () => {
       .locator('[data-testid="needs-response"] tbody tr td:nth-child(2)')
       .allTextContents();
     expect(shown).toEqual(expected);
+    page.off('request', onRequest);
+    // The API orders them (sort=evidence_due_by): the page no longer fetches every one to sort itself.
+    const needing = asked.filter((url) => url.includes('status=needs_response'));
+    expect(needing.length).toBeGreaterThan(0);
+    expect(needing.every((url) => url.includes('sort=evidence_due_by') && url.includes('limit=100'))).toBe(
+      true,
+    );
     await screenshot(page, 'disputes');
+  });
+
+  it('orders all disputes by evidence due date when asked, as the API pages them', async () => {
+    await page.getByLabel('Order').selectOption('evidence_due_by');
+    await page.getByRole('button', { name: 'Apply' }).click();
+    await page.getByRole('heading', { name: 'All disputes, by evidence due date' }).waitFor();
+    const api = await get(ledger.url, '/api/disputes?sort=evidence_due_by&limit=50');
+    expect(api.body.data.length).toBeGreaterThan(1);
+    await waitFor(async () => (await cells('disputes').count()) === api.body.data.length, {
+      what: 'the disputes table in evidence order',
+    });
+    expect(await firstColumn('disputes')).toEqual(api.body.data.map((row) => row.dispute_id));
+    expect(page.url()).toContain('sort=evidence_due_by');
   });
 
   it('draws the daily report as a chart and a table, and downloads its CSV with the token', async () => {

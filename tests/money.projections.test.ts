@@ -2,12 +2,13 @@ import type { StoredEvent } from '../src/eventstore/port.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { rebuildProjections } from '../src/projector/rebuild.js';
 import { balanceTransactionsProjection } from '../projections/balance_transactions/projection.js';
+import { journalBalancesAt } from '../projections/journal/balancesAt.js';
 import { journalProjection } from '../projections/journal/projection.js';
 import type { Projection } from '../projections/projection.js';
 import { payoutsProjection } from '../projections/payouts/projection.js';
 import { applyInBatches, createTarget, shuffled, snapshotOf, storeEvents } from './support/dbTesting.js';
 import { asStored, moneyEventsOf } from './support/moneyEvents.js';
-import { generateMoneyHistory, type MoneyHistory } from './support/moneyHistory.js';
+import { DAY, generateMoneyHistory, START, type MoneyHistory } from './support/moneyHistory.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 
 const MONEY: Projection[] = [balanceTransactionsProjection, payoutsProjection, journalProjection];
@@ -143,6 +144,30 @@ describe('money projections (balance transactions, payouts, journal) on PostgreS
       `SELECT DISTINCT account FROM ledger.journal_lines WHERE account = 'climate_order_purchase'`,
     );
     expect(unknown.rows).toHaveLength(1);
+  });
+
+  it("sums stripe_balance up to a time, as the balance check reads it: whole days, then that day's lines", async () => {
+    const expected = (cut: number) => {
+      const sums = new Map<string, number>();
+      for (const bt of history.transactions) {
+        if ((bt.created as number) > cut) continue;
+        const currency = bt.currency as string;
+        sums.set(currency, (sums.get(currency) ?? 0) + (bt.net as number));
+      }
+      return sums;
+    };
+    const someCreated = history.transactions[history.transactions.length >> 1]!.created as number;
+    for (const cut of [START + 9 * DAY + 13 * 3600, START + 12 * DAY, someCreated, someCreated - 1]) {
+      const balances = await journalBalancesAt(
+        database.db,
+        { bound: new Date(cut * 1000).toISOString(), inclusive: true },
+        'stripe_balance',
+      );
+      expect(balances.every((b) => b.account === 'stripe_balance')).toBe(true);
+      const mine = new Map(balances.map((b) => [b.currency, b.balance]));
+      for (const [currency, sum] of expected(cut))
+        expect([cut, currency, mine.get(currency)]).toEqual([cut, currency, sum]);
+    }
   });
 
   it('ends in the same rows applied one event at a time, and in yet another order (rebuilt equals live)', async () => {

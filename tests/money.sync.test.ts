@@ -151,6 +151,23 @@ describe('money from a stand-in Stripe account to the finance API', () => {
     }
   });
 
+  it('reads transactions as Stripe lists them: no payout field, the payout known only by the ?payout= filter', async () => {
+    const stripe = async (path: string) =>
+      (await (
+        await fetch(`${api.base}${path}`, { headers: { authorization: `Bearer ${api.key}` } })
+      ).json()) as {
+        data: Json[];
+      };
+    const listed = await stripe('/v1/balance_transactions?limit=100');
+    expect(listed.data).toHaveLength(100);
+    expect(listed.data.filter((bt) => 'payout' in bt)).toEqual([]);
+    const payout = history.payouts.find((p) => p.status === 'paid')!;
+    const paidOut = await stripe(`/v1/balance_transactions?payout=${String(payout.id)}&limit=100`);
+    expect(paidOut.data.map((bt) => bt.id).sort()).toEqual(
+      [...history.payoutTransactions.get(payout.id as string)!].sort(),
+    );
+  });
+
   it('reconciles every paid payout to the cent', async () => {
     const payouts = await all('/api/payouts?status=paid');
     expect(payouts.length).toBe(history.payouts.filter((p) => p.status === 'paid').length);

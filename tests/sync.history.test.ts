@@ -49,7 +49,8 @@ const stripeRows = async (db: Db) => {
     payments: objectColumns(models.payments),
     orders: objectColumns(models.orders),
     refunds: objectColumns(models.refunds),
-    // A dispute object does not say when it closed: one imported closed is closed as of its import.
+    // A dispute object does not say when it closed: one imported closed is dated by what it does say
+    // (projections/shared/stripeObjects.ts datedClosing), not by the webhook that told the other ledger.
     disputes: objectColumns(models.disputes).map(({ closed_at, ...rest }) => ({
       ...rest,
       closed: closed_at !== null,

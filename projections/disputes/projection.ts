@@ -5,23 +5,29 @@ import { isoOf } from '../shared/paymentRow.js';
 import { CLOSED_DISPUTE_STATUSES, type DisputeStatus } from '../shared/ranks.js';
 import type { DisputeSnapshot, Ranked } from '../shared/stripeObjects.js';
 
-/** Fold state of one dispute. `firstSeen`: the earliest event `created` at which each status was seen,
- * so closed_at (first sighting of the final closed status) does not depend on delivery order. */
+type Sightings = Partial<Record<DisputeStatus, number>>;
+
+/** Fold state of one dispute. `firstSeen`: the earliest Stripe event `created` at which each status was
+ * seen, so closed_at (first sighting of the final closed status) does not depend on delivery order.
+ * `datedBySnapshot`: the same for imported snapshots, whose own time is only when the sync read them:
+ * a closed status is dated by what the object says (DisputeFacts.closedBy), never later than that read.
+ * An event's time wins over a snapshot's dating; absent in states folded before it existed. */
 export type DisputeState = {
   status: Ranked<DisputeStatus>;
   snapshot: DisputeSnapshot;
-  firstSeen: Partial<Record<DisputeStatus, number>>;
+  firstSeen: Sightings;
+  datedBySnapshot?: Sightings;
   updated: number;
 };
+
+const earliest = (a: Sightings, b: Sightings): Sightings =>
+  joinRecords(a as Record<string, number>, b as Record<string, number>, Math.min);
 
 export const mergeDispute = (a: DisputeState, b: DisputeState): DisputeState => ({
   status: maxByKey(a.status, b.status),
   snapshot: maxByKey(a.snapshot, b.snapshot),
-  firstSeen: joinRecords(
-    a.firstSeen as Record<string, number>,
-    b.firstSeen as Record<string, number>,
-    Math.min,
-  ),
+  firstSeen: earliest(a.firstSeen, b.firstSeen),
+  datedBySnapshot: earliest(a.datedBySnapshot ?? {}, b.datedBySnapshot ?? {}),
   updated: Math.max(a.updated, b.updated),
 });
 
@@ -42,15 +48,16 @@ const DISPUTE_COLUMNS = [
 export const disputeFold = objectFold<DisputeState>({
   name: 'dispute',
   statesOf: (carried) =>
-    carried.disputes.map(({ id, facts }) => [
-      id,
-      {
-        status: facts.status,
-        snapshot: facts.snapshot,
-        firstSeen: { [facts.status.status]: carried.context.created },
-        updated: carried.context.created,
-      },
-    ]),
+    carried.disputes.map(({ id, facts }) => {
+      const seen = carried.context.created;
+      const sighting = carried.snapshot
+        ? {
+            datedBySnapshot: { [facts.status.status]: Math.min(seen, facts.closedBy ?? seen) },
+            firstSeen: {},
+          }
+        : { datedBySnapshot: {}, firstSeen: { [facts.status.status]: seen } };
+      return [id, { status: facts.status, snapshot: facts.snapshot, ...sighting, updated: seen }];
+    }),
   merge: mergeDispute,
 });
 
@@ -60,8 +67,10 @@ export const disputesProjection = defineProjection<Filed<DisputeState>>({
   fold: disputeFold,
   state: { table: 'disputes_fold_state', key: 'dispute_id' },
   rowTables: { disputes: { key: 'dispute_id', columns: DISPUTE_COLUMNS } },
-  rows: (id, { paymentId, state: { status, snapshot, firstSeen, updated } }) => {
-    const closedAt = CLOSED_DISPUTE_STATUSES.includes(status.status) ? firstSeen[status.status] : undefined;
+  rows: (id, { paymentId, state: { status, snapshot, firstSeen, datedBySnapshot, updated } }) => {
+    const closedAt = CLOSED_DISPUTE_STATUSES.includes(status.status)
+      ? (firstSeen[status.status] ?? datedBySnapshot?.[status.status])
+      : undefined;
     return {
       disputes: [
         {

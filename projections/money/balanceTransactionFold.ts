@@ -1,4 +1,5 @@
 import type { Row } from '../../src/db/port.js';
+import type { StoredEvent } from '../../src/eventstore/port.js';
 import type { Fold } from '../projection.js';
 import { resolver, streamPaymentId } from '../shared/routing.js';
 import {
@@ -69,6 +70,25 @@ const factsFromRow = (row: Row): BalanceTransactionFacts => ({
 });
 
 /**
+ * An event's facts by transaction id (joined when it names one twice), read once per event: a payout's
+ * reconciliation lists thousands of transactions, and each is routed and evolved on its own. A cache
+ * of a pure reading, keyed by the event object, so it goes with the batch.
+ */
+const factsCache = new WeakMap<StoredEvent, Map<string, BalanceTransactionFacts>>();
+const factsById = (event: StoredEvent): Map<string, BalanceTransactionFacts> => {
+  let byId = factsCache.get(event);
+  if (byId === undefined) {
+    byId = new Map();
+    for (const facts of balanceTransactionFactsOf(event)) {
+      const mine = byId.get(facts.id);
+      byId.set(facts.id, mine === undefined ? facts : mergeFacts(mine, facts));
+    }
+    factsCache.set(event, byId);
+  }
+  return byId;
+};
+
+/**
  * One state per balance transaction, keyed by its id: the join of everything the log says about it
  * (balanceTransactionFacts.ts). A transaction filed under a charge whose payment intent the store knows
  * by now is filed under the payment intent.
@@ -78,7 +98,7 @@ export const balanceTransactionFold: Fold<BalanceTransactionFacts> = {
   route: (events, links) => {
     const resolve = resolver(events, links);
     return events.flatMap((event) =>
-      balanceTransactionFactsOf(event).map((facts) => {
+      [...factsById(event).values()].map((facts) => {
         const key = streamPaymentId(event);
         const paymentId = facts.paymentId === null ? null : key === null ? facts.paymentId : resolve(key);
         return { event, key: facts.id, paymentId, absorbs: [] };
@@ -86,10 +106,8 @@ export const balanceTransactionFold: Fold<BalanceTransactionFacts> = {
     );
   },
   evolve: (state, routed) => {
-    const own = balanceTransactionFactsOf(routed.event)
-      .filter((facts) => facts.id === routed.key)
-      .map((facts) => ({ ...facts, paymentId: facts.paymentId === null ? null : routed.paymentId }))
-      .reduce(mergeFacts);
+    const facts = factsById(routed.event).get(routed.key)!;
+    const own = { ...facts, paymentId: facts.paymentId === null ? null : routed.paymentId };
     return state === undefined ? own : mergeFacts(state, own);
   },
   merge: mergeFacts,

@@ -31,6 +31,9 @@ export type CarriedCharge = Identified<ChargeFacts> & { failedAttempt: boolean }
  * type carrying Stripe objects (an imported snapshot) is added there, and every fold follows. */
 export type Carried = {
   context: EventContext;
+  /** An imported snapshot (StripeObjectImported): `context.created` is when the sync read the object,
+   * not when anything happened to it. */
+  snapshot: boolean;
   kind: StripeObjectKind;
   paymentIntent: Identified<PaymentIntentFacts> | null;
   charges: CarriedCharge[];
@@ -119,7 +122,15 @@ const readCarried = (event: StoredEvent): Carried | null => {
   const context = contextOf(event);
   const path = 'data.object';
   const f = fieldsOf(object, path);
-  const carried: Carried = { context, kind, paymentIntent: null, charges: [], refunds: [], disputes: [] };
+  const carried: Carried = {
+    context,
+    snapshot: event.type === IMPORTED,
+    kind,
+    paymentIntent: null,
+    charges: [],
+    refunds: [],
+    disputes: [],
+  };
   switch (kind) {
     case 'payment_intent': {
       carried.paymentIntent = { id: f.string('id'), facts: readPaymentIntent(f, context) };

@@ -39,6 +39,11 @@ export const fieldsOf = (object: Json, path: string) => {
     id: (field: string) => idOf(object[field]) ?? fail(field, 'an id'),
     optRef: (field: string) => idOf(object[field]),
     optRecord: (field: string) => optional(field, isRecord, 'an object'),
+    /** Objects of a plain array field (a dispute's balance_transactions); none when absent. */
+    arrayItems: (field: string): Json[] => {
+      const items = optional(field, Array.isArray, 'an array');
+      return items === null ? [] : items.filter(isRecord);
+    },
     /** Items of an embedded Stripe list (`{object: 'list', data: [...]}`); 2013 samples send `{}`. */
     listItems: (field: string): Json[] => {
       const list = optional(field, isRecord, 'a list object');

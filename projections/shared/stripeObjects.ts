@@ -4,6 +4,7 @@ import type { Key } from './lattice.js';
 import {
   CHARGE_RANKS,
   chargeStatus,
+  CLOSED_DISPUTE_STATUSES,
   DISPUTE_RANKS,
   disputeStatus,
   PAYMENT_INTENT_RANKS,
@@ -159,7 +160,32 @@ export type DisputeSnapshot = Common & {
   reason: string | null;
   evidenceDueBy: number | null;
 };
-export type DisputeFacts = { status: Ranked<DisputeStatus>; snapshot: DisputeSnapshot };
+/** `closedBy`: for a dispute in a closed status, the time its object dates the closing at the latest
+ * it can (datedClosing), else null. */
+export type DisputeFacts = {
+  status: Ranked<DisputeStatus>;
+  snapshot: DisputeSnapshot;
+  closedBy: number | null;
+};
+
+/**
+ * Stripe's dispute object says that it closed, never when (a webhook's `created` does). What it does
+ * say: a won dispute's funds came back in a balance transaction of its own (`balance_transactions`, the
+ * latest crediting the balance), created when it was won; a dispute is decided no earlier than its
+ * evidence deadline (`evidence_details.due_by`; 0 or null when no response was allowed): one nobody
+ * answered is lost when the deadline passes, one answered is decided by the issuer after it. So: the
+ * reinstatement for a won dispute, else the deadline, else nothing.
+ */
+const datedClosing = (status: DisputeStatus, f: Fields, dueBy: number | null): number | null => {
+  if (!CLOSED_DISPUTE_STATUSES.includes(status)) return null;
+  const reinstated = f
+    .arrayItems('balance_transactions')
+    .filter((bt) => Number.isSafeInteger(bt.amount) && (bt.amount as number) > 0)
+    .map((bt) => bt.created)
+    .filter((created): created is number => Number.isSafeInteger(created));
+  if (status === 'won' && reinstated.length > 0) return Math.max(...reinstated);
+  return dueBy !== null && dueBy > 0 ? dueBy : null;
+};
 
 export const readDispute = (f: Fields, ctx: EventContext): DisputeFacts => {
   const status = disputeStatus(f.string('status'));
@@ -167,6 +193,7 @@ export const readDispute = (f: Fields, ctx: EventContext): DisputeFacts => {
   const dueBy =
     evidence !== null && Number.isSafeInteger(evidence.due_by) ? (evidence.due_by as number) : null;
   return {
+    closedBy: datedClosing(status, f, dueBy ?? f.optInt('evidence_due_by')),
     status: ranked(DISPUTE_RANKS, status, ctx),
     snapshot: {
       ...common(f, DISPUTE_RANKS[status].rank, ctx),

@@ -48,6 +48,19 @@ const drained = (res: Response, stallMs: number) =>
     res.on('close', onDrain);
   });
 
+const startCsv = (res: Response, name: string, columns: readonly string[]) => {
+  res.status(200);
+  res.setHeader('content-type', 'text/csv; charset=utf-8');
+  res.setHeader('content-disposition', `attachment; filename="${name}.csv"`);
+  res.write(csvLine(columns));
+};
+
+/** A CSV answer whose lines PostgreSQL already wrote (ledger.csv_field, the rules of `csvLine`). */
+export const sendCsvLines = (res: Response, name: string, columns: readonly string[], lines: string) => {
+  startCsv(res, name, columns);
+  res.end(lines);
+};
+
 export type Produce = (onBatch: (rows: Row[]) => Promise<void>) => Promise<void>;
 
 /**
@@ -64,10 +77,7 @@ export const sendCsv = async (
 ) => {
   let started = false;
   const start = () => {
-    res.status(200);
-    res.setHeader('content-type', 'text/csv; charset=utf-8');
-    res.setHeader('content-disposition', `attachment; filename="${name}.csv"`);
-    res.write(csvLine(columns));
+    startCsv(res, name, columns);
     started = true;
   };
   try {

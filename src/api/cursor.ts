@@ -5,11 +5,17 @@ export type KeyKind = 'timestamptz' | 'text' | 'bigint';
 
 export type SortKey = (string | number)[];
 
+/** What a cursor's key values are checked against: their kind, and whether null stands as 'infinity'. */
+export type CursorKey = { kind: KeyKind; nullsLast?: true };
+
 /** An opaque cursor: base64url of the list's name and the last row's sort key. */
 export const encodeCursor = (list: string, key: SortKey): string =>
   Buffer.from(JSON.stringify([list, ...key])).toString('base64url');
 
-const valid = (kind: KeyKind, value: unknown): boolean => {
+const valid = (key: CursorKey, value: unknown): boolean => {
+  // A key whose nulls sort last carries them as 'infinity' (listQuery.ts).
+  if (key.nullsLast === true && value === 'infinity') return true;
+  const kind = key.kind;
   switch (kind) {
     case 'timestamptz':
       // Exactly what selectList writes, and a real instant (no 30 February), so PostgreSQL accepts it.
@@ -35,16 +41,15 @@ const malformed = () =>
   new BadParameter('cursor', 'malformed: pass next_cursor from an earlier page of this list');
 
 /** The sort key inside a cursor of list `list`; BadParameter('cursor') for anything else. */
-export const decodeCursor = (list: string, kinds: readonly KeyKind[], cursor: string): SortKey => {
+export const decodeCursor = (list: string, keys: readonly CursorKey[], cursor: string): SortKey => {
   let decoded: unknown;
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch {
     throw malformed();
   }
-  if (!Array.isArray(decoded) || decoded.length !== kinds.length + 1 || decoded[0] !== list)
-    throw malformed();
+  if (!Array.isArray(decoded) || decoded.length !== keys.length + 1 || decoded[0] !== list) throw malformed();
   const key = decoded.slice(1) as unknown[];
-  if (!kinds.every((kind, index) => valid(kind, key[index]))) throw malformed();
+  if (!keys.every((k, index) => valid(k, key[index]))) throw malformed();
   return key as SortKey;
 };

@@ -16,6 +16,8 @@ export const dailyQuery = z
   .refine((q) => q.from <= q.to, { path: ['to'], message: 'must be on or after from' });
 
 const PAID = `('paid', 'partially_refunded', 'refunded')`;
+const INTO_PAID = (h: string) =>
+  `${h}.to_status IN ${PAID} AND (${h}.from_status IS NULL OR ${h}.from_status NOT IN ${PAID})`;
 
 /**
  * One row per UTC day, livemode and currency with any activity in [from, to].
@@ -28,34 +30,48 @@ const PAID = `('paid', 'partially_refunded', 'refunded')`;
  * - disputed: disputes lost, by the day they closed.
  * Refunds and disputes take livemode from their payment.
  */
+// The range's bounds as expressions of the parameters (not a CTE), so every table is read through its
+// time index from the first row of the range to the last.
+const LO = `(($1::date)::timestamp AT TIME ZONE 'UTC')`;
+const HI = `(($2::date + 1)::timestamp AT TIME ZONE 'UTC')`;
+
 export const DAILY_SQL = `
-WITH bounds AS (
-  SELECT ($1::date)::timestamp AT TIME ZONE 'UTC' AS lo, ($2::date + 1)::timestamp AT TIME ZONE 'UTC' AS hi
-), paid AS (
-  SELECT h.payment_id, min(h.occurred_at) AS paid_at
-    FROM ledger.payment_status_history h
-   WHERE h.to_status IN ${PAID} AND (h.from_status IS NULL OR h.from_status NOT IN ${PAID})
-   GROUP BY h.payment_id
+WITH paid AS (
+  -- Only payments with a transition into paid inside the range can count there: they are found through
+  -- the range of the partial index on those transitions (migration 0053), and only their transitions
+  -- are grouped (the same index by payment) to find each one's first, instead of grouping the whole
+  -- history and filtering afterwards. A payment whose first lies before the range is left out.
+  SELECT e.payment_id, min(e.occurred_at) AS paid_at
+    FROM ledger.payment_status_history e
+   WHERE ${INTO_PAID('e')}
+     AND e.payment_id IN (SELECT h.payment_id FROM ledger.payment_status_history h
+                           WHERE h.occurred_at >= ${LO} AND h.occurred_at < ${HI} AND ${INTO_PAID('h')})
+   GROUP BY e.payment_id
+  HAVING min(e.occurred_at) >= ${LO}
 ), activity AS (
   SELECT paid.paid_at AS at, p.livemode, p.currency, p.amount_received AS gross, 0::bigint AS refunded,
          0::bigint AS disputed, 1 AS paid_count
-    FROM paid JOIN ledger.payments p USING (payment_id), bounds
-   WHERE paid.paid_at >= bounds.lo AND paid.paid_at < bounds.hi
+    FROM paid JOIN ledger.payments p USING (payment_id)
   UNION ALL
   SELECT r.created_at, p.livemode, r.currency, 0, r.amount, 0, 0
-    FROM ledger.refunds r LEFT JOIN ledger.payments p USING (payment_id), bounds
-   WHERE r.status IN ('pending', 'succeeded') AND r.created_at >= bounds.lo AND r.created_at < bounds.hi
+    FROM ledger.refunds r LEFT JOIN ledger.payments p USING (payment_id)
+   WHERE r.status IN ('pending', 'succeeded') AND r.created_at >= ${LO} AND r.created_at < ${HI}
   UNION ALL
   SELECT d.closed_at, p.livemode, d.currency, 0, 0, d.amount, 0
-    FROM ledger.disputes d LEFT JOIN ledger.payments p USING (payment_id), bounds
-   WHERE d.status = 'lost' AND d.closed_at >= bounds.lo AND d.closed_at < bounds.hi
+    FROM ledger.disputes d LEFT JOIN ledger.payments p USING (payment_id)
+   WHERE d.status = 'lost' AND d.closed_at >= ${LO} AND d.closed_at < ${HI}
+), days AS (
+  -- Grouped by the date itself: the text is made once per group, not once per row.
+  SELECT (at AT TIME ZONE 'UTC')::date AS day, livemode, currency, sum(gross) AS gross, sum(refunded) AS refunded,
+         sum(disputed) AS disputed, sum(paid_count) AS paid_count
+    FROM activity
+   GROUP BY 1, 2, 3
 )
-SELECT to_char((at AT TIME ZONE 'UTC')::date, 'YYYY-MM-DD') AS day, livemode, currency,
-       sum(gross)::bigint AS gross_paid, sum(refunded)::bigint AS refunded, sum(disputed)::bigint AS disputed,
-       (sum(gross) - sum(refunded) - sum(disputed))::bigint AS net, sum(paid_count)::bigint AS payments_paid
-  FROM activity
- GROUP BY 1, 2, 3
- ORDER BY 1, 2, 3`;
+SELECT to_char(day, 'YYYY-MM-DD') AS day, livemode, currency, gross::bigint AS gross_paid,
+       refunded::bigint AS refunded, disputed::bigint AS disputed, (gross - refunded - disputed)::bigint AS net,
+       paid_count::bigint AS payments_paid
+  FROM days
+ ORDER BY days.day, livemode, currency`;
 
 /** GET /api/reports/daily?from=&to= */
 export const dailyReportRoute =

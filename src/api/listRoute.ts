@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { Db } from '../db/port.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { sendCsv } from './csv.js';
-import { listSql, sortKeyOf, type ListSpec } from './listQuery.js';
+import { listSql, orderOf, sortKeyOf, type ListSpec } from './listQuery.js';
 import { parseParams } from './params.js';
 import { queryPrepared } from './prepared.js';
 import { streamRows } from './streamRows.js';
@@ -23,8 +23,8 @@ export const listRoute =
   async (req, res) => {
     const query = parseParams(spec.query, req.query);
     const { limit, cursor, format } = query as { limit?: number; cursor?: string; format?: 'json' | 'csv' };
-    const kinds = spec.sort.map((key) => key.kind);
-    const after = cursor === undefined ? null : decodeCursor(spec.name, kinds, cursor);
+    const order = orderOf(spec, query);
+    const after = cursor === undefined ? null : decodeCursor(order.cursorName, order.sort, cursor);
     const columns = Object.keys(spec.item.shape);
     if (wantsCsv(req, format)) {
       await sendCsv(res, spec.name, columns, (onBatch) =>
@@ -38,7 +38,9 @@ export const listRoute =
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
     const next =
-      rows.length > pageSize && last ? encodeCursor(spec.name, sortKeyOf(spec, JSON.parse(last.json))) : null;
+      rows.length > pageSize && last
+        ? encodeCursor(order.cursorName, sortKeyOf(order, JSON.parse(last.json)))
+        : null;
     // Rows arrive as JSON text from PostgreSQL: the page is assembled, not parsed and serialised again.
     res
       .type('application/json')

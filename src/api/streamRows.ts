@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Db, Row } from '../db/port.js';
 import type { SortKey } from './cursor.js';
-import { listSql, sortKeyOf, type ListSpec } from './listQuery.js';
+import { listSql, orderOf, sortKeyOf, type ListSpec } from './listQuery.js';
 
 const BATCH = 1000;
 
@@ -49,6 +49,6 @@ const keysetPages = async <Q extends z.ZodObject>(
     if (rows.length > 0) await onBatch(rows);
     if (rows.length < size) return;
     remaining -= rows.length;
-    last = sortKeyOf(spec, rows.at(-1)!);
+    last = sortKeyOf(orderOf(spec, query), rows.at(-1)!);
   }
 };

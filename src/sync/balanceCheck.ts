@@ -1,3 +1,4 @@
+import { journalBalancesAt } from '../../projections/journal/balancesAt.js';
 import type { Db } from '../db/port.js';
 import type { EventStore } from '../eventstore/port.js';
 import type { Scope, StripeApi } from '../stripe/stripeApi.js';
@@ -87,12 +88,12 @@ export const checkBalance = async (deps: {
 }): Promise<BalanceCheckResult> => {
   const caughtUp = await journalCaughtUp(deps.db, deps.store, deps.deadlineMs ?? 30_000);
   if (!caughtUp.ok) return { kind: 'skipped', reason: caughtUp.reason };
-  const { rows } = await deps.db.query<{ currency: string; balance: number }>(
-    `SELECT currency, sum(amount)::bigint AS balance FROM ledger.journal_lines
-      WHERE account = 'stripe_balance' AND occurred_at <= $1 GROUP BY currency`,
-    [deps.balanceReadAt.toISOString()],
+  const balances = await journalBalancesAt(
+    deps.db,
+    { bound: deps.balanceReadAt.toISOString(), inclusive: true },
+    'stripe_balance',
   );
-  const ledger = new Map(rows.map((row) => [row.currency, Number(row.balance)]));
+  const ledger = new Map(balances.map((row) => [row.currency, row.balance]));
   const currencies = [...new Set([...ledger.keys(), ...deps.funds.keys()])].sort();
   const entries = currencies.map((currency): BalanceCheckEntry => {
     const { available, pending } = deps.funds.get(currency) ?? { available: 0, pending: 0 };

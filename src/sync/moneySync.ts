@@ -35,8 +35,8 @@ const saveCursor = (db: Db, scope: Scope, bt: number | null, payouts: number | n
 
 /**
  * The money part of a sync pass (SPEC section 12), for every account read: Stripe's balance first (the
- * check compares against it), then balance transactions and payout reconciliations from each
- * account's cursor, cursors saved only once their appends are durable, then the balance check.
+ * check compares against it), then balance transactions and payout reconciliations (side by side) from
+ * each account's cursor, cursors saved only once their appends are durable, then the balance check.
  * Requests go through the Stripe client port: rate limit and retries are its own.
  */
 export type MoneyStore = Pick<
@@ -66,8 +66,13 @@ export const syncMoney = async (deps: {
   for (const scope of deps.scopes) {
     const from = await cursorOf(deps.db, scope);
     const common = { stripe: deps.stripe, store: deps.store, scope, livemode, now };
-    const bts = await syncBalanceTransactions({ ...common, from: from.bt });
-    const payouts = await reconcilePayouts({ ...common, from: from.payouts });
+    // Independent lists of Stripe's (facts join whatever order they land in): read side by side, both
+    // finished (appends durable) before the cursors move.
+    const btsRun = syncBalanceTransactions({ ...common, from: from.bt });
+    const payoutsRun = reconcilePayouts({ ...common, from: from.payouts });
+    await Promise.allSettled([btsRun, payoutsRun]);
+    const bts = await btsRun;
+    const payouts = await payoutsRun;
     await saveCursor(deps.db, scope, bts.nextFrom, payouts.nextFrom);
     summary.balance_transactions += bts.seen;
     summary.balance_transactions_appended += bts.appended;

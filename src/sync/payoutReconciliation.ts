@@ -3,9 +3,13 @@ import { PAYOUT_RECONCILED, payoutStream } from '../domain/moneyEvents.js';
 import type { EventStore } from '../eventstore/port.js';
 import type { Scope, StripeApi, StripeObject } from '../stripe/stripeApi.js';
 import { appendRecorded } from './appendRecorded.js';
+import { eachAtMost } from './eachAtMost.js';
 
 /** A paid payout can still fail for a few business days: payouts this recent are looked at again. */
 export const PAYOUT_SETTLING_SECONDS = 10 * 86_400;
+
+/** Payouts whose transactions are listed at the same time (each listing is its own chain of pages). */
+export const PAYOUTS_AT_ONCE = 4;
 
 export type PayoutsResult = {
   seen: number;
@@ -20,7 +24,8 @@ const isFinal = (status: unknown) => status === 'paid' || status === 'failed' ||
  * Payouts created since `from`; for each paid automatic payout not reconciled in the log yet, every
  * balance transaction it paid out (`GET /v1/balance_transactions?payout=`, its own included), recorded
  * as PayoutReconciled. Manual payouts have no such listing (Stripe lists transactions by payout only for
- * automatic ones).
+ * automatic ones). Up to PAYOUTS_AT_ONCE payouts of a page are reconciled at a time, under the client's
+ * one rate limit.
  */
 export const reconcilePayouts = async (deps: {
   stripe: StripeApi;
@@ -34,30 +39,33 @@ export const reconcilePayouts = async (deps: {
   let oldestOpen: number | null = null;
   let newest: number | null = null;
   const params = { limit: 100, ...(deps.from !== null && { created: { gte: deps.from } }) };
+  const reconcile = async (payout: StripeObject) => {
+    if (await alreadyReconciled(deps.store, payout.id)) return;
+    const transactions: StripeObject[] = [];
+    for await (const listed of deps.stripe.pages(
+      'balance_transactions',
+      { payout: payout.id, limit: 100 },
+      deps.scope,
+    )) {
+      transactions.push(...listed.data);
+    }
+    const context = { account: deps.scope.account, livemode: deps.livemode, recordedAt: deps.now() };
+    const outcome = reconcilePayout(payout, transactions, context);
+    if (outcome.kind === 'invalid') {
+      result.invalid.push(`${payout.id}: ${outcome.message}`);
+      return;
+    }
+    await appendRecorded(deps.store, [outcome]);
+    result.reconciled += 1;
+  };
   for await (const page of deps.stripe.pages('payouts', params, deps.scope)) {
     for (const payout of page.data) {
       result.seen += 1;
       newest = Math.max(newest ?? payout.created, payout.created);
       if (!isFinal(payout.status)) oldestOpen = Math.min(oldestOpen ?? payout.created, payout.created);
-      if (payout.status !== 'paid' || payout.automatic === false) continue;
-      if (await alreadyReconciled(deps.store, payout.id)) continue;
-      const transactions: StripeObject[] = [];
-      for await (const listed of deps.stripe.pages(
-        'balance_transactions',
-        { payout: payout.id, limit: 100 },
-        deps.scope,
-      )) {
-        transactions.push(...listed.data);
-      }
-      const context = { account: deps.scope.account, livemode: deps.livemode, recordedAt: deps.now() };
-      const outcome = reconcilePayout(payout, transactions, context);
-      if (outcome.kind === 'invalid') {
-        result.invalid.push(`${payout.id}: ${outcome.message}`);
-        continue;
-      }
-      await appendRecorded(deps.store, [outcome]);
-      result.reconciled += 1;
     }
+    const paid = page.data.filter((p) => p.status === 'paid' && p.automatic !== false);
+    await eachAtMost(PAYOUTS_AT_ONCE, paid, reconcile);
   }
   const settling = newest === null ? null : newest - PAYOUT_SETTLING_SECONDS;
   const candidates = [oldestOpen, settling].filter((t): t is number => t !== null);

@@ -19,13 +19,19 @@ const query = z.strictObject({
     ),
   opened_from: timeParam.optional().describe('opened_at on or after; a date means from its start (UTC)'),
   opened_to: timeParam.optional().describe('opened_at on or before; a date means to its end (UTC)'),
+  sort: enumParam(['opened_at', 'evidence_due_by'] as const)
+    .optional()
+    .describe(
+      'opened_at (default): newest opened first; evidence_due_by: soonest evidence deadline first, disputes without one last (then dispute_id)',
+    ),
   ...listParams,
 });
 
 export const disputesList: ListSpec<typeof query> = {
   path: '/api/disputes',
   name: 'disputes',
-  summary: 'Disputes, newest first (opened_at, then dispute_id, descending)',
+  summary:
+    'Disputes, newest first (opened_at, then dispute_id, descending), or by evidence deadline (sort=evidence_due_by)',
   query,
   item: disputeRow,
   from: 'ledger.disputes',
@@ -34,6 +40,15 @@ export const disputesList: ListSpec<typeof query> = {
     { column: 'dispute_id', kind: 'text' },
   ],
   direction: 'desc',
+  orders: {
+    evidence_due_by: {
+      sort: [
+        { column: 'evidence_due_by', kind: 'timestamptz', nullsLast: true },
+        { column: 'dispute_id', kind: 'text' },
+      ],
+      direction: 'asc',
+    },
+  },
   where: (q, bind) => [
     q.status !== undefined && `t.status = ${bind(q.status)}`,
     q.payment_id !== undefined && `t.payment_id = ${bind(q.payment_id)}`,

@@ -6,7 +6,8 @@
  *
  *   const api = await startStripeApi();
  *   api.addEvents(deliveries.map((d) => JSON.parse(d.body)));           // objects follow their events
- *   api.addObjects('balance_transactions', [txn], { account: 'acct_1' }); // or objects alone
+ *   api.addObjects([txn], { account: 'acct_1' });                     // or objects alone
+ *   api.payOut('po_1', ['txn_1', 'txn_2']);    // the transactions automatic payout po_1 paid out
  *   api.setBalance({ available: [...], pending: [...] });
  *   env.STRIPE_API_BASE = api.base; env.STRIPE_API_KEY = api.key;
  *   api.faults.rateLimited = 0.3;              // 30% of requests answer 429 (Stripe-Should-Retry: faults.shouldRetry)
@@ -18,6 +19,9 @@
  * Endpoints: GET /v1/events (types[], type, delivery_success), /v1/events/:id, /v1/payment_intents,
  * /v1/charges, /v1/refunds, /v1/disputes, /v1/payouts (status), /v1/balance_transactions (payout, type,
  * source; expand[]=data.source), /v1/balance. Every list takes limit, starting_after, ending_before and created[gt|gte|lt|lte].
+ * A balance transaction object has no payout field in Stripe's API: which payout paid it out is known
+ * only through the list filter `?payout=po_...` (automatic payouts). The stand-in keeps that association
+ * beside the objects (`payOut`), never in them.
  * Keys: `api.key` reads everything; `api.restrictedKey(['events'])` reads only the named resources (403
  * elsewhere, in Stripe's error shape); any other key is 401. `Stripe-Account` scopes a request to a
  * connected account added with `account:`; an unknown account is 403.
@@ -25,7 +29,7 @@
 import type { AddressInfo } from 'node:net';
 import express, { type Request, type Response } from 'express';
 import { expandSources } from './expandSources.js';
-import { InvalidParameter, listPage, listParams, type Query } from './listPage.js';
+import { InvalidParameter, listPage, listParams, type ListParams, type Query } from './listPage.js';
 import { sortedList, type Listed, type SortedList } from './sortedList.js';
 
 export const PLATFORM_ACCOUNT = 'acct_standin_platform';
@@ -74,6 +78,9 @@ type AccountData = {
   objects: Record<ObjectResource, SortedList<Listed>>;
   /** The `created` of the event each stored object came from: an older event never overwrites it. */
   objectAsOf: Map<string, number>;
+  /** Automatic payout id -> the ids (and created) of the balance transactions it paid out (`?payout=`),
+   * kept off the objects; pages show each transaction as stored now. */
+  paidOut: Map<string, SortedList<Listed>>;
   balance: Json;
 };
 
@@ -118,6 +125,7 @@ const emptyAccount = (): AccountData => ({
     balance_transactions: sortedList(),
   },
   objectAsOf: new Map(),
+  paidOut: new Map(),
   balance: { object: 'balance', available: [], pending: [], livemode: false },
 });
 
@@ -143,8 +151,8 @@ const filterOf = (resource: Resource, query: Query, data: AccountData): ((item: 
         (delivery === undefined || String(data.delivered.get(item.id) ?? true) === delivery);
     }
     case 'balance_transactions':
+      // `payout` chooses the list itself (AccountData.paidOut), not a field of the objects.
       return (item) =>
-        (query.payout === undefined || item.payout === query.payout) &&
         (query.type === undefined || item.type === query.type) &&
         (query.source === undefined || item.source === query.source);
     case 'payouts':
@@ -164,6 +172,25 @@ const filterOf = (resource: Resource, query: Query, data: AccountData): ((item: 
       throw new Error(`unhandled resource ${String(unhandled)}`);
     }
   }
+};
+
+/** `GET /v1/balance_transactions?payout=`: the payout's transactions, as a list filtered by the others. */
+const paidOutPage = (
+  data: AccountData,
+  payout: string,
+  params: ListParams,
+  url: string,
+  matches: (item: Listed) => boolean,
+) => {
+  const current = (entry: Listed) => data.objects.balance_transactions.get(entry.id)!;
+  const page = listPage(
+    data.paidOut.get(payout) ?? sortedList<Listed>(),
+    params,
+    url,
+    'balance_transaction',
+    (entry) => matches(current(entry)),
+  );
+  return { ...page, data: page.data.map(current) };
 };
 
 export const startStripeApi = async (options: StripeApiOptions = {}) => {
@@ -308,8 +335,9 @@ export const startStripeApi = async (options: StripeApiOptions = {}) => {
       const data = authorised(req, res, resource);
       if (data === null) return;
       try {
-        const params = listParams(req.query as Query);
-        const matches = filterOf(resource, req.query as Query, data);
+        const query = req.query as Query;
+        const params = listParams(query);
+        const matches = filterOf(resource, query, data);
         if (resource === 'events') {
           // Stripe keeps events for 30 days: older ones are not listed, whatever `created` asks for.
           const oldest = now() - EVENT_RETENTION_SECONDS;
@@ -317,13 +345,17 @@ export const startStripeApi = async (options: StripeApiOptions = {}) => {
           res.json(listPage(data.events, { ...params, created }, '/v1/events', 'event', matches));
           return;
         }
-        const page = listPage(data.objects[resource], params, `/v1/${resource}`, NOUNS[resource], matches);
+        const url = `/v1/${resource}`;
+        const page =
+          resource === 'balance_transactions' && isString(query.payout)
+            ? paidOutPage(data, query.payout, params, url, matches)
+            : listPage(data.objects[resource], params, url, NOUNS[resource], matches);
         if (resource !== 'balance_transactions') return void res.json(page);
         const sourceOf = (id: string) =>
           (['charges', 'refunds', 'disputes', 'payouts'] as const)
             .map((r) => data.objects[r].get(id) as Json | undefined)
             .find((o) => o !== undefined);
-        res.json(expandSources(page as unknown as { data: Json[] }, req.query as Query, sourceOf));
+        res.json(expandSources(page as unknown as { data: Json[] }, query, sourceOf));
       } catch (error) {
         invalid(res, error);
       }
@@ -394,6 +426,20 @@ export const startStripeApi = async (options: StripeApiOptions = {}) => {
     addObjects: (objects: readonly Json[], opts: { account?: string } = {}) => {
       const data = accountOf(opts.account);
       for (const object of objects) putObject(data, object, now());
+    },
+    /** Records that automatic payout `payoutId` paid out these balance transactions (added before). */
+    payOut: (payoutId: string, transactionIds: readonly string[], opts: { account?: string } = {}) => {
+      const data = accountOf(opts.account);
+      let list = data.paidOut.get(payoutId);
+      if (list === undefined) {
+        list = sortedList<Listed>();
+        data.paidOut.set(payoutId, list);
+      }
+      for (const id of transactionIds) {
+        const bt = data.objects.balance_transactions.get(id);
+        if (bt === undefined) throw new Error(`payOut(${payoutId}): no balance transaction ${id} was added`);
+        list.put({ id, created: bt.created });
+      }
     },
     setBalance: (balance: Json, opts: { account?: string } = {}) => {
       accountOf(opts.account).balance = { object: 'balance', livemode: false, ...balance };

@@ -1,5 +1,5 @@
 import { attempt, getJson } from '../api.js';
-import { badge, h, replace, select, table } from '../dom.js';
+import { badge, formValues, h, replace, select, table } from '../dom.js';
 import { failureMessage } from '../failure.js';
 import { daysUntil, money, time } from '../format.js';
 import { filtersFrom, hashFor, pager } from '../paging.js';
@@ -7,12 +7,15 @@ import { DISPUTE_STATUSES } from '../statuses.js';
 import { paymentLink } from './payments.js';
 
 const NEEDS_RESPONSE = ['needs_response', 'warning_needs_response'];
-// Disputes awaiting a response are few (each is work for someone); past this many the page says so.
-const NEEDS_RESPONSE_CAP = 5000;
+// The disputes needing a response with the soonest deadlines; the rest are one click away (all
+// disputes, that status, by evidence due date), paged by the API.
+const NEEDS_RESPONSE_SHOWN = 100;
+const EVIDENCE_ORDER = 'evidence_due_by';
 
-/** Disputes that need a response first, soonest evidence deadline first; then every dispute, newest first. */
+/** Disputes that need a response first, soonest evidence deadline first; then every dispute, newest
+ * first or by evidence deadline. */
 export const render = async (/** @type {import('../main.js').Route} */ route) => {
-  const filters = filtersFrom(route.params, ['status']);
+  const filters = filtersFrom(route.params, ['status', 'sort']);
   const cursor = route.params.get('cursor') ?? undefined;
   const [open, all] = await Promise.all([
     attempt(needingResponse(route.signal)),
@@ -23,12 +26,26 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
     'form',
     { class: 'filters', 'aria-label': 'Filter disputes' },
     select('Status', 'status', DISPUTE_STATUSES, filters.status),
+    h(
+      'label',
+      {},
+      'Order',
+      h(
+        'select',
+        { name: 'sort' },
+        h('option', { value: '' }, 'Newest opened first'),
+        h(
+          'option',
+          { value: EVIDENCE_ORDER, selected: filters.sort === EVIDENCE_ORDER },
+          'Evidence due soonest',
+        ),
+      ),
+    ),
     h('button', { type: 'submit' }, 'Apply'),
   );
   statusForm.addEventListener('submit', (event) => {
     event.preventDefault();
-    const status = /** @type {HTMLSelectElement} */ (statusForm.querySelector('select')).value;
-    route.go(hashFor('disputes', status ? { status } : {}));
+    route.go(hashFor('disputes', formValues(/** @type {HTMLFormElement} */ (statusForm))));
   });
   replace(
     route.main,
@@ -42,7 +59,11 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
     h(
       'section',
       { 'aria-labelledby': 'all-disputes' },
-      h('h2', { id: 'all-disputes' }, 'All disputes, newest first'),
+      h(
+        'h2',
+        { id: 'all-disputes' },
+        filters.sort === EVIDENCE_ORDER ? 'All disputes, by evidence due date' : 'All disputes, newest first',
+      ),
       statusForm,
       all.ok
         ? [
@@ -61,23 +82,25 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
   );
 };
 
-/** Every dispute in a status that needs a response, soonest deadline first (none last). @param {AbortSignal} signal */
+/**
+ * The disputes needing a response with the soonest deadlines (none last): the first page of each such
+ * status in the API's evidence order, merged. @param {AbortSignal} signal
+ */
 const needingResponse = async (signal) => {
-  /** @type {any[]} */
-  const rows = [];
-  for (const status of NEEDS_RESPONSE) {
-    /** @type {string | null | undefined} */
-    let cursor;
-    do {
-      const page = await getJson('/api/disputes', { status, limit: 1000, cursor }, signal);
-      rows.push(...page.data);
-      cursor = page.next_cursor;
-    } while (cursor && rows.length < NEEDS_RESPONSE_CAP);
-  }
+  const pages = await Promise.all(
+    NEEDS_RESPONSE.map((status) =>
+      getJson('/api/disputes', { status, sort: EVIDENCE_ORDER, limit: NEEDS_RESPONSE_SHOWN }, signal),
+    ),
+  );
   const due = (/** @type {any} */ d) => (d.evidence_due_by ? Date.parse(d.evidence_due_by) : Infinity);
+  const merged = pages
+    .flatMap((page) => page.data)
+    .sort(
+      (a, b) => due(a) - due(b) || (a.dispute_id < b.dispute_id ? -1 : a.dispute_id > b.dispute_id ? 1 : 0),
+    );
   return {
-    rows: rows.sort((a, b) => due(a) - due(b) || a.dispute_id.localeCompare(b.dispute_id)),
-    truncated: rows.length >= NEEDS_RESPONSE_CAP,
+    rows: merged.slice(0, NEEDS_RESPONSE_SHOWN),
+    truncated: merged.length > NEEDS_RESPONSE_SHOWN || pages.some((page) => page.next_cursor !== null),
   };
 };
 
@@ -87,7 +110,7 @@ const needsResponseTable = ({ rows, truncated }) => [
     ? h(
         'p',
         { class: 'message notice' },
-        `Showing the first ${NEEDS_RESPONSE_CAP} disputes needing a response.`,
+        `Showing the ${NEEDS_RESPONSE_SHOWN} with the soonest deadlines. For every one, list all disputes by status in the order "Evidence due soonest".`,
       )
     : null,
   table({
