@@ -38,7 +38,8 @@ const HEARTBEAT_EVERY_MS = 2000;
  * round takes the projections standing furthest behind, reads one batch after them, and applies it to
  * all of them in one transaction (applyGroup). The batch stops where the next projections stand, so a
  * projection that fell behind (a retry, a rebuild) catches up and then shares every batch with the
- * others: each event is read, parsed, routed and folded once for all.
+ * others: each event is read, parsed, routed and folded once for all. Meanwhile the same round also
+ * applies a batch to the projections standing furthest ahead, so they are not held back.
  */
 export const startProjector = async (options: ProjectorOptions): Promise<Projector> => {
   const { db, store, projections, logger } = options;
@@ -66,29 +67,47 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
     return ready;
   };
 
+  /** One batch for the projections standing at `from`, cut where the next ones stand (`upTo`). */
+  const advance = async (
+    from: number,
+    upTo: number,
+    behind: ReadonlySet<string>,
+    read: (after: number) => Promise<{ events: StoredEvent[]; links: Links }>,
+  ): Promise<'idle' | 'busy'> => {
+    const { events: batch, links } = await read(from);
+    const cut = batch.findIndex((event) => event.position > upTo);
+    const events = cut === -1 ? batch : batch.slice(0, cut);
+    if (events.length === 0) return 'idle';
+    const group = projections.filter((projection) => behind.has(projection.name));
+    if (batch.length === batchSize && cut === -1) {
+      const after = events.at(-1)!.position;
+      const next = readBatch(after);
+      next.catch(() => undefined);
+      prefetched = { after, read: next };
+    }
+    await applyGroup(db, logger, { projections: group, events, from, links });
+    // A short batch reached the head: wait for the next wake-up rather than reading again at once for
+    // the one event appended meanwhile.
+    return batch.length < batchSize && cut === -1 ? 'idle' : 'busy';
+  };
+
   const round = async (): Promise<'idle' | 'busy'> => {
     const held = leases.held();
     if (held.length === 0) return 'idle';
     const active = (await readCheckpointsOf(db, held)).filter((checkpoint) => checkpoint.state === 'active');
     if (active.length === 0) return 'idle';
-    const from = Math.min(...active.map((checkpoint) => checkpoint.position));
-    const behind = new Set(active.filter((c) => c.position === from).map((c) => c.projection));
-    const next = Math.min(...active.map((c) => c.position).filter((position) => position > from));
-    const { events: read, links } = await readAfter(from);
-    const cut = read.findIndex((event) => event.position > next);
-    const events = cut === -1 ? read : read.slice(0, cut);
-    if (events.length === 0) return 'idle';
-    const group = projections.filter((projection) => behind.has(projection.name));
-    if (read.length === batchSize && cut === -1) {
-      const after = events.at(-1)!.position;
-      const read = readBatch(after);
-      read.catch(() => undefined);
-      prefetched = { after, read };
-    }
-    await applyGroup(db, logger, { projections: group, events, from, links });
-    // A short batch reached the head: wait for the next wake-up rather than reading again at once for
-    // the one event appended meanwhile.
-    return read.length < batchSize && cut === -1 ? 'idle' : 'busy';
+    const positions = [...new Set(active.map((checkpoint) => checkpoint.position))].sort((a, b) => a - b);
+    const at = (position: number) =>
+      new Set(active.filter((c) => c.position === position).map((c) => c.projection));
+    const first = positions[0]!;
+    const behind = await advance(first, positions[1] ?? Infinity, at(first), readAfter);
+    if (positions.length === 1) return behind;
+    // The furthest ahead (live, as a rule) go on meanwhile: a projection retried or set back must not
+    // stop the others until it has caught up. Their batch is read apart from the prefetched one, which
+    // is the catching-up projections' next.
+    const last = positions.at(-1)!;
+    const ahead = await advance(last, Infinity, at(last), readBatch);
+    return behind === 'busy' || ahead === 'busy' ? 'busy' : 'idle';
   };
 
   const run = async () => {
