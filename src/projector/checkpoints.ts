@@ -19,6 +19,11 @@ export const ensureCheckpoints = (db: Queryable, names: readonly string[]) =>
 export const readCheckpoints = async (db: Queryable): Promise<Checkpoint[]> =>
   (await db.query<Checkpoint>('SELECT * FROM ledger.projection_checkpoints ORDER BY projection')).rows;
 
+/** Row locks on the checkpoints named by $1, taken in name order as lockCheckpoints takes them: a
+ * multi-row UPDATE alone locks in scan order and could deadlock with a rebuild's swap. */
+const LOCK_IN_NAME_ORDER = `SELECT projection FROM ledger.projection_checkpoints
+   WHERE projection = ANY($1::text[]) ORDER BY projection FOR UPDATE`;
+
 /** The checkpoints of these projections, unlocked: where their next batch starts (re-checked locked). */
 export const readCheckpointsOf = async (db: Queryable, names: readonly string[]): Promise<Checkpoint[]> =>
   (
@@ -53,9 +58,11 @@ export const advanceCheckpoints = async (
 ): Promise<string[]> => {
   if (names.length === 0) return [];
   const { rows } = await db.query<{ projection: string }>(
-    `WITH moved AS (
+    `WITH locked AS (${LOCK_IN_NAME_ORDER}),
+     moved AS (
        UPDATE ledger.projection_checkpoints SET position = $3, updated_at = now()
-        WHERE projection = ANY($1::text[]) AND position = $2 AND state = 'active' RETURNING projection),
+        WHERE projection IN (SELECT projection FROM locked) AND position = $2 AND state = 'active'
+        RETURNING projection),
      resolved AS (
        UPDATE ledger.projection_failures SET resolved_at = now()
         WHERE projection IN (SELECT projection FROM moved) AND position <= $3 AND resolved_at IS NULL)
@@ -68,7 +75,9 @@ export const advanceCheckpoints = async (
 /** The projections' holder proves it is alive (projections status shows owner and heartbeat). */
 export const heartbeat = (db: Queryable, names: readonly string[], owner: string) =>
   db.query(
-    'UPDATE ledger.projection_checkpoints SET owner = $2, heartbeat_at = now() WHERE projection = ANY($1::text[])',
+    `WITH locked AS (${LOCK_IN_NAME_ORDER})
+     UPDATE ledger.projection_checkpoints SET owner = $2, heartbeat_at = now()
+      WHERE projection IN (SELECT projection FROM locked)`,
     [names, owner],
   );
 
