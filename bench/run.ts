@@ -3,7 +3,9 @@
  * them. A new benchmark is a file exporting a Benchmark, added to the list below.
  */
 import type { Benchmark } from './benchmark.js';
+import { parseDuration } from './duration.js';
 import { rebuildBenchmark } from './rebuild.js';
+import { soakBenchmark } from './soak.js';
 import { consoleBenchmark } from './console.js';
 import { endToEndBenchmark } from './endToEnd.js';
 import { ingestBenchmark } from './ingest.js';
@@ -21,6 +23,7 @@ const benchmarks: Benchmark[] = [
   moneyBenchmark,
   syncBenchmark,
   consoleBenchmark,
+  soakBenchmark,
 ];
 
 const parseArgs = (argv: string[]) => {
@@ -44,8 +47,7 @@ const main = async () => {
       `${unknown.length > 0 ? `unknown benchmark ${unknown.join(', ')}; ` : ''}available:\n${list}`,
     );
   }
-  const durationSeconds = Number(flags.get('duration') ?? 10);
-  if (!(durationSeconds > 0)) throw new Error('--duration must be a number of seconds above 0');
+  const durationSeconds = parseDuration(flags.get('duration') ?? '10');
   const selected = names.length > 0 ? names.map((name) => known.get(name)!) : benchmarks;
   for (const benchmark of selected) {
     console.log(`\n== ${benchmark.name}: ${benchmark.description}`);
