@@ -8,6 +8,7 @@ import { rebuildBenchmark } from './rebuild.js';
 import { soakBenchmark } from './soak.js';
 import { consoleBenchmark } from './console.js';
 import { endToEndBenchmark } from './endToEnd.js';
+import { hostileBenchmark } from './hostile.js';
 import { ingestBenchmark } from './ingest.js';
 import { moneyBenchmark } from './money.js';
 import { queryApiBenchmark } from './queryApi.js';
@@ -24,6 +25,7 @@ const benchmarks: Benchmark[] = [
   syncBenchmark,
   consoleBenchmark,
   soakBenchmark,
+  hostileBenchmark,
 ];
 
 const parseArgs = (argv: string[]) => {
