@@ -80,7 +80,6 @@ describeWithPostgres('exports hold PostgreSQL sessions')('CSV exports whose clie
           message: '4 CSV exports are running, the most at once: retry in 10 s',
         },
       });
-      expect(await exportSessions()).toBe(4);
 
       // The server ends each export: its session goes back, and once the client reads again it finds
       // the connection closed before the end of the chunked body (a truncated export never looks whole).
