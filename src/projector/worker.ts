@@ -8,7 +8,7 @@ import { applyBatch as applyToTables } from './engine/applyBatch.js';
 import { advanceCheckpoint, heartbeat, lockCheckpoint, markFailed } from './checkpoints.js';
 import { recordFailure, resolveFailuresBefore } from './failures.js';
 import type { Pacing } from './pacing.js';
-import { backoffMs, isTransient } from './transient.js';
+import { backoffMs, isTransient } from '../db/transient.js';
 
 export type WorkerOptions = {
   db: Db;

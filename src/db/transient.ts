@@ -18,7 +18,8 @@ export const isTransient = (error: unknown): boolean => {
   ) {
     return true;
   }
-  return /connection terminated|connection timeout|terminating connection|client has encountered a connection error|not queryable/i.test(
+  // pg's own: a pool that found no connection in time, a query the server never answered (query_timeout).
+  return /connection terminated|connection timeout|terminating connection|client has encountered a connection error|not queryable|timeout exceeded when trying to connect|query read timeout/i.test(
     error.message,
   );
 };
