@@ -7,8 +7,8 @@
  *
  * Every minute: the server's RSS and the p99 of webhooks and of queries. Verdict (after the warm-up):
  * no error of any kind (a non-2xx, a timeout, a request not made because too many were under way, a
- * failed export or rebuild, a lost event); RSS flat within 10 % (no minute more than 10 % above an
- * earlier one); p99 not drifting (the last third of the run no worse than 1.5 x the first third, plus
+ * failed export or rebuild, a lost event); RSS flat within 10 % (its trend over the minutes rises by at
+ * most 10 %); p99 not drifting (the last third of the run no worse than 1.5 x the first third, plus
  * 10 ms of noise); at the end every acknowledged event is stored and projected.
  *
  * Flags: --duration=30m (this benchmark's default)  --warmup=<s> (default a third of the run, at most

@@ -3,7 +3,7 @@ import { percentile } from './keepAliveLoad.js';
 /** A value seen at `at` seconds into the run. */
 export type Sample = { at: number; value: number };
 
-/** RSS may grow this much over any earlier minute after the warm-up. */
+/** After the warm-up, RSS's trend may rise this much over the run. */
 export const RSS_FLAT_WITHIN = 0.1;
 /** The last third's p99 may be this many times the first third's, plus DRIFT_NOISE_MS. */
 export const P99_DRIFT_FACTOR = 1.5;
@@ -22,9 +22,26 @@ const minuteMeans = (samples: Sample[], from: number): number[] => {
   return [...minutes.values()].map((values) => values.reduce((sum, value) => sum + value, 0) / values.length);
 };
 
+/** The rise of the least-squares line through `values` from the first to the last, over its first value. */
+export const rssTrend = (values: readonly number[]): number => {
+  const n = values.length;
+  if (n < 2) return 0;
+  const meanX = (n - 1) / 2;
+  const meanY = values.reduce((sum, value) => sum + value, 0) / n;
+  let covariance = 0;
+  let variance = 0;
+  values.forEach((value, x) => {
+    covariance += (x - meanX) * (value - meanY);
+    variance += (x - meanX) ** 2;
+  });
+  const slope = covariance / variance;
+  const start = meanY - slope * meanX;
+  return (slope * (n - 1)) / start;
+};
+
 /**
- * The soak's verdict, from what it recorded: `errors` must be 0; after `warmup` seconds, no RSS minute mean
- * more than RSS_FLAT_WITHIN above an earlier one, and the p99 of webhooks and of queries in the last third of the
+ * The soak's verdict, from what it recorded: `errors` must be 0; after `warmup` seconds, the trend of RSS
+ * (minute means) rising by at most RSS_FLAT_WITHIN, and the p99 of webhooks and of queries in the last third of the
  * measured time within P99_DRIFT_FACTOR (plus noise) of the first third's.
  */
 export const soakVerdict = (
@@ -40,15 +57,16 @@ export const soakVerdict = (
   };
   check(errors === 0, `errors: ${errors}`);
 
-  // Growth is what a leak looks like: a minute above an earlier one by more than RSS_FLAT_WITHIN. A fall
-  // (memory handed back after the warm-up's work) is shown but is no leak.
+  // A leak is a trend, not a minute: the least-squares line through the minute means may rise by at most
+  // RSS_FLAT_WITHIN of where it starts. Garbage collection makes single minutes swing both ways, and a
+  // fall (memory handed back after the warm-up's work) is no leak.
   const rss = minuteMeans(samples.rss, warmup);
   const [low, high] = [Math.min(...rss), Math.max(...rss)];
-  const growth = Math.max(0, ...rss.map((value, i) => value / Math.min(...rss.slice(0, i + 1)) - 1));
+  const trend = rssTrend(rss);
   check(
-    rss.length > 0 && growth <= RSS_FLAT_WITHIN,
-    `RSS after the warm-up ${round(low)}-${round(high)} MiB over ${rss.length} minutes; grew at most ` +
-      `${round(100 * growth)} % over an earlier minute (at most ${100 * RSS_FLAT_WITHIN} %)`,
+    rss.length > 0 && trend <= RSS_FLAT_WITHIN,
+    `RSS after the warm-up ${round(low)}-${round(high)} MiB over ${rss.length} minutes; its trend ` +
+      `${trend >= 0 ? '+' : ''}${round(100 * trend)} % over the run (at most +${100 * RSS_FLAT_WITHIN} %)`,
   );
 
   const end = Math.max(...samples.rss.map((sample) => sample.at), warmup);
