@@ -21,15 +21,13 @@ import type { Benchmark, BenchOptions } from './benchmark.js';
 import { createBenchDatabase, type BenchDatabase } from './benchDatabase.js';
 import { describeAnswers, keepAliveLoad, type LoadResult, percentile } from './keepAliveLoad.js';
 import { paymentIntentSucceededFactory } from './paymentIntentSucceeded.js';
+import { drainProjections } from './drainProjections.js';
 import { printTable } from './printTable.js';
 import { cpuSeconds, cpuSecondsBetween, cpuSecondsOf, machineCpu, memoryMiB } from './procStats.js';
 import { startServerProcess, type ServerProcess } from './serverProcess.js';
-import { projections as allProjections } from '../projections/index.js';
 
 const SECRET = 'whsec_bench_ingest';
 const TARGET = { connections: 50, eventsPerSecond: 6000, p99Ms: 30 };
-/** Every projection the projector runs must reach the head (the money projections included). */
-const PROJECTIONS = allProjections.length;
 
 type SubjectName = 'web' | 'all' | 'peer';
 const SUBJECTS: Record<SubjectName, string> = {
@@ -54,7 +52,6 @@ type Row = {
 };
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** The PostgreSQL processes working for the benchmark: its database's sessions and the shared helpers
  * (WAL writer, checkpointer, ...), which other databases on the same server may keep busy too. */
@@ -129,24 +126,6 @@ const measure = async (
 
 const count = async (client: pg.Client, sql: string): Promise<number> =>
   Number((await client.query<{ count: string }>(sql)).rows[0]!.count);
-
-/** Waits until every projection's checkpoint is at the head of the log; the seconds it took. */
-const drainProjections = async (client: pg.Client, deadlineSeconds: number): Promise<number> => {
-  const started = performance.now();
-  for (;;) {
-    const { rows } = await client.query<{ behind: string; projections: string }>(
-      `SELECT count(*) FILTER (WHERE c.position < h.position) AS behind, count(*) AS projections
-         FROM ledger.projection_checkpoints c,
-              (SELECT coalesce(max(position), 0) AS position FROM eventstore.events) h`,
-    );
-    const seconds = (performance.now() - started) / 1000;
-    if (Number(rows[0]!.projections) === PROJECTIONS && Number(rows[0]!.behind) === 0) return seconds;
-    if (seconds > deadlineSeconds) {
-      throw new Error(`the projections were not drained within ${deadlineSeconds} s of the load ending`);
-    }
-    await sleep(50);
-  }
-};
 
 /** What each subject must hold for the events it acknowledged; throws when it does not. */
 const checkStore = async (

@@ -23,7 +23,8 @@ import { startServerProcess, type ServerProcess } from './serverProcess.js';
 const TOKEN = 'bench-query-token';
 const TARGET = { requestsPerSecond: 1500, p99Ms: 50, csvSeconds: 5 };
 
-const SEED = `
+/** $1 payments straight into ledger.payments (queries and exports are measured, not ingest). */
+export const SEED_PAYMENTS_SQL = `
 INSERT INTO ledger.payments (payment_id, livemode, account_id, order_id, customer_id, currency, amount,
   amount_received, amount_refunded, status, payment_status, dispute_status, latest_charge_id, failure_code,
   failure_message, created_at, updated_at, last_stripe_event_id)
@@ -210,7 +211,7 @@ const run = async ({ durationSeconds, flags }: BenchOptions) => {
     await client.connect();
     const postgres = () => postgresProcesses(client, database.name);
     const seeding = performance.now();
-    await client.query(SEED, [payments]);
+    await client.query(SEED_PAYMENTS_SQL, [payments]);
     await client.query('VACUUM ANALYZE ledger.payments');
     console.log(
       `query: ${payments} payments seeded in ${round((performance.now() - seeding) / 1000)} s; server pid ` +

@@ -18,13 +18,18 @@ import { printTable } from './printTable.js';
 import { cpuSeconds, memoryMiB } from './procStats.js';
 import { checkSeededPayments, layoutsFromFlag, seedLifecycles, type SeedLayout } from './seedLifecycles.js';
 
-const runRebuild = (databaseUrl: string, deadlineSeconds: number) =>
+/** `stripe-ledger projections rebuild <names>` in its own process, stopped at the deadline. */
+export const runRebuild = (
+  databaseUrl: string,
+  deadlineSeconds: number,
+  names: readonly string[] = ['--all'],
+) =>
   new Promise<{ seconds: number; peakMiB: number; cpu: number; code: number | null; output: string }>(
     (resolve, reject) => {
       const started = performance.now();
       const child = spawn(
         process.execPath,
-        [join(packageRoot, 'dist/src/cli/main.js'), 'projections', 'rebuild', '--all'],
+        [join(packageRoot, 'dist/src/cli/main.js'), 'projections', 'rebuild', ...names],
         {
           env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl },
           stdio: ['ignore', 'pipe', 'pipe'],

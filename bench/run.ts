@@ -3,9 +3,12 @@
  * them. A new benchmark is a file exporting a Benchmark, added to the list below.
  */
 import type { Benchmark } from './benchmark.js';
+import { parseDuration } from './duration.js';
 import { rebuildBenchmark } from './rebuild.js';
+import { soakBenchmark } from './soak.js';
 import { consoleBenchmark } from './console.js';
 import { endToEndBenchmark } from './endToEnd.js';
+import { hostileBenchmark } from './hostile.js';
 import { ingestBenchmark } from './ingest.js';
 import { moneyBenchmark } from './money.js';
 import { queryApiBenchmark } from './queryApi.js';
@@ -22,6 +25,8 @@ const benchmarks: Benchmark[] = [
   moneyBenchmark,
   syncBenchmark,
   consoleBenchmark,
+  soakBenchmark,
+  hostileBenchmark,
 ];
 
 const parseArgs = (argv: string[]) => {
@@ -45,8 +50,7 @@ const main = async () => {
       `${unknown.length > 0 ? `unknown benchmark ${unknown.join(', ')}; ` : ''}available:\n${list}`,
     );
   }
-  const durationSeconds = Number(flags.get('duration') ?? 10);
-  if (!(durationSeconds > 0)) throw new Error('--duration must be a number of seconds above 0');
+  const durationSeconds = parseDuration(flags.get('duration') ?? '10');
   const selected = names.length > 0 ? names.map((name) => known.get(name)!) : benchmarks;
   for (const benchmark of selected) {
     console.log(`\n== ${benchmark.name}: ${benchmark.description}`);

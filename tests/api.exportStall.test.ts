@@ -56,7 +56,7 @@ describeWithPostgres('exports hold PostgreSQL sessions')('CSV exports whose clie
       )
     ).rows[0]!.count;
 
-  it('ends them and frees their database sessions, while webhooks and pages are served meanwhile', async () => {
+  it('ends them and frees their database sessions, refuses exports past the pool at once, and serves webhooks and pages meanwhile', async () => {
     const exports = await Promise.all(Array.from({ length: 4 }, () => stalledExport(server.url)));
     try {
       await waitFor(async () => (await exportSessions()) === 4, {
@@ -68,6 +68,19 @@ describeWithPostgres('exports hold PostgreSQL sessions')('CSV exports whose clie
       });
       expect(page.status).toBe(200);
 
+      // Every export slot is taken: one more is told at once to come back, and nothing else is held up.
+      const refused = await fetch(`${server.url}/api/payments?format=csv`, {
+        headers: { authorization: 'Bearer test-token-0123456789' },
+      });
+      expect(refused.status).toBe(503);
+      expect(refused.headers.get('retry-after')).toBe('10');
+      expect(await refused.json()).toEqual({
+        error: {
+          code: 'exports_busy',
+          message: '4 CSV exports are running, the most at once: retry in 10 s',
+        },
+      });
+
       // The server ends each export: its session goes back, and once the client reads again it finds
       // the connection closed before the end of the chunked body (a truncated export never looks whole).
       await waitFor(async () => (await exportSessions()) === 0, {
@@ -78,6 +91,12 @@ describeWithPostgres('exports hold PostgreSQL sessions')('CSV exports whose clie
       for (const stalled of exports) stalled.socket.resume();
       await waitFor(() => exports.every((stalled) => stalled.closed()), { what: 'the exports to be closed' });
       for (const stalled of exports) expect(stalled.received().endsWith('\r\n0\r\n\r\n')).toBe(false);
+      // Their slots are free again: the next export runs to its end.
+      const next = await fetch(`${server.url}/api/payments?format=csv&limit=5`, {
+        headers: { authorization: 'Bearer test-token-0123456789' },
+      });
+      expect(next.status).toBe(200);
+      expect((await next.text()).trim().split('\r\n')).toHaveLength(6);
     } finally {
       for (const stalled of exports) stalled.socket.destroy();
     }

@@ -1,84 +1,91 @@
-import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DataDirInUseError, LOCK_FILE, lockDataDir } from '../src/db/pgliteLock.js';
+import { DataDirInUseError, LOCK_DIRECTORY, lockDataDir } from '../src/db/pgliteLock.js';
+import { type LockContender, lockContender } from './support/lockContender.js';
+import { waitFor } from './support/waitFor.js';
 
-/** A process that is running (until killed), or the pid of one that has exited. */
-const sleeper = () => spawn(process.execPath, ['-e', 'setInterval(() => {}, 1000)'], { stdio: 'ignore' });
-const deadPid = async (): Promise<number> => {
-  const child = spawn(process.execPath, ['-e', ''], { stdio: 'ignore' });
-  await new Promise((resolve) => child.once('exit', resolve));
-  return child.pid!;
-};
+// proper-lockfile's shortest staleness: a killed holder's lock is taken over 2 s after its last renewal.
+const STALE_MS = 2_000;
+const refusal = (dir: string) =>
+  `the embedded database in ${dir} is in use by another stripe-ledger process: ` +
+  'stop it, or set LEDGER_DATA_DIR to another folder\n';
+const noCompromise = { staleMs: STALE_MS, onCompromised: (error: Error) => fail(error) };
 
-describe('the lock file of the embedded data folder', () => {
+describe('the lock of the embedded data folder, between real processes', () => {
   let dir: string;
-  let lockFile: string;
+  const contenders: LockContender[] = [];
+  const contender = async () => {
+    const started = await lockContender(dir, STALE_MS);
+    contenders.push(started);
+    return started;
+  };
+  const attempt = async () => {
+    const started = await contender();
+    started.go();
+    return started.outcome;
+  };
+  /** A holder killed with SIGKILL: nothing of it runs any more, its lock is left behind. */
+  const killedHolder = async () => {
+    expect(await attempt()).toEqual({ locked: true });
+    await contenders.at(-1)!.kill('SIGKILL');
+  };
+  const lockIsStale = () => Date.now() - statSync(join(dir, LOCK_DIRECTORY)).mtimeMs > STALE_MS;
+
   beforeEach(() => {
     dir = mkdtempSync(join(tmpdir(), 'stripe-ledger-lock-'));
-    lockFile = join(dir, LOCK_FILE);
   });
-  afterEach(() => rmSync(dir, { recursive: true, force: true }));
-
-  it('is created with our pid and removed on release', () => {
-    const lock = lockDataDir(dir);
-    expect(readFileSync(lockFile, 'utf8').trim()).toBe(String(process.pid));
-    lock.release();
-    expect(existsSync(lockFile)).toBe(false);
-    lockDataDir(dir).release();
+  afterEach(async () => {
+    await Promise.all(contenders.splice(0).map((started) => started.kill('SIGKILL')));
+    rmSync(dir, { recursive: true, force: true });
   });
 
-  it('refuses a second opening in the same process', () => {
-    const lock = lockDataDir(dir);
-    expect(() => lockDataDir(dir)).toThrow(`the embedded database in ${dir} is already open in this process`);
-    lock.release();
+  it('refuses a second process with one line naming the folder, and leaves the first one holding it', async () => {
+    expect(await attempt()).toEqual({ locked: true });
+    expect(await attempt()).toEqual({ locked: false, code: 1, stderr: refusal(dir) });
+    await expect(lockDataDir(dir, noCompromise)).rejects.toThrow(refusal(dir).trim());
+    expect(await attempt()).toMatchObject({ locked: false, code: 1 });
   });
 
-  it('refuses, in one line naming it, a folder another live process holds', () => {
-    const other = sleeper();
-    try {
-      writeFileSync(lockFile, `${other.pid}\n`);
-      let refusal: unknown;
-      try {
-        lockDataDir(dir);
-      } catch (error) {
-        refusal = error;
-      }
-      expect(refusal).toBeInstanceOf(DataDirInUseError);
-      expect((refusal as Error).message).toBe(
-        `the embedded database in ${dir} is in use by another stripe-ledger process (pid ${other.pid}): stop it, or set LEDGER_DATA_DIR to another folder`,
+  it('hands the folder to the next process as soon as the holder releases it', async () => {
+    const lock = await lockDataDir(dir, noCompromise);
+    expect(await attempt()).toMatchObject({ locked: false, code: 1 });
+    await lock.release();
+    expect(await attempt()).toEqual({ locked: true });
+  });
+
+  it('keeps refusing for the staleness window after its holder was killed, then lets one process take it over', async () => {
+    await killedHolder();
+    expect(await attempt()).toEqual({ locked: false, code: 1, stderr: refusal(dir) });
+    await waitFor(async () => (await attempt()).locked, {
+      timeoutMs: 4 * STALE_MS,
+      intervalMs: 200,
+      what: 'a new process to take over the lock of the killed one',
+    });
+  });
+
+  it('lets exactly one of several processes that start at the same instant take over a stale lock', async () => {
+    await killedHolder();
+    // Each round's winner is killed in turn, leaving the stale lock of the next round.
+    for (let round = 0; round < 3; round += 1) {
+      await waitFor(lockIsStale, { timeoutMs: 4 * STALE_MS, what: "the killed holder's lock to go stale" });
+      const starters = await Promise.all(Array.from({ length: 6 }, contender));
+      for (const starter of starters) starter.go();
+      const outcomes = await Promise.all(starters.map((starter) => starter.outcome));
+      expect(outcomes.filter((outcome) => outcome.locked)).toHaveLength(1);
+      expect(outcomes.filter((outcome) => !outcome.locked)).toEqual(
+        Array.from({ length: 5 }, () => ({ locked: false, code: 1, stderr: refusal(dir) })),
       );
-      expect(readFileSync(lockFile, 'utf8').trim()).toBe(String(other.pid));
-    } finally {
-      other.kill();
+      await Promise.all(contenders.splice(0).map((started) => started.kill('SIGKILL')));
     }
   });
 
-  it('takes over a stale lock whose process is gone', async () => {
-    writeFileSync(lockFile, `${await deadPid()}\n`);
-    const lock = lockDataDir(dir);
-    expect(readFileSync(lockFile, 'utf8').trim()).toBe(String(process.pid));
-    lock.release();
-  });
-
-  it('takes over a lock naming our own pid that this process does not hold (a restarted container)', () => {
-    writeFileSync(lockFile, `${process.pid}\n`);
-    lockDataDir(dir).release();
-  });
-
-  it('waits out a lock that another process is still writing, and takes it over once it is old', () => {
-    writeFileSync(lockFile, '');
-    expect(() => lockDataDir(dir)).toThrow(DataDirInUseError);
-    const aMinuteAgo = new Date(Date.now() - 60_000);
-    utimesSync(lockFile, aMinuteAgo, aMinuteAgo);
-    lockDataDir(dir).release();
-  });
-
-  it('leaves alone, on release, a lock that another process has taken since', () => {
-    const lock = lockDataDir(dir);
-    writeFileSync(lockFile, '999999999\n');
-    lock.release();
-    expect(readFileSync(lockFile, 'utf8').trim()).toBe('999999999');
+  it('refuses a second opening in the same process, and frees the folder on release', async () => {
+    const lock = await lockDataDir(dir, noCompromise);
+    await expect(lockDataDir(dir, noCompromise)).rejects.toThrow(
+      new DataDirInUseError(`the embedded database in ${dir} is already open in this process`),
+    );
+    await lock.release();
+    await (await lockDataDir(dir, noCompromise)).release();
   });
 });

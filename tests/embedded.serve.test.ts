@@ -113,8 +113,8 @@ describe('stripe-ledger serve on the embedded database (DATABASE_URL unset)', ()
       const second = await serveInChild(dataDir);
       expect(second.code).toBe(1);
       expect(second.stderr).toBe(
-        `stripe-ledger: the embedded database in ${dataDir} is in use by another stripe-ledger process ` +
-          `(pid ${process.pid}): stop it, or set LEDGER_DATA_DIR to another folder\n`,
+        `stripe-ledger: the embedded database in ${dataDir} is in use by another stripe-ledger process: ` +
+          'stop it, or set LEDGER_DATA_DIR to another folder\n',
       );
     } finally {
       await server.stop();

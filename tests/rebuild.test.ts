@@ -94,6 +94,19 @@ describe('projections rebuild', () => {
     expect(rows).toEqual([]);
   });
 
+  it('swaps in tables that already have planner statistics (never analyzed: reltuples -1)', async () => {
+    await deliverLifecycles(20, 13);
+    await rebuildProjections({ db: database.db, store: store(), projections });
+    const tables = projections.flatMap((projection) => projection.tables);
+    const { rows } = await database.db.query<{ relname: string; reltuples: number }>(
+      `SELECT c.relname, c.reltuples FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+        WHERE n.nspname = 'ledger' AND c.relname = ANY($1::text[]) ORDER BY c.relname`,
+      [tables],
+    );
+    expect(rows.map((row) => row.relname)).toEqual([...new Set(tables)].sort());
+    expect(rows.filter((row) => row.reltuples < 0)).toEqual([]);
+  });
+
   it('resumes a projection stopped by a fold bug after the fix, and a rebuild gives the same rows', async () => {
     let broken = true;
     await deliverLifecycles(10, 3);

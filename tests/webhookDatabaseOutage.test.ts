@@ -6,6 +6,7 @@ import { proxyInFront, type TcpProxy } from './support/tcpProxy.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
 import { describeWithPostgres } from './support/needsPostgres.js';
+import { TOKEN } from './support/queryApi.js';
 
 const unavailable = {
   status: 503,
@@ -78,6 +79,24 @@ describeWithPostgres('the outage is a TCP proxy in front of a PostgreSQL server'
       );
       expect(after.map((response) => response.status)).toEqual(events.map(() => 200));
       expect(await storedEventCount(database.db)).toBe(before + events.length);
+    });
+
+    it('answers finance queries 503 database_unavailable with Retry-After during the outage, 200 after it', async () => {
+      const page = () =>
+        fetch(`${server.url}/api/payments?limit=5`, { headers: { authorization: `Bearer ${TOKEN}` } });
+      expect((await page()).status).toBe(200);
+      await proxy.cut();
+      const during = await page();
+      expect(during.status).toBe(503);
+      expect(during.headers.get('retry-after')).toBe('5');
+      expect(await during.json()).toEqual({
+        error: {
+          code: 'database_unavailable',
+          message: 'the database does not answer right now; retry shortly',
+        },
+      });
+      await proxy.restore();
+      expect((await page()).status).toBe(200);
     });
 
     it('answers 503 to a delivery whose connection is cut while its request is in flight', async () => {

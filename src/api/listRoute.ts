@@ -3,6 +3,7 @@ import type { z } from 'zod';
 import type { Db } from '../db/port.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { sendCsv } from './csv.js';
+import { type ExportSlots, refuseExport } from './exportSlots.js';
 import { listSql, orderOf, sortKeyOf, type ListSpec } from './listQuery.js';
 import { parseParams } from './params.js';
 import { queryPrepared } from './prepared.js';
@@ -19,7 +20,7 @@ export const wantsCsv = (req: Request, format: 'json' | 'csv' | undefined): bool
  * another page follows), or CSV of every matching row (or `limit` of them), streamed.
  */
 export const listRoute =
-  <Q extends z.ZodObject>(db: Db, exportDb: Db, spec: ListSpec<Q>): RequestHandler =>
+  <Q extends z.ZodObject>(db: Db, exportDb: Db, spec: ListSpec<Q>, slots: ExportSlots): RequestHandler =>
   async (req, res) => {
     const query = parseParams(spec.query, req.query);
     const { limit, cursor, format } = query as { limit?: number; cursor?: string; format?: 'json' | 'csv' };
@@ -27,9 +28,15 @@ export const listRoute =
     const after = cursor === undefined ? null : decodeCursor(order.cursorName, order.sort, cursor);
     const columns = Object.keys(spec.item.shape);
     if (wantsCsv(req, format)) {
-      await sendCsv(res, spec.name, columns, (onBatch) =>
-        streamRows(exportDb, spec, query, after, limit ?? null, onBatch),
-      );
+      const release = slots.take();
+      if (!release) return refuseExport(res, slots);
+      try {
+        await sendCsv(res, spec.name, columns, (onBatch) =>
+          streamRows(exportDb, spec, query, after, limit ?? null, onBatch),
+        );
+      } finally {
+        release();
+      }
       return;
     }
     const pageSize = limit ?? DEFAULT_LIMIT;

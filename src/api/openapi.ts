@@ -104,6 +104,7 @@ export const openApiDocument = (lists: readonly ListSpec[]): Json => {
             content: { ...json(list(ITEM_NAMES.get(spec.item)!)), ...csv },
           },
           ...errors,
+          503: { description: 'CSV only: as many exports as can run at once are running; see Retry-After' },
         },
       },
     };

@@ -10,6 +10,9 @@ export const projectionRow = z.object({
   position: z.int().describe('last event applied'),
   head: z.int().describe('last event in the store'),
   lag_events: z.int(),
+  lag_events_estimated: z
+    .boolean()
+    .describe('EventStoreDB, far behind: lag_events past the first 500 is estimated from log offsets'),
   lag_seconds: z.number().describe('age of the oldest event not applied yet'),
   state: z.enum(['live', 'catching_up', 'failed', 'idle']),
   last_error: z.string().nullable(),

@@ -13,6 +13,7 @@ import { payoutsList } from './lists/payouts.js';
 import { refundsList } from './lists/refunds.js';
 import { webhookEventsList } from './lists/webhookEvents.js';
 import type { ListSpec } from './listQuery.js';
+import { exportSlots } from './exportSlots.js';
 import { listRoute } from './listRoute.js';
 import { openApiDocument } from './openapi.js';
 import { BadParameter } from './params.js';
@@ -31,7 +32,12 @@ export type QueryApiDeps = {
   watch: ProjectionWatch;
   /** Where CSV exports read (a pool of their own on PostgreSQL); `db` when absent. */
   exportDb?: Db;
+  /** CSV exports at once (the export pool's size); more are answered 503 at once. */
+  exportsAtOnce?: number;
 };
+
+/** The export pool's size on PostgreSQL (src/runtime/pools.ts). */
+const DEFAULT_EXPORTS_AT_ONCE = 4;
 
 /** The projections whose read models each route reads. */
 const READS: Record<string, readonly string[]> = {
@@ -68,13 +74,21 @@ const badParameter: ErrorRequestHandler = (error, _req, res, next) => {
 };
 
 /** The finance query API (SPEC section 8): bearer-token protected, except its OpenAPI document. */
-export const queryApiRouter = ({ db, store, apiTokens, watch, exportDb = db }: QueryApiDeps): Router => {
+export const queryApiRouter = ({
+  db,
+  store,
+  apiTokens,
+  watch,
+  exportDb = db,
+  exportsAtOnce = DEFAULT_EXPORTS_AT_ONCE,
+}: QueryApiDeps): Router => {
   const router = express.Router();
+  const slots = exportSlots(exportsAtOnce);
   const document = openApiDocument(LISTS);
   const stale = (path: string) => markStale(watch, READS[path] ?? []);
   router.get('/api/openapi.json', (_req, res) => void res.json(document));
   router.use('/api', requireToken(apiTokens));
-  for (const spec of LISTS) router.get(spec.path, stale(spec.path), listRoute(db, exportDb, spec));
+  for (const spec of LISTS) router.get(spec.path, stale(spec.path), listRoute(db, exportDb, spec, slots));
   router.get('/api/payments/:id', stale('/api/payments/:id'), paymentRoute(db));
   router.get('/api/orders/:order_id', stale('/api/orders/:order_id'), orderRoute(db));
   router.get('/api/reports/daily', stale('/api/reports/daily'), dailyReportRoute(db));

@@ -7,9 +7,11 @@ export const requestLog =
   (req, res, next) => {
     const started = process.hrtime.bigint();
     res.on('finish', () => {
+      // A failure of ours or of the database is seen at LOG_LEVEL=warn, the usual production level.
+      const level = res.statusCode >= 500 ? 'warn' : 'info';
       const webhook = res.locals.webhook as
         { stripeEventId?: string; type?: string; outcome?: string } | undefined;
-      logger.info(
+      logger[level](
         {
           method: req.method,
           path: req.path,

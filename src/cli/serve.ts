@@ -15,7 +15,7 @@ import { createMetrics } from '../observability/metrics.js';
 import { startProjector } from '../projector/projector.js';
 import { startEmbedded } from '../runtime/embedded.js';
 import { openRuntime, StartupError, type Runtime } from '../runtime/openRuntime.js';
-import { samePool } from '../runtime/pools.js';
+import { samePool, SERVER_POOLS } from '../runtime/pools.js';
 import { projectionWatch } from '../health/projectionWatch.js';
 import { stripeApi } from '../stripe/stripeApi.js';
 import { startPeriodicSync } from '../sync/periodicSync.js';
@@ -113,6 +113,7 @@ export const serve = async (
         queryApiRouter({
           db: pools.finance,
           exportDb: pools.exports,
+          exportsAtOnce: SERVER_POOLS.exports.max,
           store,
           watch,
           apiTokens: config.apiTokens,

@@ -1,87 +1,96 @@
-import { closeSync, openSync, readFileSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join } from 'node:path';
+import lockfile from 'proper-lockfile';
 
 /** Another process has the folder open: PGlite has no locking of its own, and two of them corrupt it. */
 export class DataDirInUseError extends Error {}
 
-export type DataDirLock = { file: string; release(): void };
-
-export const LOCK_FILE = 'ledger.lock';
-
-// A lock file with no pid yet is one that another process is writing right now, unless it is old.
-const UNWRITTEN_LOCK_GRACE_MS = 10_000;
-
-/** Folders this process holds: a lock naming our own pid is ours only when it is in here. */
-const heldHere = new Set<string>();
-
-const isAlive = (pid: number): boolean => {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-};
-
-type Owner = { pid: number | undefined; ageMs: number } | undefined;
-
-const readOwner = (file: string): Owner => {
-  try {
-    const text = readFileSync(file, 'utf8').trim();
-    const pid = /^\d+$/.test(text) ? Number(text) : undefined;
-    return { pid, ageMs: Date.now() - statSync(file).mtimeMs };
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
-    throw error;
-  }
-};
-
-const inUse = (file: string, owner: NonNullable<Owner>): boolean => {
-  if (owner.pid === undefined) return owner.ageMs < UNWRITTEN_LOCK_GRACE_MS;
-  // Our own pid in a lock we did not take: left by an earlier life of a container whose pid is reused.
-  if (owner.pid === process.pid) return heldHere.has(file);
-  return isAlive(owner.pid);
-};
-
-const refusal = (dir: string, owner: NonNullable<Owner>) =>
-  new DataDirInUseError(
-    owner.pid === process.pid
-      ? `the embedded database in ${dir} is already open in this process`
-      : `the embedded database in ${dir} is in use by another stripe-ledger process` +
-          `${owner.pid === undefined ? '' : ` (pid ${owner.pid})`}: stop it, or set LEDGER_DATA_DIR to another folder`,
-  );
+export type DataDirLock = { release(): Promise<void> };
 
 /**
- * Takes the data folder for this process: creates the lock file exclusively (O_EXCL) with our pid in it.
- * A lock whose process is gone (crash, kill -9) is taken over. Released on close, or at exit at the latest.
+ * The lock is a directory beside the database (mkdir is atomic), kept fresh by proper-lockfile, which
+ * renews its mtime every staleMs / 2 while the holder lives. A pid would prove nothing: two containers
+ * sharing a volume are both pid 1, and a pid is reused after a crash.
  */
-export const lockDataDir = (dir: string): DataDirLock => {
-  const file = join(dir, LOCK_FILE);
-  for (let attempt = 0; attempt < 3; attempt += 1) {
-    let fd: number;
-    try {
-      fd = openSync(file, 'wx', 0o644);
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      const owner = readOwner(file);
-      if (owner && inUse(file, owner)) throw refusal(dir, owner);
-      rmSync(file, { force: true });
-      continue;
-    }
-    try {
-      writeSync(fd, `${process.pid}\n`);
-    } finally {
-      closeSync(fd);
-    }
-    heldHere.add(file);
-    const releaseAtExit = () => release();
-    const release = () => {
-      process.removeListener('exit', releaseAtExit);
-      if (!heldHere.delete(file)) return;
-      if (readOwner(file)?.pid === process.pid) rmSync(file, { force: true });
-    };
-    process.on('exit', releaseAtExit);
-    return { file, release };
+export const LOCK_DIRECTORY = 'pgdata.lock';
+/** Starters take their turn here before they look at the lock itself (why: see lockDataDir). */
+export const TURN_DIRECTORY = 'pgdata.starting.lock';
+
+/** A lock not renewed for this long is one whose process is gone (kill -9, a vanished host). */
+export const DEFAULT_STALE_MS = 20_000;
+// The turn is held for a few milliseconds; proper-lockfile's shortest staleness (2 s) frees the turn of a
+// starter killed while holding it, and a waiting starter tries for longer than that.
+const TURN_STALE_MS = 2_000;
+const TURN_RETRIES = { retries: 40, minTimeout: 20, maxTimeout: 250, factor: 1.5 };
+
+export type LockOptions = {
+  staleMs?: number;
+  /** Our lock was removed or renewed by someone else: another process may open the folder now. */
+  onCompromised(error: Error): void;
+};
+
+/** Folders this process holds, so that a second opening here is refused with its own message. */
+const heldHere = new Set<string>();
+
+const isLocked = (error: unknown) => (error as NodeJS.ErrnoException).code === 'ELOCKED';
+
+const takeTurn = async (dir: string) => {
+  try {
+    return await lockfile.lock(join(dir, 'pgdata.starting'), {
+      realpath: false,
+      stale: TURN_STALE_MS,
+      retries: TURN_RETRIES,
+      // Held for milliseconds; its renewal never runs before it is released.
+      onCompromised: () => undefined,
+    });
+  } catch (error) {
+    if (!isLocked(error)) throw error;
+    throw new DataDirInUseError(
+      `the embedded database in ${dir} is being opened by other stripe-ledger processes that keep starting: ` +
+        'start one at a time',
+    );
   }
-  throw new DataDirInUseError(`cannot take ${file}: other processes keep creating it`);
+};
+
+/**
+ * Takes the data folder for this process until release() (or exit, when proper-lockfile removes it).
+ * A lock left by a process that died is taken over once it has not been renewed for staleMs.
+ *
+ * proper-lockfile takes over a stale lock with stat, then rmdir, then mkdir: two starters that both saw
+ * it stale could each remove the lock the other had just made and both go on. So every starter first takes
+ * a turn (a second, short-lived lock), and only one at a time looks at the lock and takes it.
+ */
+export const lockDataDir = async (
+  dir: string,
+  { staleMs = DEFAULT_STALE_MS, onCompromised }: LockOptions,
+): Promise<DataDirLock> => {
+  if (heldHere.has(dir))
+    throw new DataDirInUseError(`the embedded database in ${dir} is already open in this process`);
+  const endTurn = await takeTurn(dir);
+  let releaseLock: () => Promise<void>;
+  try {
+    releaseLock = await lockfile.lock(join(dir, 'pgdata'), {
+      realpath: false,
+      stale: staleMs,
+      retries: 0,
+      onCompromised: (error) => {
+        heldHere.delete(dir);
+        onCompromised(error);
+      },
+    });
+  } catch (error) {
+    if (!isLocked(error)) throw error;
+    throw new DataDirInUseError(
+      `the embedded database in ${dir} is in use by another stripe-ledger process: ` +
+        'stop it, or set LEDGER_DATA_DIR to another folder',
+    );
+  } finally {
+    await endTurn().catch(() => undefined);
+  }
+  heldHere.add(dir);
+  return {
+    release: async () => {
+      if (!heldHere.delete(dir)) return;
+      await releaseLock().catch(() => undefined);
+    },
+  };
 };

@@ -20,12 +20,32 @@ export type AppendResult =
 
 export type AppendRequest = { stream: string; events: NewEvent[]; expectedVersion: ExpectedVersion };
 
+/**
+ * appendMany on a store without multi-stream transactions (EventStoreDB): some requests were stored and
+ * others failed. `outcomes[i]` is request i's result, its own error, or undefined when it was not tried
+ * (it came after a failed request of the same stream). A caller must not retry the stored ones as new:
+ * a retry would report them as duplicates although this was their first delivery.
+ */
+export class PartialAppendError extends Error {
+  constructor(readonly outcomes: (PromiseSettledResult<AppendResult> | undefined)[]) {
+    const failed = outcomes.filter((outcome) => outcome?.status === 'rejected');
+    const first = (failed[0] as PromiseRejectedResult | undefined)?.reason;
+    super(
+      `${failed.length} of ${outcomes.length} appends failed, the first with: ` +
+        `${first instanceof Error ? first.message : String(first)}`,
+      { cause: first },
+    );
+    this.name = 'PartialAppendError';
+  }
+}
+
 export interface EventStore {
   /** True when positions are consecutive integers (PostgreSQL), so lag = head - position. */
   readonly positionsAreDense: boolean;
   /** Idempotent by event id: when every event id is already stored the answer is `duplicate`. */
   append(stream: string, events: NewEvent[], expectedVersion: ExpectedVersion): Promise<AppendResult>;
-  /** Several appends in one durable commit (group commit); each gets its own result. */
+  /** Several appends in one durable commit (group commit); each gets its own result. A store that
+   * cannot commit them as one may store some and throw PartialAppendError for the rest. */
   appendMany(requests: AppendRequest[]): Promise<AppendResult[]>;
   readStream(stream: string): Promise<StoredEvent[]>;
   /** Events with position > after, in global order, at most `limit`. Position 0 reads from the start. */

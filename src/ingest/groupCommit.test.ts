@@ -1,8 +1,10 @@
 import { v4 as uuidv4 } from 'uuid';
 import { newEvent } from '../../tests/support/eventStoreContract.js';
+import { useInProcessStore } from '../../tests/support/eventstoredb/inProcessStore.js';
 import { proxyInFront } from '../../tests/support/tcpProxy.js';
 import { createTestDatabase, type TestDatabase } from '../../tests/support/testDatabase.js';
 import { pgDb } from '../db/pg.js';
+import { EventTooLargeError } from '../eventstore/eventTooLarge.js';
 import type { AppendRequest, EventStore } from '../eventstore/port.js';
 import { postgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
 import { AppendQueueFull, AppendQueueTimeout, groupAppender } from './groupCommit.js';
@@ -207,3 +209,26 @@ describeWithPostgres('it cuts a TCP proxy in front of PostgreSQL and counts tran
     });
   },
 );
+
+describe('groupAppender on the EventStoreDB store (no multi-stream transaction)', () => {
+  const esdb = useInProcessStore();
+
+  it('answers the neighbours of a request too large to store as first deliveries, not duplicates', async () => {
+    const appender = groupAppender(esdb.store);
+    const base = newEvent();
+    const padded = { ...base.data, object: { ...base.data.object, padding: 'x'.repeat(1_100_000) } };
+    const tooLarge = request({ events: [{ ...base, data: padded } as typeof base] });
+    const [before, after] = [request(), request()];
+    // The first request is written alone; the three behind it share the next batch.
+    const outcomes = await Promise.allSettled(
+      [request(), before, tooLarge, after].map((pending) => appender.append(pending)),
+    );
+    expect(
+      outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value.kind : 'rejected')),
+    ).toEqual(['ok', 'ok', 'rejected', 'ok']);
+    expect((outcomes[2] as PromiseRejectedResult).reason).toBeInstanceOf(EventTooLargeError);
+    for (const neighbour of [before, after])
+      expect(await esdb.store.readStream(neighbour.stream)).toHaveLength(1);
+    expect(await esdb.store.readStream(tooLarge.stream)).toEqual([]);
+  });
+});

@@ -1,4 +1,9 @@
-import type { AppendRequest, AppendResult, EventStore } from '../eventstore/port.js';
+import {
+  type AppendRequest,
+  type AppendResult,
+  type EventStore,
+  PartialAppendError,
+} from '../eventstore/port.js';
 
 type Pending = {
   request: AppendRequest;
@@ -50,6 +55,18 @@ export const groupAppender = (
     );
   };
 
+  /** Answers the requests a partly failed batch stored (a retry would call them duplicates), and leaves
+   * the rest to be tried alone. */
+  const storedAnswered = (batch: Pending[], error: unknown): Pending[] => {
+    if (!(error instanceof PartialAppendError)) return batch;
+    return batch.filter((pending, index) => {
+      const outcome = error.outcomes[index];
+      if (outcome?.status !== 'fulfilled') return true;
+      pending.resolve(outcome.value);
+      return false;
+    });
+  };
+
   /** Takes the next batch, leaving out (and rejecting) requests that waited too long. */
   const nextBatch = (): Pending[] => {
     const oldest = Date.now() - maxWaitMs;
@@ -75,7 +92,7 @@ export const groupAppender = (
         batch.forEach((pending, index) => pending.resolve(results[index]!));
       } catch (error) {
         if (batch.length === 1) batch[0]!.reject(error);
-        else await settleOneByOne(batch);
+        else await settleOneByOne(storedAnswered(batch, error));
       }
     }
     writing = false;

@@ -5,7 +5,7 @@ import type { Links, Projection } from '../../projections/projection.js';
 import { applyBatch, changesRows } from './engine/applyBatch.js';
 import { advanceCheckpoints, lockCheckpoints, markFailed } from './checkpoints.js';
 import { recordFailure } from './failures.js';
-import { isTransient } from './transient.js';
+import { isTransient } from '../db/transient.js';
 import { errorMessage } from '../shared/errorMessage.js';
 
 /** One batch for projections whose checkpoints stand at `from`. `links`: what the event store knew of

@@ -1,6 +1,6 @@
 import type { Db, Lease } from '../db/port.js';
 import type { Logger } from '../observability/logger.js';
-import { backoffMs } from './transient.js';
+import { backoffMs } from '../db/transient.js';
 import { errorMessage } from '../shared/errorMessage.js';
 
 export type LeaseKeepers = {

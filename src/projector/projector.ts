@@ -8,7 +8,7 @@ import { chargeKeysOf } from '../../projections/shared/routing.js';
 import { applyGroup } from './applyGroup.js';
 import { ensureCheckpoints, heartbeat, readCheckpointsOf } from './checkpoints.js';
 import { leaseKeepers } from './leases.js';
-import { backoffMs } from './transient.js';
+import { backoffMs } from '../db/transient.js';
 import { throttled, wakeable } from './wake.js';
 import { errorMessage } from '../shared/errorMessage.js';
 

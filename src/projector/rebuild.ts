@@ -6,7 +6,13 @@ import { chargeKeysOf } from '../../projections/shared/routing.js';
 import { foldLog } from './rebuildFold.js';
 import { RebuildError } from './rebuildError.js';
 import { applyToAll, swapIn } from './rebuildSwap.js';
-import { createRebuildTables, dropRebuildTables, REBUILD_SCHEMA, withSwapRetries } from './rebuildTables.js';
+import {
+  analyzeRebuildTables,
+  createRebuildTables,
+  dropRebuildTables,
+  REBUILD_SCHEMA,
+  withSwapRetries,
+} from './rebuildTables.js';
 
 export { RebuildError } from './rebuildError.js';
 
@@ -84,6 +90,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
         report(batch.at(-1)!.position);
       },
     });
+    await analyzeRebuildTables(db, projections);
     // Up to the head, which keeps moving while webhooks arrive.
     for (;;) {
       checkAbort();

@@ -19,6 +19,13 @@ export const createRebuildTables = async (db: Queryable, projections: readonly P
   }
 };
 
+/** Statistics for the rebuilt tables before they go live: a table without them is planned on defaults
+ * (sequential scans, wrong join orders) until autovacuum analyzes it, a minute or more later. */
+export const analyzeRebuildTables = async (db: Queryable, projections: readonly Projection[]) => {
+  for (const table of projections.flatMap((projection) => projection.tables))
+    await db.query(`ANALYZE ${REBUILD_SCHEMA}.${quoteIdentifier(table)}`);
+};
+
 export const dropRebuildTables = (db: Queryable) =>
   db.query(`DROP SCHEMA IF EXISTS ${REBUILD_SCHEMA} CASCADE`);
 

@@ -1,5 +1,5 @@
 import type { Db } from '../db/port.js';
-import type { EventStore } from '../eventstore/port.js';
+import type { EventStore, StoredEvent } from '../eventstore/port.js';
 import { projections } from '../../projections/index.js';
 import { readCheckpoints, type Checkpoint } from './checkpoints.js';
 
@@ -8,6 +8,8 @@ export type ProjectionStatus = {
   position: number;
   head: number;
   lag_events: number;
+  /** True when lag_events is estimated (see lagAfter): a store whose positions are not dense, far behind. */
+  lag_events_estimated: boolean;
   lag_seconds: number;
   /** live: caught up; catching_up: behind; failed: stopped at an event; idle: no worker heartbeat lately. */
   state: 'live' | 'catching_up' | 'failed' | 'idle';
@@ -49,22 +51,28 @@ export const projectionStatus = async (
       })),
   ].sort((a, b) => a.projection.localeCompare(b.projection));
   const failureCounts = new Map(failures.rows.map((row) => [row.projection, row.count]));
+  // Projections mostly stand at the same few positions: each is looked up once.
+  const lags = new Map<number, Promise<Lag>>();
+  const lagOf = (position: number) => {
+    if (!lags.has(position)) lags.set(position, lagAfter(store, position, head));
+    return lags.get(position)!;
+  };
   return Promise.all(
     checkpoints.map(async (checkpoint): Promise<ProjectionStatus> => {
-      const behind = checkpoint.position < head;
-      const next = behind ? (await store.readAll(checkpoint.position, 1))[0] : undefined;
-      const lagEvents = behind ? await lagInEvents(store, checkpoint.position, head) : 0;
+      const lag = await lagOf(checkpoint.position);
       const alive =
         checkpoint.heartbeat_at !== null &&
         now.getTime() - checkpoint.heartbeat_at.getTime() < HEARTBEAT_STALE_MS;
+      const behind = lag.oldest !== undefined;
       const state =
         checkpoint.state === 'failed' ? 'failed' : !alive ? 'idle' : behind ? 'catching_up' : 'live';
       return {
         name: checkpoint.projection,
         position: checkpoint.position,
         head,
-        lag_events: lagEvents,
-        lag_seconds: next ? Math.max(0, (now.getTime() - next.recordedAt.getTime()) / 1000) : 0,
+        lag_events: lag.events,
+        lag_events_estimated: lag.estimated,
+        lag_seconds: lag.oldest ? Math.max(0, (now.getTime() - lag.oldest.recordedAt.getTime()) / 1000) : 0,
         state,
         last_error: checkpoint.state === 'failed' ? checkpoint.last_error : null,
         owner: alive ? checkpoint.owner : null,
@@ -75,15 +83,32 @@ export const projectionStatus = async (
   );
 };
 
-/** Positions of the PostgreSQL store are dense, so lag is a subtraction; other stores are counted. */
-const lagInEvents = async (store: EventStore, position: number, head: number): Promise<number> => {
-  if (store.positionsAreDense) return head - position;
-  let count = 0;
-  let after = position;
-  for (;;) {
-    const page = await store.readAll(after, 1000);
-    count += page.length;
-    if (page.length < 1000 || count >= 100_000) return count;
-    after = page.at(-1)!.position;
+/** Events of a store whose positions are not dense (EventStoreDB) counted after a checkpoint, at most. */
+export const LAG_COUNTED_EVENTS = 500;
+
+type Lag = { events: number; estimated: boolean; oldest: StoredEvent | undefined };
+
+/**
+ * How far the log runs past `position`, for a cost that does not grow with the log: health answers
+ * within its deadline however long the log is. Dense positions (PostgreSQL) subtract. Otherwise up to
+ * LAG_COUNTED_EVENTS are counted, and past them the rest is estimated at this page's density: commit
+ * positions are byte offsets in the log, so events per byte here times the bytes still ahead.
+ */
+const lagAfter = async (store: EventStore, position: number, head: number): Promise<Lag> => {
+  if (position >= head) return { events: 0, estimated: false, oldest: undefined };
+  if (store.positionsAreDense) {
+    const [oldest] = await store.readAll(position, 1);
+    return { events: head - position, estimated: false, oldest };
   }
+  const page = await store.readAll(position, LAG_COUNTED_EVENTS);
+  const last = page.at(-1);
+  if (page.length < LAG_COUNTED_EVENTS || !last || last.position >= head) {
+    return { events: page.length, estimated: false, oldest: page[0] };
+  }
+  const eventsPerByte = page.length / (last.position - position);
+  return {
+    events: page.length + Math.round((head - last.position) * eventsPerByte),
+    estimated: true,
+    oldest: page[0],
+  };
 };

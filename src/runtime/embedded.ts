@@ -21,12 +21,21 @@ export const embeddedDbExists = (dataDir: string): boolean =>
 export const openEmbeddedDb = async (dataDir: string, logger: Logger): Promise<Db> => {
   const dir = resolve(dataDir);
   mkdirSync(dir, { recursive: true });
-  const lock = lockDataDir(dir);
+  const lock = await lockDataDir(dir, {
+    // Another process may be opening the folder now: writing on would corrupt it, so stop at once.
+    onCompromised: (error) => {
+      logger.fatal({ data_dir: dir, err: errorMessage(error) }, 'embedded database lock lost');
+      process.stderr.write(
+        `stripe-ledger: lost the lock of the embedded database in ${dir} (${errorMessage(error)}): stopping\n`,
+      );
+      process.exit(1);
+    },
+  });
   let db: Db;
   try {
     db = await pgliteDb({ dataDir: join(dir, DATABASE_FOLDER) });
   } catch (error) {
-    lock.release();
+    await lock.release();
     throw new Error(`cannot open the embedded database in ${dir}: ${errorMessage(error)}`, { cause: error });
   }
   logger.info({ data_dir: dir }, 'embedded database open');
@@ -36,7 +45,7 @@ export const openEmbeddedDb = async (dataDir: string, logger: Logger): Promise<D
       try {
         await db.close();
       } finally {
-        lock.release();
+        await lock.release();
       }
     },
   };

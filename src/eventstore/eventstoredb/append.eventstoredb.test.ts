@@ -1,54 +1,35 @@
-import { ANY, EventStoreDBClient, jsonEvent, NO_STREAM } from '@eventstore/db-client';
+import { ANY, jsonEvent, NO_STREAM } from '@eventstore/db-client';
 import { v4 as uuidv4 } from 'uuid';
 import { newEvent } from '../../../tests/support/eventStoreContract.js';
-import {
-  startInProcessServer,
-  type InProcessServer,
-} from '../../../tests/support/eventstoredb/inProcessServer.js';
-import { createTestDatabase, type TestDatabase } from '../../../tests/support/testDatabase.js';
-import type { EventStore, StoredEvent } from '../port.js';
+import { useInProcessStore } from '../../../tests/support/eventstoredb/inProcessStore.js';
+import type { StoredEvent } from '../port.js';
 import { planAppend } from './append.js';
-import { eventStoreDbEventStore } from './eventStoreDbEventStore.js';
 
 const uniqueStream = () => `payment-pi_${uuidv4().replaceAll('-', '')}`;
 const kinds = (results: { kind: string }[]) => results.map((result) => result.kind).sort();
 
 describe('EventStoreDB appends', () => {
-  let server: InProcessServer;
-  let database: TestDatabase;
-  let client: EventStoreDBClient;
-  let store: EventStore;
-  beforeAll(async () => {
-    [server, database] = await Promise.all([startInProcessServer(), createTestDatabase()]);
-    client = EventStoreDBClient.connectionString(server.connectionString);
-    store = eventStoreDbEventStore(client, database.db);
-  });
+  const esdb = useInProcessStore();
   afterEach(() => jest.restoreAllMocks());
-  afterAll(async () => {
-    await store.close();
-    await client.dispose();
-    await server.stop();
-    await database.drop();
-  });
 
   describe('idempotency without the server duplicate cache (the in-process server never dedupes ANY)', () => {
     it('stores a redelivered event once', async () => {
       const stream = uniqueStream();
       const event = newEvent();
-      expect(await store.append(stream, [event], 'any')).toMatchObject({ kind: 'ok' });
-      expect(await store.append(stream, [event], 'any')).toEqual({ kind: 'duplicate' });
-      expect(await store.readStream(stream)).toHaveLength(1);
+      expect(await esdb.store.append(stream, [event], 'any')).toMatchObject({ kind: 'ok' });
+      expect(await esdb.store.append(stream, [event], 'any')).toEqual({ kind: 'duplicate' });
+      expect(await esdb.store.readStream(stream)).toHaveLength(1);
     });
 
     it('stores an event once when two deliveries of it race, answering the second as a duplicate', async () => {
       const stream = uniqueStream();
       const event = newEvent();
       const results = await Promise.all([
-        store.append(stream, [event], 'any'),
-        store.append(stream, [event], 'any'),
+        esdb.store.append(stream, [event], 'any'),
+        esdb.store.append(stream, [event], 'any'),
       ]);
       expect(kinds(results)).toEqual(['duplicate', 'ok']);
-      expect(await store.readStream(stream)).toHaveLength(1);
+      expect(await esdb.store.readStream(stream)).toHaveLength(1);
     });
 
     // The server answers the loser of such a race as an idempotent retry, with the winner's revision and
@@ -58,7 +39,7 @@ describe('EventStoreDB appends', () => {
         const stream = uniqueStream();
         const event = newEvent();
         const results = await Promise.all(
-          Array.from({ length: 6 }, () => store.append(stream, [event], 'any')),
+          Array.from({ length: 6 }, () => esdb.store.append(stream, [event], 'any')),
         );
         expect(kinds(results)).toEqual([
           'duplicate',
@@ -68,25 +49,25 @@ describe('EventStoreDB appends', () => {
           'duplicate',
           'ok',
         ]);
-        expect(await store.readStream(stream)).toHaveLength(1);
+        expect(await esdb.store.readStream(stream)).toHaveLength(1);
       }
     });
 
     it('stores both events when two different events race under any', async () => {
       const stream = uniqueStream();
       const results = await Promise.all([
-        store.append(stream, [newEvent()], 'any'),
-        store.append(stream, [newEvent()], 'any'),
+        esdb.store.append(stream, [newEvent()], 'any'),
+        esdb.store.append(stream, [newEvent()], 'any'),
       ]);
       expect(kinds(results)).toEqual(['ok', 'ok']);
-      expect((await store.readStream(stream)).map((event) => event.streamVersion)).toEqual([0, 1]);
+      expect((await esdb.store.readStream(stream)).map((event) => event.streamVersion)).toEqual([0, 1]);
     });
 
     it('reports a conflict to the loser of a race under an explicit expected version', async () => {
       const stream = uniqueStream();
       const results = await Promise.all([
-        store.append(stream, [newEvent()], 'no_stream'),
-        store.append(stream, [newEvent()], 'no_stream'),
+        esdb.store.append(stream, [newEvent()], 'no_stream'),
+        esdb.store.append(stream, [newEvent()], 'no_stream'),
       ]);
       expect(results).toContainEqual({ kind: 'conflict', actualVersion: 0 });
       expect(kinds(results)).toEqual(['conflict', 'ok']);
@@ -94,13 +75,13 @@ describe('EventStoreDB appends', () => {
 
     it('gives up with an error naming the stream when other appends keep moving it', async () => {
       const stream = uniqueStream();
-      const append = client.appendToStream.bind(client);
+      const append = esdb.client.appendToStream.bind(esdb.client);
       // Another writer gets in before every one of our appends.
-      jest.spyOn(client, 'appendToStream').mockImplementation(async (name, events, options) => {
+      jest.spyOn(esdb.client, 'appendToStream').mockImplementation(async (name, events, options) => {
         await append(name, jsonEvent({ type: 'Other', data: {} }), { expectedRevision: ANY });
         return append(name, events, options);
       });
-      await expect(store.append(stream, [newEvent()], 'any')).rejects.toThrow(
+      await expect(esdb.store.append(stream, [newEvent()], 'any')).rejects.toThrow(
         `stream ${stream} kept changing`,
       );
     });
@@ -109,18 +90,21 @@ describe('EventStoreDB appends', () => {
   describe('expected version mapping', () => {
     it('appends under NO_STREAM, the exact revision, and the revision read for any (never ANY)', async () => {
       const stream = uniqueStream();
-      const spy = jest.spyOn(client, 'appendToStream');
-      await store.append(stream, [newEvent()], 'no_stream');
-      await store.append(stream, [newEvent()], 0);
-      await store.append(stream, [newEvent()], 'any');
+      const spy = jest.spyOn(esdb.client, 'appendToStream');
+      await esdb.store.append(stream, [newEvent()], 'no_stream');
+      await esdb.store.append(stream, [newEvent()], 0);
+      await esdb.store.append(stream, [newEvent()], 'any');
       expect(spy.mock.calls.map(([, , options]) => options?.expectedRevision)).toEqual([NO_STREAM, 0n, 1n]);
     });
 
     it('maps a wrong expected version to a conflict carrying the version or no_stream', async () => {
       const stream = uniqueStream();
-      await store.append(stream, [newEvent(), newEvent()], 'no_stream');
-      expect(await store.append(stream, [newEvent()], 0)).toEqual({ kind: 'conflict', actualVersion: 1 });
-      expect(await store.append(uniqueStream(), [newEvent()], 3)).toEqual({
+      await esdb.store.append(stream, [newEvent(), newEvent()], 'no_stream');
+      expect(await esdb.store.append(stream, [newEvent()], 0)).toEqual({
+        kind: 'conflict',
+        actualVersion: 1,
+      });
+      expect(await esdb.store.append(uniqueStream(), [newEvent()], 3)).toEqual({
         kind: 'conflict',
         actualVersion: 'no_stream',
       });
@@ -162,9 +146,9 @@ describe('EventStoreDB appends', () => {
         derived: { kind: 'charge', payment_intent_id: 'pi_x', charge_ids: [charge] },
       },
     });
-    await store.append('payment-pi_x', [event], 'any');
-    await database.db.query('DELETE FROM eventstore.charge_links WHERE charge_id = $1', [charge]);
-    expect(await store.append('payment-pi_x', [event], 'any')).toEqual({ kind: 'duplicate' });
-    expect(await store.paymentOfCharge(charge)).toBe('pi_x');
+    await esdb.store.append('payment-pi_x', [event], 'any');
+    await esdb.database.db.query('DELETE FROM eventstore.charge_links WHERE charge_id = $1', [charge]);
+    expect(await esdb.store.append('payment-pi_x', [event], 'any')).toEqual({ kind: 'duplicate' });
+    expect(await esdb.store.paymentOfCharge(charge)).toBe('pi_x');
   });
 });

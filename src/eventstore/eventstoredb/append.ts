@@ -22,6 +22,7 @@ import type { NewEvent } from '../../domain/ledgerEvent.js';
 import { recordChargeLinks } from './chargeLinks.js';
 import { claimStreams } from './eventClaims.js';
 import { APPEND_ID_KEY, readStream, readStreamAt } from './read.js';
+import { recordReceived } from './receivedEvents.js';
 
 // Under `any`, other appends to the same payment may keep moving the stream; past this many rounds the
 // caller gets an error (the webhook answers 503 and Stripe retries) rather than spinning.
@@ -123,6 +124,20 @@ const readOnceMore = async <T>(read: () => Promise<T>): Promise<T> => {
   }
 };
 
+/** The requested events as the stream holds them (with their positions): read again if some were just written. */
+const storedCopies = async (
+  client: EventStoreDBClient,
+  stream: string,
+  events: NewEvent[],
+  storedBefore: StoredEvent[],
+): Promise<StoredEvent[]> => {
+  const ids = new Set(events.map((event) => event.id));
+  const known = storedBefore.filter((event) => ids.has(event.id));
+  if (known.length === ids.size) return known;
+  const stored = await readOnceMore(() => readStream(client, stream));
+  return stored.filter((event) => ids.has(event.id));
+};
+
 /**
  * After a wrong expected version the stream is read again: the events may be there now (duplicate), an
  * explicit expected version is now a conflict with the version read, and `any` retries at the new revision.
@@ -135,12 +150,16 @@ const appendToStream = async (
   expected: ExpectedVersion,
 ): Promise<AppendResult> => {
   for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt += 1) {
-    const step = planAppend(await readOnceMore(() => readStream(client, stream)), events, expected);
+    const stored = await readOnceMore(() => readStream(client, stream));
+    const step = planAppend(stored, events, expected);
     const result = step.kind === 'append' ? await write(client, stream, step) : step;
     if (result === null) continue;
-    // Links are written after the events, and again on a duplicate: a redelivery repairs a link that a
-    // failure between the two writes left out.
-    if (result.kind !== 'conflict') await recordChargeLinks(db, events);
+    // Links and received copies are written after the events, and again on a duplicate: a redelivery
+    // repairs what a failure between the writes left out.
+    if (result.kind !== 'conflict') {
+      await recordChargeLinks(db, events);
+      await recordReceived(db, await storedCopies(client, stream, events, stored));
+    }
     return result;
   }
   throw new Error(

@@ -6,7 +6,7 @@
  */
 import type { EventStoreDBClient } from '@eventstore/db-client';
 import type { Db } from '../../db/port.js';
-import type { AppendRequest, AppendResult, EventStore } from '../port.js';
+import { type AppendRequest, type AppendResult, type EventStore, PartialAppendError } from '../port.js';
 import { appendIdempotently } from './append.js';
 import { paymentOfCharge } from './chargeLinks.js';
 import { headPosition, readAllAfter, readStream } from './read.js';
@@ -15,29 +15,36 @@ import { subscribeAll } from './subscribeAll.js';
 /**
  * EventStoreDB has no multi-stream transaction: one append per request, streams in parallel, requests
  * for the same stream in order so a later one sees an earlier one (as within one PostgreSQL commit).
- * When one fails the others may have been stored; appends are idempotent, so the caller's retry reports
- * those as duplicates.
+ * When one fails, the stream's later requests are not tried and the others may have been stored: the
+ * PartialAppendError says which, so that no stored one is retried and answered as a duplicate.
  */
 const appendPerStream = async (
   requests: AppendRequest[],
   append: EventStore['append'],
 ): Promise<AppendResult[]> => {
-  const results: AppendResult[] = [];
+  const outcomes: (PromiseSettledResult<AppendResult> | undefined)[] = requests.map(() => undefined);
   const byStream = new Map<string, number[]>();
   requests.forEach((request, index) =>
     byStream.set(request.stream, [...(byStream.get(request.stream) ?? []), index]),
   );
-  const settled = await Promise.allSettled(
+  await Promise.all(
     [...byStream.values()].map(async (indexes) => {
       for (const index of indexes) {
         const { stream, events, expectedVersion } = requests[index]!;
-        results[index] = await append(stream, events, expectedVersion);
+        try {
+          outcomes[index] = { status: 'fulfilled', value: await append(stream, events, expectedVersion) };
+        } catch (reason) {
+          outcomes[index] = { status: 'rejected', reason };
+          return;
+        }
       }
     }),
   );
-  const failure = settled.find((outcome) => outcome.status === 'rejected');
-  if (failure) throw failure.reason;
-  return results;
+  const results = outcomes.flatMap((outcome) => (outcome?.status === 'fulfilled' ? [outcome.value] : []));
+  if (results.length === requests.length) return results;
+  // One request alone: its own error, as the PostgreSQL store throws it.
+  if (requests.length === 1) throw (outcomes[0] as PromiseRejectedResult).reason;
+  throw new PartialAppendError(outcomes);
 };
 
 export const eventStoreDbEventStore = (client: EventStoreDBClient, db: Db): EventStore => {

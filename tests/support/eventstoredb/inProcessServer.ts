@@ -11,7 +11,7 @@ import serverFeaturesPb from '@eventstore/db-client/generated/serverfeatures_pb.
 import streamsGrpc from '@eventstore/db-client/generated/streams_grpc_pb.js';
 import { appendHandler, DEFAULT_MAX_APPEND_SIZE } from './appendHandler.js';
 import { createMemoryLog, type MemoryLog } from './memoryLog.js';
-import { readHandler, type ReadCall } from './readHandler.js';
+import { readHandler, type ReadCall, type ReadCounter } from './readHandler.js';
 
 export type InProcessServer = {
   /** `esdb://127.0.0.1:<port>?tls=false`: single node, insecure, so the client skips gossip. */
@@ -22,6 +22,8 @@ export type InProcessServer = {
   restart: () => Promise<void>;
   /** Ends every live subscription with an error, as a server does when it drops a subscriber. */
   dropSubscriptions: () => void;
+  /** Events sent by reads of streams and $all so far (subscriptions not counted). */
+  recordsRead: () => number;
 };
 
 const { SupportedMethods, SupportedMethod } = serverFeaturesPb;
@@ -39,11 +41,17 @@ const supportedMethods = (_call: unknown, callback: sendUnaryData<InstanceType<t
       ),
   );
 
-const listen = (log: MemoryLog, live: Set<ReadCall>, port: number, maxAppendSize: number) =>
+const listen = (
+  log: MemoryLog,
+  live: Set<ReadCall>,
+  counter: ReadCounter,
+  port: number,
+  maxAppendSize: number,
+) =>
   new Promise<{ server: Server; port: number }>((resolve, reject) => {
     const server = new Server();
     server.addService(streamsGrpc.StreamsService, {
-      read: readHandler(log, live),
+      read: readHandler(log, live, counter),
       append: appendHandler(log, maxAppendSize),
     });
     server.addService(serverFeaturesGrpc.ServerFeaturesService, { getSupportedMethods: supportedMethods });
@@ -70,7 +78,8 @@ export const startInProcessServer = async ({
   const log = createMemoryLog();
   seedSystemRecord(log);
   const live = new Set<ReadCall>();
-  let { server, port } = await listen(log, live, 0, maxAppendSize);
+  const counter: ReadCounter = { records: 0 };
+  let { server, port } = await listen(log, live, counter, 0, maxAppendSize);
   const stop = async () => {
     live.clear();
     server.forceShutdown();
@@ -81,8 +90,9 @@ export const startInProcessServer = async ({
     stop,
     restart: async () => {
       await stop();
-      ({ server, port } = await listen(log, live, port, maxAppendSize));
+      ({ server, port } = await listen(log, live, counter, port, maxAppendSize));
     },
+    recordsRead: () => counter.records,
     dropSubscriptions: () => {
       for (const call of [...live]) {
         call.emit('error', { code: status.UNAVAILABLE, details: 'subscription dropped by the server' });

@@ -19,16 +19,23 @@ import {
 
 export type ReadCall = ServerWritableStream<ReadReq, ReadResp>;
 
+/** Records sent by reads (not subscriptions): what a reader's work costs the server. */
+export type ReadCounter = { records: number };
+
 const { ReadDirection } = streamsPb.ReadReq.Options;
 const { RevisionOptionCase } = streamsPb.ReadReq.Options.StreamOptions;
 const { AllOptionCase } = streamsPb.ReadReq.Options.AllOptions;
 
-const writeAll = (call: ReadCall, records: readonly LogRecord[]) => {
+const writeAll = (call: ReadCall, records: readonly LogRecord[], counter: ReadCounter) => {
+  counter.records += records.length;
   for (const record of records) call.write(eventResp(record));
   call.end();
 };
 
-const readStream = (call: ReadCall, log: MemoryLog, options: ReadReq.Options, count: number) => {
+/** One read: the call to answer, what it asks for, and the counter of what reads sent. */
+type Read = { call: ReadCall; log: MemoryLog; options: ReadReq.Options; count: number; counter: ReadCounter };
+
+const readStream = ({ call, log, options, count, counter }: Read) => {
   const streamOptions = options.getStream()!;
   const stream = streamNameOf(streamOptions.getStreamIdentifier());
   const records = log.stream(stream);
@@ -47,11 +54,11 @@ const readStream = (call: ReadCall, log: MemoryLog, options: ReadReq.Options, co
   const selected = backwards
     ? records.filter((record) => record.revision <= from).reverse()
     : records.filter((record) => record.revision >= from);
-  writeAll(call, selected.slice(0, count));
+  writeAll(call, selected.slice(0, count), counter);
 };
 
 // $all: forwards from a position includes the event at it; backwards from a position stops before it.
-const readAll = (call: ReadCall, log: MemoryLog, options: ReadReq.Options, count: number) => {
+const readAll = ({ call, log, options, count, counter }: Read) => {
   const allOptions = options.getAll()!;
   const backwards = options.getReadDirection() === ReadDirection.BACKWARDS;
   const from =
@@ -67,7 +74,7 @@ const readAll = (call: ReadCall, log: MemoryLog, options: ReadReq.Options, count
         .filter((record) => record.position < from && matches(record))
         .reverse()
     : log.all().filter((record) => record.position >= from && matches(record));
-  writeAll(call, selected.slice(0, count));
+  writeAll(call, selected.slice(0, count), counter);
 };
 
 /** Where a subscription starts (exclusive) and which records it wants. */
@@ -114,12 +121,13 @@ const subscribe = (call: ReadCall, log: MemoryLog, options: ReadReq.Options, liv
   call.on('close', forget);
 };
 
-export const readHandler = (log: MemoryLog, live: Set<ReadCall>) => (call: ReadCall) => {
-  const options = call.request.getOptions();
-  if (!options)
-    return call.emit('error', { code: status.INVALID_ARGUMENT, details: 'ReadReq without options' });
-  if (options.hasSubscription()) return subscribe(call, log, options, live);
-  const count = Number(options.getCount());
-  if (options.hasStream()) return readStream(call, log, options, count);
-  return readAll(call, log, options, count);
-};
+export const readHandler =
+  (log: MemoryLog, live: Set<ReadCall>, counter: ReadCounter) => (call: ReadCall) => {
+    const options = call.request.getOptions();
+    if (!options)
+      return call.emit('error', { code: status.INVALID_ARGUMENT, details: 'ReadReq without options' });
+    if (options.hasSubscription()) return subscribe(call, log, options, live);
+    const count = Number(options.getCount());
+    const read = { call, log, options, count, counter };
+    return options.hasStream() ? readStream(read) : readAll(read);
+  };

@@ -10,16 +10,18 @@ const TRANSIENT_CODES = new Set([
 ]);
 
 export const isTransient = (error: unknown): boolean => {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
+  // Not `instanceof Error`: errors of node's own sockets come from another realm under a test runner's vm.
+  if (typeof error !== 'object' || error === null) return false;
+  const { code, message } = error as { code?: unknown; message?: unknown };
   if (
     typeof code === 'string' &&
     (TRANSIENT_SQLSTATES.has(code) || code.startsWith('08') || TRANSIENT_CODES.has(code))
   ) {
     return true;
   }
-  return /connection terminated|connection timeout|terminating connection|client has encountered a connection error|not queryable/i.test(
-    error.message,
+  // pg's own: a pool that found no connection in time, a query the server never answered (query_timeout).
+  return /connection terminated|connection timeout|terminating connection|client has encountered a connection error|not queryable|timeout exceeded when trying to connect|query read timeout/i.test(
+    String(message),
   );
 };
 
