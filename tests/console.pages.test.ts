@@ -84,6 +84,14 @@ describeInChromium('finance console pages', () => {
 
   it('pages with next_cursor and comes back with Previous page', async () => {
     await page.getByRole('button', { name: 'Clear' }).click();
+    // Clear draws the page afresh, form included: choose the page size only on the new form, or the
+    // choice is made on the old one and lost (this raced on a busy machine).
+    const unfiltered = await get(ledger.url, '/api/payments?limit=50');
+    await waitFor(
+      async () =>
+        (await firstColumn('payments')).join() === unfiltered.body.data.map((row) => row.payment_id).join(),
+      { what: 'the cleared table' },
+    );
     await page.getByLabel('Rows per page').selectOption('25');
     await page.getByRole('button', { name: 'Apply filters' }).click();
     const first = await get(ledger.url, '/api/payments?limit=25');
