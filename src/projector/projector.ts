@@ -1,11 +1,10 @@
 import { hostname } from 'node:os';
 import type { Db } from '../db/port.js';
-import { knownLinks } from '../eventstore/chargeLinks.js';
-import type { EventStore, StoredEvent } from '../eventstore/port.js';
+import type { EventStore } from '../eventstore/port.js';
 import type { Logger } from '../observability/logger.js';
-import type { Links, Projection } from '../../projections/projection.js';
-import { chargeKeysOf } from '../../projections/shared/routing.js';
+import type { Projection } from '../../projections/projection.js';
 import { applyGroup } from './applyGroup.js';
+import { readWithLinks, type ReadBatch } from './batchLinks.js';
 import { ensureCheckpoints, heartbeat, readCheckpointsOf } from './checkpoints.js';
 import { leaseKeepers } from './leases.js';
 import { backoffMs } from '../db/transient.js';
@@ -53,14 +52,8 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
   let stopped = false;
   // The read after the batch being applied, started before applying it: while PostgreSQL writes one
   // batch the next is read and parsed. Kept only for the position it was read after.
-  let prefetched: { after: number; read: Promise<{ events: StoredEvent[]; links: Links }> } | undefined;
-  const readBatch = async (after: number) => {
-    const events = await store.readAll(after, batchSize);
-    // Read before the transaction: the store may be another database (EventStoreDB), and the embedded
-    // database has one connection, which the transaction holds.
-    const links = events.length === 0 ? new Map() : await knownLinks(store, chargeKeysOf(events));
-    return { events, links };
-  };
+  let prefetched: { after: number; read: Promise<ReadBatch> } | undefined;
+  const readBatch = (after: number) => readWithLinks(store, after, batchSize);
   const readAfter = (after: number) => {
     const ready = prefetched?.after === after ? prefetched.read : readBatch(after);
     prefetched = undefined;
@@ -72,7 +65,7 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
     from: number,
     upTo: number,
     behind: ReadonlySet<string>,
-    read: (after: number) => Promise<{ events: StoredEvent[]; links: Links }>,
+    read: (after: number) => Promise<ReadBatch>,
   ): Promise<'idle' | 'busy'> => {
     const { events: batch, links } = await read(from);
     const cut = batch.findIndex((event) => event.position > upTo);

@@ -1,8 +1,7 @@
 import type { Db } from '../db/port.js';
-import { knownLinks } from '../eventstore/chargeLinks.js';
+import { batchLinks } from './batchLinks.js';
 import type { EventStore } from '../eventstore/port.js';
 import type { Projection } from '../../projections/projection.js';
-import { chargeKeysOf } from '../../projections/shared/routing.js';
 import { foldLog } from './rebuildFold.js';
 import { RebuildError } from './rebuildError.js';
 import { applyToAll, swapIn } from './rebuildSwap.js';
@@ -102,7 +101,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
         events += batch.length;
         break;
       }
-      const links = await knownLinks(store, chargeKeysOf(batch));
+      const links = await batchLinks(store, batch);
       await db.transaction((tx) => applyToAll(tx, projections, target, batch, links));
       position = batch.at(-1)!.position;
       events += batch.length;

@@ -1,12 +1,9 @@
 import type { Db } from '../db/port.js';
-import { knownLinks } from '../eventstore/chargeLinks.js';
+import { readWithLinks, type ReadBatch } from './batchLinks.js';
 import type { EventStore, StoredEvent } from '../eventstore/port.js';
-import type { Links, Projection, ProjectionTarget } from '../../projections/projection.js';
-import { chargeKeysOf } from '../../projections/shared/routing.js';
+import type { Projection, ProjectionTarget } from '../../projections/projection.js';
 import { rebuildSession, type RebuildSessionOptions } from './engine/rebuildSession.js';
 import { explainFailure } from './rebuildError.js';
-
-type Read = { batch: StoredEvent[]; links: Links };
 
 /**
  * Folds the log from position 0 up to the head seen at the start (`head`) into the target tables with
@@ -26,16 +23,13 @@ export const foldLog = async (options: {
 }): Promise<number> => {
   const { db, store, projections, target, head, batchSize } = options;
   const session = rebuildSession(db, projections, target, options.session);
-  const read = async (after: number): Promise<Read> => {
-    const batch = await store.readAll(after, batchSize);
-    return { batch, links: await knownLinks(store, chargeKeysOf(batch)) };
-  };
+  const read = (after: number) => readWithLinks(store, after, batchSize);
   let position = 0;
-  let next: Promise<Read> | null = head > 0 ? read(0) : null;
+  let next: Promise<ReadBatch> | null = head > 0 ? read(0) : null;
   try {
     while (next !== null) {
       options.checkAbort();
-      const { batch, links } = await next;
+      const { events: batch, links } = await next;
       next = null;
       if (batch.length === 0) break;
       const last = batch.at(-1)!.position;

@@ -1,8 +1,7 @@
 import type { Db, Queryable } from '../db/port.js';
-import { knownLinks } from '../eventstore/chargeLinks.js';
+import { batchLinks } from './batchLinks.js';
 import type { EventStore, StoredEvent } from '../eventstore/port.js';
 import type { Links, Projection, ProjectionTarget } from '../../projections/projection.js';
-import { chargeKeysOf } from '../../projections/shared/routing.js';
 import { lockCheckpoints } from './checkpoints.js';
 import { applyBatch } from './engine/applyBatch.js';
 import { explainFailure } from './rebuildError.js';
@@ -37,9 +36,8 @@ export const swapIn = async (options: {
 }): Promise<number> => {
   const { db, store, projections, target } = options;
   const names = projections.map((projection) => projection.name);
-  const linksOf = (batch: readonly StoredEvent[]) => knownLinks(store, chargeKeysOf(batch));
   // Read before the transaction: the embedded database's one connection is the transaction's then.
-  const tailLinks = await linksOf(options.tail);
+  const tailLinks = await batchLinks(store, options.tail);
   return db.transaction(async (tx) => {
     await lockCheckpoints(tx, names);
     let at = options.position;
@@ -52,7 +50,7 @@ export const swapIn = async (options: {
       // after the swap anyway. The embedded database cannot read beside this transaction (nor can
       // anything append meanwhile).
       batch = db.kind === 'embedded' ? [] : await store.readAll(at, 5000);
-      links = await linksOf(batch);
+      links = await batchLinks(store, batch);
     }
     await swapTables(tx, projections);
     await tx.query(
