@@ -1,3 +1,4 @@
+import { setTimeout as delay } from 'node:timers/promises';
 import type { Db, Lease } from '../db/port.js';
 import type { Logger } from '../observability/logger.js';
 import { backoffMs } from '../db/transient.js';
@@ -26,16 +27,11 @@ export const leaseKeepers = (options: {
   const { db, logger, owner, pollMs, onChange } = options;
   const held = new Map<string, Lease>();
   let stopped = false;
-  let stopNow: () => void = () => undefined;
-  const stopping = new Promise<void>((resolve) => (stopNow = resolve));
-  const sleep = (ms: number) =>
-    new Promise<void>((resolve) => {
-      const timer = setTimeout(resolve, ms);
-      void stopping.then(() => {
-        clearTimeout(timer);
-        resolve();
-      });
-    });
+  // An abort signal, not a promise: a standby sleeps every poll, and a listener left on a promise that
+  // settles only at stop would pile up; the timer removes its abort listener when it fires.
+  const stop = new AbortController();
+  const stopping = new Promise<void>((resolve) => stop.signal.addEventListener('abort', () => resolve()));
+  const sleep = (ms: number) => delay(ms, undefined, { signal: stop.signal }).catch(() => undefined);
 
   const keep = async (name: string) => {
     const log = logger.child({ projection: name });
@@ -75,7 +71,7 @@ export const leaseKeepers = (options: {
     held: () => [...held.keys()],
     stop: async () => {
       stopped = true;
-      stopNow();
+      stop.abort();
       await Promise.all(keeping);
       const leases = [...held.values()];
       held.clear();
