@@ -63,11 +63,19 @@ const routedOnce = (fold: Fold<unknown>, events: readonly StoredEvent[], links: 
   return fresh;
 };
 
+// The links a batch proves, worked out once per batch: every projection with a relink asks, twice.
+const proofs = new WeakMap<readonly StoredEvent[], Links>();
+const provenBy = (events: readonly StoredEvent[]): Links => {
+  let proven = proofs.get(events);
+  if (proven === undefined) proofs.set(events, (proven = linksProvenBy(events)));
+  return proven;
+};
+
 /** Whether the batch changes any of the projection's rows: an event it handles, or a charge link it
  * proves (rows filed under the charge follow it). Routing is shared with applyBatch. */
 export const changesRows = (projection: Projection, events: readonly StoredEvent[], links: Links): boolean =>
   routedOnce(projection.fold, events, links).routed.length > 0 ||
-  (projection.fold.relink !== undefined && linksProvenBy(events).size > 0);
+  (projection.fold.relink !== undefined && provenBy(events).size > 0);
 
 /**
  * A live batch: loads the states the batch touches (one statement), folds in memory, writes each
@@ -82,7 +90,7 @@ export const applyBatch = async (
 ): Promise<void> => {
   const { fold, state, history } = projection;
   const once = routedOnce(fold, events, links);
-  const proven = fold.relink ? linksProvenBy(events) : NO_LINKS;
+  const proven = fold.relink ? provenBy(events) : NO_LINKS;
   if (once.routed.length === 0 && proven.size === 0) return;
   const loaded = await loadStates(tx, projection, target, keysToLoad(once.routed));
   const keyOf = (row: Row) => row[state.key] as string;
