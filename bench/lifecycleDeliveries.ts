@@ -8,7 +8,9 @@ export type SignedDelivery = { id: string; type: string; body: string; signature
  * Webhook deliveries as Stripe sends them to a busy account: `active` payment lives under way at once
  * (created, failed attempts, success or cancellation, refunds, disputes), each delivery taken from a life
  * chosen at random, in that life's own order; a finished life is replaced by a new one. Event ids are
- * new on every run. Signed with `secret` when taken.
+ * new on every run. Signed with `secret` when taken. Each life begins at the wall clock, as live traffic
+ * does: the seeded history (March 2024) stays what it was, so a query over it answers the same amount of
+ * data at the end of a long run as at the start.
  */
 export const lifecycleDeliveries = (secret: string, { seed = 7, active = 100 } = {}) => {
   const lives = generator(seed, `bench${randomBytes(3).toString('hex')}`);
@@ -17,7 +19,8 @@ export const lifecycleDeliveries = (secret: string, { seed = 7, active = 100 } =
     state = (Math.imul(state, 1_664_525) + 1_013_904_223) >>> 0;
     return state / 2 ** 32;
   };
-  const underWay: Delivery[][] = Array.from({ length: active }, () => lives.payment());
+  const begin = () => lives.payment({ start: Math.floor(Date.now() / 1000) });
+  const underWay: Delivery[][] = Array.from({ length: active }, begin);
   let started = active;
   return {
     /** Payment lives begun so far (each is one payment). */
@@ -26,7 +29,7 @@ export const lifecycleDeliveries = (secret: string, { seed = 7, active = 100 } =
       const index = Math.floor(random() * underWay.length);
       const delivery = underWay[index]!.shift()!;
       if (underWay[index]!.length === 0) {
-        underWay[index] = lives.payment();
+        underWay[index] = begin();
         started += 1;
       }
       return { ...delivery, signature: signatureFor(delivery.body, secret) };
