@@ -1,9 +1,10 @@
 import type { Queryable, Row } from '../../db/port.js';
+import { columnTexts, columnTypesOf, unnestColumns } from './columnText.js';
 
 /**
  * Batched statements shared by the projections. Each runs once per batch whatever its size: rows travel
- * as one JSON array and json_populate_recordset turns it into rows of the target table's own type, so
- * the same SQL serves the live schema and a rebuild schema. Table and column names come from code,
+ * as one text per column (columnText.ts), or as one JSON array when a value cannot, so the same SQL
+ * serves the live schema and a rebuild schema. Table and column names come from code,
  * never from data; `table` is already schema-qualified (projection.ts tableIn).
  */
 
@@ -53,6 +54,20 @@ export const relinkRows = async (
   );
 };
 
+/** The rows as a source of SELECT: one text per column when they can travel so (columnText.ts), else a
+ * JSON array read into the table's row type. Returns the FROM clause and its parameters. */
+const rowSource = async (
+  tx: Queryable,
+  table: string,
+  columns: readonly string[],
+  rows: readonly object[],
+): Promise<{ from: string; params: unknown[] }> => {
+  const types = await columnTypesOf(tx, table);
+  const texts = columnTexts(columns, types, rows);
+  if (texts !== null) return { from: unnestColumns(columns, types), params: texts };
+  return { from: `json_populate_recordset(null::${table}, $1::json)`, params: [JSON.stringify(rows)] };
+};
+
 /** Inserts or updates each row once; an unchanged row is left alone (no dead tuple, no WAL). */
 export const upsertRows = async (
   tx: Queryable,
@@ -64,12 +79,13 @@ export const upsertRows = async (
   if (rows.length === 0) return;
   const list = columns.join(', ');
   const updated = columns.filter((c) => c !== key);
+  const { from, params } = await rowSource(tx, table, columns, rows);
   await tx.query(
     `INSERT INTO ${table} AS cur (${list})
-     SELECT ${list} FROM json_populate_recordset(null::${table}, $1::json)
+     SELECT ${list} FROM ${from}
      ON CONFLICT (${key}) DO UPDATE SET ${updated.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
      WHERE (${updated.map((c) => `cur.${c}`).join(', ')}) IS DISTINCT FROM (${updated.map((c) => `EXCLUDED.${c}`).join(', ')})`,
-    [JSON.stringify(rows)],
+    params,
   );
 };
 
@@ -83,10 +99,11 @@ export const insertNewRows = async (
 ): Promise<void> => {
   if (rows.length === 0) return;
   const list = columns.join(', ');
+  const { from, params } = await rowSource(tx, table, columns, rows);
   await tx.query(
     `INSERT INTO ${table} (${list})
-     SELECT ${list} FROM json_populate_recordset(null::${table}, $1::json)
+     SELECT ${list} FROM ${from}
      ON CONFLICT (${key}) DO NOTHING`,
-    [JSON.stringify(rows)],
+    params,
   );
 };
