@@ -29,7 +29,7 @@ import { startServerProcess, type ServerProcess } from './serverProcess.js';
 const SECRET = 'whsec_bench_ingest';
 const TARGET = { connections: 50, eventsPerSecond: 6000, p99Ms: 30 };
 
-type SubjectName = 'web' | 'all' | 'peer';
+export type SubjectName = 'web' | 'all' | 'peer';
 const SUBJECTS: Record<SubjectName, string> = {
   web: 'ours --role web',
   all: 'ours all-in-one',
@@ -202,7 +202,7 @@ const startSubject = (
 };
 
 /** One subject end to end on a fresh database: warm-up, every level, the store check. */
-const runSubject = async (
+export const runSubject = async (
   name: SubjectName,
   { durationSeconds, flags }: BenchOptions,
   levels: number[],

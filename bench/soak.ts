@@ -45,7 +45,12 @@ const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 
 /** What the run saw, by the second since the measured run started. */
 const recorder = (started: number) => {
   const at = () => (performance.now() - started) / 1000;
-  const samples = { webhooks: [] as Sample[], queries: [] as Sample[], rss: [] as Sample[] };
+  const samples = {
+    webhooks: [] as Sample[],
+    queries: [] as Sample[],
+    rss: [] as Sample[],
+    heap: [] as Sample[],
+  };
   const errors: string[] = [];
   let errorCount = 0;
   return {
@@ -144,6 +149,15 @@ const traffic = async (options: {
     () => record.samples.rss.push({ at: record.at(), value: memoryMiB(server.pid).rss }),
     1000,
   );
+  // The V8 heap in use, from the server's own metrics: a leak grows it, where RSS also moves with what
+  // the allocator keeps after a burst (an export, the rebuild's traffic).
+  const heapSampler = setInterval(
+    () =>
+      void heapUsedMiB(server)
+        .then((value) => value !== null && record.samples.heap.push({ at: record.at(), value }))
+        .catch(() => undefined),
+    10_000,
+  );
   const refresher = setInterval(
     () => void refreshQueries(options.client, server, queries).catch(() => undefined),
     60_000,
@@ -171,6 +185,7 @@ const traffic = async (options: {
     }
   } finally {
     clearInterval(sampler);
+    clearInterval(heapSampler);
     clearInterval(refresher);
     clearInterval(minutes);
     agent.destroy();
@@ -184,16 +199,25 @@ const traffic = async (options: {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** nodejs_heap_size_used_bytes from the server's /metrics, in MiB. */
+const heapUsedMiB = async (server: ServerProcess): Promise<number | null> => {
+  const response = await fetch(`${server.url}/metrics`, { signal: AbortSignal.timeout(5000) });
+  const line = (await response.text()).split('\n').find((l) => l.startsWith('nodejs_heap_size_used_bytes '));
+  return line === undefined ? null : Number(line.split(' ')[1]) / 2 ** 20;
+};
+
 const inMinute = (samples: Sample[], minute: number) =>
   samples.filter((sample) => sample.at >= minute * 60 && sample.at < (minute + 1) * 60).map((s) => s.value);
 
 const minuteRow = (record: Recorder, minute: number) => {
   const rss = inMinute(record.samples.rss, minute);
+  const heap = inMinute(record.samples.heap, minute);
   const webhooks = inMinute(record.samples.webhooks, minute);
   const queries = inMinute(record.samples.queries, minute);
   return {
     minute: minute + 1,
     'RSS MiB': round(rss.reduce((sum, value) => sum + value, 0) / Math.max(1, rss.length), 0),
+    'heap used MiB': round(heap.reduce((sum, value) => sum + value, 0) / Math.max(1, heap.length), 0),
     webhooks: webhooks.length,
     'webhook p99 ms': round(percentile(webhooks, 99), 1),
     queries: queries.length,
@@ -204,7 +228,7 @@ const minuteRow = (record: Recorder, minute: number) => {
 const printMinute = (record: Recorder, minute: number) => {
   const row = minuteRow(record, minute);
   console.log(
-    `minute ${row.minute}: RSS ${row['RSS MiB']} MiB, ${row.webhooks} webhooks p99 ${row['webhook p99 ms']} ms, ` +
+    `minute ${row.minute}: RSS ${row['RSS MiB']} MiB (heap used ${row['heap used MiB']}), ${row.webhooks} webhooks p99 ${row['webhook p99 ms']} ms, ` +
       `${row.queries} queries p99 ${row['query p99 ms']} ms, errors so far ${record.errorCount()}, load ${loadavg()[0]!.toFixed(2)}`,
   );
 };
