@@ -61,12 +61,12 @@ export const columnTexts = (
   return out;
 };
 
-/** `unnest(...) AS u(columns)`: the texts of columnTexts as rows of the columns' own types, $first on. */
-export const unnestColumns = (columns: readonly string[], types: ColumnTypes, first = 1): string => {
+/** `unnest(...) AS u(columns)`: the texts of columnTexts ($1, $2, ...) as rows of the columns' own types. */
+export const unnestColumns = (columns: readonly string[], types: ColumnTypes): string => {
   const arrays = columns.map((column, i) => {
     const type = types.get(column);
     if (type === undefined) throw new Error(`column ${column} has no type`);
-    return `string_to_array($${first + i}, E'\\x1e', E'\\x1f')::${type}[]`;
+    return `string_to_array($${i + 1}, E'\\x1e', E'\\x1f')::${type}[]`;
   });
   return `unnest(${arrays.join(', ')}) AS u(${columns.join(', ')})`;
 };
