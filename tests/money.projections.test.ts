@@ -226,6 +226,7 @@ describe('money projections (balance transactions, payouts, journal) on PostgreS
       projections: MONEY,
       batchSize: 50,
       maxStatesInMemory: 7,
+      maxParkedBytes: 2_000,
     });
     expect(await snapshot('ledger')).toEqual(live);
   }, 120_000);

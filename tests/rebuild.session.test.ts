@@ -84,36 +84,42 @@ describe('rebuild', () => {
     await database.drop();
   });
   const store = () => postgresEventStore(database.db);
-  const rebuild = (list: readonly Projection[], batchSize: number, held = 150_000) =>
+  /** `held`: states held as objects; `parkedBytes`: memory for parked states (0: every park writes). */
+  const rebuild = (list: readonly Projection[], batchSize: number, held = 150_000, parkedBytes = 0) =>
     rebuildProjections({
       db: database.db,
       store: store(),
       projections: list,
       batchSize,
       maxStatesInMemory: held,
+      maxParkedBytes: parkedBytes,
     });
 
   it.each([
-    [0, 1, 150_000],
-    [0, 37, 150_000],
-    [0, 5000, 150_000],
-    [50, 1, 150_000],
-    [50, 23, 150_000],
-    [100, 5000, 150_000],
-    [0, 3, 0],
-    [0, 29, 5],
-    [50, 13, 2],
-    [100, 41, 0],
+    [0, 1, 150_000, 0],
+    [0, 37, 150_000, 0],
+    [0, 5000, 150_000, 0],
+    [50, 1, 150_000, 0],
+    [50, 23, 150_000, 0],
+    [100, 5000, 150_000, 0],
+    [0, 3, 0, 0],
+    [0, 29, 5, 0],
+    [50, 13, 2, 0],
+    [100, 41, 0, 0],
+    [0, 3, 0, 1e9],
+    [50, 13, 2, 1e9],
+    [50, 7, 1, 20_000],
+    [100, 41, 0, 5_000],
   ])(
-    'gives every table the rows live batches give (%i%% of the charge links forgotten, batches of %i, %i states held)',
-    async (forgotten, batchSize, held) => {
+    'gives every table the rows live batches give (%i%% of the charge links forgotten, batches of %i, %i states held, %i bytes parked)',
+    async (forgotten, batchSize, held, parkedBytes) => {
       await storeEvents(database.db, variedLog(50, 31 + batchSize));
       await forgetLinks(database.db, forgotten);
       const log = await readLog(database.db);
       const expected = await appliedLive(database.db, log, batchSize);
       expect(Object.values(expected.payments!).flat().length).toBeGreaterThan(50);
 
-      const report = await rebuild(projections, batchSize, held);
+      const report = await rebuild(projections, batchSize, held, parkedBytes);
       expect(report.events).toBe(log.length);
       expect(await snapshots(database.db)).toEqual(expected);
     },
@@ -134,7 +140,7 @@ describe('rebuild', () => {
   it('keeps the first history row of each stripe event id, however often it is stored', async () => {
     await storeEvents(database.db, variedLog(30, 13));
     const expected = await appliedLive(database.db, await readLog(database.db), 17, [history]);
-    await rebuild([history], 17, 2);
+    await rebuild([history], 17, 2, 1e9);
     expect(await snapshots(database.db, () => 'ledger', [history])).toEqual(expected);
   });
 
@@ -158,7 +164,7 @@ describe('rebuild', () => {
     await forgetLinks(database.db, 30);
     await applyLive((p) => live[p.name]!.schema, firstStored);
 
-    await rebuild(projections, 40, 4);
+    await rebuild(projections, 40, 4, 3_000);
     const neverRebuilt = () => snapshots(database.db, (p) => live[p.name]!.schema);
     expect(await snapshots(database.db)).toEqual(await neverRebuilt());
 
@@ -202,7 +208,14 @@ describe('rebuild on the embedded database', () => {
       await forgetLinks(db, 50);
       const store = postgresEventStore(db);
       const expected = await appliedLive(db, await readLog(db), 20);
-      await rebuildProjections({ db, store, projections, batchSize: 20, maxStatesInMemory: 3 });
+      await rebuildProjections({
+        db,
+        store,
+        projections,
+        batchSize: 20,
+        maxStatesInMemory: 3,
+        maxParkedBytes: 4_000,
+      });
       expect(await snapshots(db)).toEqual(expected);
     } finally {
       await db.close();

@@ -37,15 +37,20 @@ export type RebuildOptions = {
   signal?: AbortSignal;
   /** Events per batch read from the log. */
   batchSize?: number;
-  /** States of one fold held in memory at most before they are written (bounds the memory used). */
+  /** States of one fold held as objects at most before they are parked as text. */
   maxStatesInMemory?: number;
+  /** Bytes of parked states of one fold at most before every state held is written (bounds the memory used). */
+  maxParkedBytes?: number;
 };
 
 const target = { schema: REBUILD_SCHEMA };
 
-/** About 3 KiB each in memory (a payment state with its snapshots): with the events in flight this
- * keeps a rebuild under 512 MB; past it, states are written and read back when touched again. */
+/** About 3 KiB each as objects (a payment state with its snapshots); past it, states are parked,
+ * compressed (~250 bytes each with their key). */
 const MAX_STATES_IN_MEMORY = 20_000;
+/** Parked states of one fold: those of ~400,000 payments (a log of 1.5 million events). Past it, states
+ * are written and read back when touched again, so memory stays bounded whatever the log's length. */
+const MAX_PARKED_BYTES = 96 * 1024 * 1024;
 const FOLD_BATCH_SIZE = 500;
 
 /**
@@ -82,7 +87,11 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       // Small batches while folding: a batch's events then die young, where those of large ones outlive
       // a few scavenges and are copied into the old generation (more garbage-collection CPU and RSS).
       batchSize: options.batchSize ?? FOLD_BATCH_SIZE,
-      session: { maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY, maxHistoryRows: 20_000 },
+      session: {
+        maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY,
+        maxParkedBytes: options.maxParkedBytes ?? MAX_PARKED_BYTES,
+        maxHistoryRows: 20_000,
+      },
       checkAbort,
       onBatch: (batch) => {
         events += batch.length;

@@ -6,6 +6,7 @@ import { tableIn } from '../../../projections/projection.js';
 import { linksProvenBy } from '../../../projections/shared/routing.js';
 import { historyOf, relinked } from './applyBatch.js';
 import { foldBatch, keysToLoad } from './foldBatch.js';
+import { parkedStates, type ParkedStates } from './parkedStates.js';
 import { insertNewRows, relinkRows, selectByKeys } from './sql.js';
 import { relinkedTables, writeStates } from './writeStates.js';
 
@@ -14,8 +15,12 @@ const CHUNK = 5000;
 const NO_LINKS: Links = new Map();
 
 export type RebuildSessionOptions = {
-  /** States of one fold held in memory at most; past it they are written and memory starts afresh. */
+  /** States of one fold held as objects at most; past it they are parked (or written, for a
+   * fold that relinks). */
   maxStates: number;
+  /** Memory the parked states of one fold take at most; past it every state held is written to the
+   * tables and memory starts afresh (a state touched again is read back). */
+  maxParkedBytes: number;
   /** History rows held at most before they are written. */
   maxHistoryRows: number;
 };
@@ -33,8 +38,12 @@ type Member = {
 type Group = {
   fold: Fold<unknown>;
   members: Member[];
-  /** Every state folded or read since the last write. */
+  /** States folded or read lately, as objects. */
   states: Map<string, unknown>;
+  /** States folded since the last write but not touched lately, as text; null for a fold that relinks
+   * (a proven link may move any of its states, so they stay objects). */
+  parked: ParkedStates<unknown> | null;
+  /** Keys (held or parked) whose state the tables do not have yet. */
   dirty: Set<string>;
   /** Keys merged away whose rows are in the tables. */
   removed: Set<string>;
@@ -46,9 +55,10 @@ const isEmptyWaiting = (value: unknown) => value === null || (Array.isArray(valu
 
 /**
  * A rebuild runs the live engine's fold over the whole log, but keeps states in memory between
- * batches instead of reading and writing them each batch: a state is written once when memory is full
- * or the log is folded (writeStates, the live write, in chunks), and read back from the tables only
- * when a later event touches it. Projections sharing a fold fold once.
+ * batches instead of reading and writing them each batch: states touched lately as objects, the others
+ * parked, compressed (parkedStates.ts). A state is written once, when the log is folded (writeStates,
+ * the live write, in chunks) or when the parked states outgrow their memory, and is then read back
+ * from the tables only when a later event touches it. Projections sharing a fold fold once.
  */
 export const rebuildSession = (
   db: Db,
@@ -66,6 +76,7 @@ export const rebuildSession = (
         fold: projection.fold,
         members: [member],
         states: new Map(),
+        parked: projection.fold.relink ? null : parkedStates(projection.fold, projection.state.key),
         dirty: new Set(),
         removed: new Set(),
         written: new Set(),
@@ -73,8 +84,14 @@ export const rebuildSession = (
     }
   }
 
-  /** States written earlier that the batch touches come back from the tables. */
+  /** States parked or written earlier that the batch touches come back as objects. */
   const readBack = async (group: Group, keys: readonly string[]) => {
+    if (group.parked !== null && group.parked.size > 0) {
+      for (const key of keys) {
+        const state = group.parked.take(key);
+        if (state !== undefined) group.states.set(key, state);
+      }
+    }
     const missing = keys.filter((k) => !group.states.has(k) && group.written.has(k) && !group.removed.has(k));
     if (missing.length === 0) return;
     for (const [i, member] of group.members.entries()) {
@@ -89,34 +106,53 @@ export const rebuildSession = (
     }
   };
 
+  // History rows are written beside the fold (one insert in flight, in order), not in its way. Its
+  // failure surfaces at the next write or at finish; the handler only keeps it from counting as
+  // unhandled meanwhile.
+  let historyInFlight: Promise<void> = Promise.resolve();
   const writeHistory = async (member: Member) => {
     const { history } = member.projection;
     const rows = member.historyRows;
     member.historyRows = [];
-    if (!history) return;
-    for (let i = 0; i < rows.length; i += CHUNK) {
-      await insertNewRows(
-        db,
-        tableIn(target, history.table),
-        history.spec.key,
-        history.spec.columns,
-        rows.slice(i, i + CHUNK),
-      );
-    }
+    if (!history || rows.length === 0) return;
+    await historyInFlight;
+    historyInFlight = (async () => {
+      for (let i = 0; i < rows.length; i += CHUNK) {
+        await insertNewRows(
+          db,
+          tableIn(target, history.table),
+          history.spec.key,
+          history.spec.columns,
+          rows.slice(i, i + CHUNK),
+        );
+      }
+    })();
+    historyInFlight.catch(() => undefined);
+    if (db.kind === 'embedded') await historyInFlight;
+  };
+
+  /** The members' writes of one chunk: side by side on their own connections (PostgreSQL writes one
+   * member's rows while Node builds the next's), one after another on the embedded database's one. */
+  const forEachMember = async (members: readonly Member[], work: (member: Member) => Promise<void>) => {
+    if (db.kind === 'embedded') for (const member of members) await work(member);
+    else await Promise.all(members.map(work));
   };
 
   const write = async (group: Group) => {
     const dirty = [...group.dirty];
     const removed = [...group.removed];
-    for (const member of group.members) {
-      await writeHistory(member);
-      for (let i = 0; i === 0 || i < dirty.length; i += CHUNK) {
-        const keys = dirty.slice(i, i + CHUNK);
-        await db.transaction((tx) =>
+    for (const member of group.members) await writeHistory(member);
+    for (let i = 0; i === 0 || i < dirty.length; i += CHUNK) {
+      const keys = dirty.slice(i, i + CHUNK);
+      // A parked state is parsed once per chunk for all members (and turned into JSON once, columnText.ts).
+      const states = new Map(keys.map((k) => [k, group.states.get(k) ?? group.parked?.take(k)]));
+      const gone = i === 0 ? removed : [];
+      await forEachMember(group.members, (member) =>
+        db.transaction((tx) =>
           writeStates(tx, member.projection, target, {
-            states: new Map(keys.map((k) => [k, group.states.get(k)])),
-            removed: i === 0 ? removed : [],
-            before: [...keys, ...(i === 0 ? removed : [])].flatMap((k): Row[] => {
+            states,
+            removed: gone,
+            before: [...keys, ...gone].flatMap((k): Row[] => {
               const row = member.before.get(k);
               return row === undefined ? [] : [row];
             }),
@@ -124,14 +160,17 @@ export const rebuildSession = (
             historyRows: [],
             relinks: NO_LINKS,
           }),
-        );
-      }
+        ),
+      );
+    }
+    for (const member of group.members) {
       member.before.clear();
       member.waiting.clear();
     }
     for (const key of dirty) group.written.add(key);
     for (const key of removed) group.written.delete(key);
     group.states.clear();
+    group.parked?.clear();
     group.dirty.clear();
     group.removed.clear();
   };
@@ -175,6 +214,7 @@ export const rebuildSession = (
     }
     for (const key of folded.removed) {
       group.states.delete(key);
+      group.parked?.delete(key);
       group.dirty.delete(key);
       if (group.written.has(key)) group.removed.add(key);
     }
@@ -183,7 +223,17 @@ export const rebuildSession = (
       group.dirty.add(key);
       group.removed.delete(key);
     }
-    if (group.states.size > options.maxStates) await write(group);
+    if (group.states.size > options.maxStates) await park(group);
+  };
+
+  /** Past maxStates: the states held as objects are parked, or written when that memory too
+   * is full (and always for a fold that relinks). Clean states are in the tables already: dropped. */
+  const park = async (group: Group) => {
+    const { parked } = group;
+    if (parked === null) return write(group);
+    for (const [key, state] of group.states) if (group.dirty.has(key)) parked.park(key, state);
+    group.states.clear();
+    if (parked.bytes > options.maxParkedBytes) await write(group);
   };
 
   return {
@@ -194,6 +244,7 @@ export const rebuildSession = (
     /** Writes everything still held. */
     finish: async () => {
       for (const group of groups) await write(group);
+      await historyInFlight;
     },
   };
 };
