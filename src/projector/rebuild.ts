@@ -7,6 +7,7 @@ import { RebuildError } from './rebuildError.js';
 import { applyToAll, swapIn } from './rebuildSwap.js';
 import {
   analyzeRebuildTables,
+  createDeferredIndexes,
   createRebuildTables,
   dropRebuildTables,
   REBUILD_SCHEMA,
@@ -77,7 +78,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
     if (signal?.aborted) throw new RebuildError('rebuild aborted: the live tables are untouched');
   };
   try {
-    await createRebuildTables(db, projections);
+    const deferred = await createRebuildTables(db, projections);
     let position = await foldLog({
       db,
       store,
@@ -98,6 +99,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
         report(batch.at(-1)!.position);
       },
     });
+    await createDeferredIndexes(db, deferred);
     await analyzeRebuildTables(db, projections);
     // Up to the head, which keeps moving while webhooks arrive.
     for (;;) {

@@ -10,13 +10,80 @@ const quoteIdentifier = (name: string): string => {
 /** The rebuild writes here, beside the live tables, and swaps its tables into `ledger` at the end. */
 export const REBUILD_SCHEMA = 'ledger_rebuild';
 
-export const createRebuildTables = async (db: Queryable, projections: readonly Projection[]) => {
+/** The statements that build the indexes left out while the log is folded (createRebuildTables). */
+export type DeferredIndexes = readonly string[];
+
+/**
+ * Tables the engine only writes by key while it rebuilds: the read-model and history tables of a
+ * projection with no aggregate over its rows (afterWrite) and no relink (which updates rows by
+ * payment_id). Their other indexes serve finance queries only, so they are built once, from the whole
+ * table, after the fold: cheaper than keeping each up to date row by row.
+ */
+const indexesDeferredOn = (projections: readonly Projection[]): Set<string> =>
+  new Set(
+    projections
+      .filter((projection) => !projection.afterWrite && !projection.fold.relink)
+      .flatMap((projection) => [
+        ...Object.keys(projection.rowTables),
+        ...(projection.history ? [projection.history.table] : []),
+      ]),
+  );
+
+type LiveIndex = { name: string; unique: boolean; definition: string; constraint: string | null };
+
+/** The live table's indexes: their definitions, and the constraint an index backs (primary key, unique). */
+const liveIndexes = async (db: Queryable, table: string): Promise<LiveIndex[]> =>
+  (
+    await db.query<LiveIndex>(
+      `SELECT i.indexrelid::regclass::text AS name, i.indisunique AS unique,
+              pg_get_indexdef(i.indexrelid) AS definition,
+              CASE WHEN c.oid IS NULL THEN NULL
+                   ELSE format('CONSTRAINT %I %s', c.conname, pg_get_constraintdef(c.oid)) END AS constraint
+         FROM pg_index i
+         LEFT JOIN pg_constraint c ON c.conindid = i.indexrelid AND c.conrelid = i.indrelid
+        WHERE i.indrelid = $1::regclass
+        ORDER BY 1`,
+      [`ledger.${table}`],
+    )
+  ).rows;
+
+/**
+ * Creates the rebuild's tables like the live ones, with each live index under its own name (a later
+ * migration may name it), except the indexes it builds after the fold: those are returned.
+ */
+export const createRebuildTables = async (
+  db: Queryable,
+  projections: readonly Projection[],
+): Promise<DeferredIndexes> => {
   await db.query(`DROP SCHEMA IF EXISTS ${REBUILD_SCHEMA} CASCADE`);
   await db.query(`CREATE SCHEMA ${REBUILD_SCHEMA}`);
-  for (const table of projections.flatMap((projection) => projection.tables)) {
+  const deferrable = indexesDeferredOn(projections);
+  const deferred: string[] = [];
+  for (const table of new Set(projections.flatMap((projection) => projection.tables))) {
     const name = quoteIdentifier(table);
-    await db.query(`CREATE TABLE ${REBUILD_SCHEMA}.${name} (LIKE ledger.${name} INCLUDING ALL)`);
+    const rebuilt = `${REBUILD_SCHEMA}.${name}`;
+    await db.query(`CREATE TABLE ${rebuilt} (LIKE ledger.${name} INCLUDING ALL EXCLUDING INDEXES)`);
+    for (const index of await liveIndexes(db, table)) {
+      if (index.constraint !== null) {
+        await db.query(`ALTER TABLE ${rebuilt} ADD ${index.constraint}`);
+        continue;
+      }
+      const live = ` ON ledger.${table} USING `;
+      if (!index.definition.includes(live)) {
+        throw new Error(`cannot rebuild index ${index.name}: unexpected definition ${index.definition}`);
+      }
+      const definition = index.definition.replace(live, ` ON ${REBUILD_SCHEMA}.${table} USING `);
+      // Unique indexes stay: upserts and history's first-row-wins name them in ON CONFLICT.
+      if (deferrable.has(table) && !index.unique) deferred.push(definition);
+      else await db.query(definition);
+    }
   }
+  return deferred;
+};
+
+/** Builds the indexes left out while folding (before the rebuild catches up with the head and swaps). */
+export const createDeferredIndexes = async (db: Queryable, deferred: DeferredIndexes) => {
+  for (const definition of deferred) await db.query(definition);
 };
 
 /** Statistics for the rebuilt tables before they go live: a table without them is planned on defaults
