@@ -47,6 +47,17 @@ const liveIndexes = async (db: Queryable, table: string): Promise<LiveIndex[]> =
     )
   ).rows;
 
+/** LIKE copies columns, defaults and constraints but not storage parameters (a fold-state table's
+ * fillfactor, migration 0054): the rebuilt table gets the live one's. */
+const copyStorageParameters = async (db: Queryable, table: string, rebuilt: string) => {
+  const { rows } = await db.query<{ options: string | null }>(
+    `SELECT array_to_string(reloptions, ', ') AS options FROM pg_class WHERE oid = $1::regclass`,
+    [`ledger.${table}`],
+  );
+  const options = rows[0]?.options;
+  if (options) await db.query(`ALTER TABLE ${rebuilt} SET (${options})`);
+};
+
 /**
  * Creates the rebuild's tables like the live ones, with each live index under its own name (a later
  * migration may name it), except the indexes it builds after the fold: those are returned.
@@ -63,6 +74,7 @@ export const createRebuildTables = async (
     const name = quoteIdentifier(table);
     const rebuilt = `${REBUILD_SCHEMA}.${name}`;
     await db.query(`CREATE TABLE ${rebuilt} (LIKE ledger.${name} INCLUDING ALL EXCLUDING INDEXES)`);
+    await copyStorageParameters(db, table, rebuilt);
     for (const index of await liveIndexes(db, table)) {
       if (index.constraint !== null) {
         await db.query(`ALTER TABLE ${rebuilt} ADD ${index.constraint}`);
