@@ -9,7 +9,7 @@ import type { StoredEvent } from '../src/eventstore/port.js';
 import { markActive } from '../src/projector/checkpoints.js';
 import { openFailures } from '../src/projector/failures.js';
 import { startProjector, type Projector } from '../src/projector/projector.js';
-import { rebuildProjections, RebuildError } from '../src/projector/rebuild.js';
+import { rebuildProjections, RebuildError, type RebuildProgress } from '../src/projector/rebuild.js';
 import { projectionStatus } from '../src/projector/status.js';
 import { itWithPostgres } from './support/needsPostgres.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
@@ -257,7 +257,8 @@ describe('projections rebuild', () => {
     }
   });
 
-  it('leaves the live tables untouched and cleans up when aborted', async () => {
+  /** A rebuild over live tables, aborted when `abortAt` says so: it must fail, leaving them as they were. */
+  const abortedRebuild = async (abortAt: (progress: RebuildProgress) => boolean, batchSize?: number) => {
     await deliverLifecycles(30, 8);
     await startLive();
     await waitFor(caughtUp);
@@ -267,13 +268,36 @@ describe('projections rebuild', () => {
       db: database.db,
       store: store(),
       projections,
-      batchSize: 10,
+      batchSize,
       signal: abort.signal,
-      onProgress: (progress) => progress.done > 20 && abort.abort(),
+      onProgress: (progress) => abortAt(progress) && abort.abort(),
     });
     await expect(rebuild).rejects.toThrow('rebuild aborted');
     expect(await snapshots()).toEqual(live);
     const { rows } = await database.db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_rebuild'`);
     expect(rows).toEqual([]);
+  };
+
+  it('leaves the live tables untouched and cleans up when aborted', async () => {
+    await abortedRebuild((progress) => progress.done > 20, 10);
+  });
+
+  it('stops at the next chunk when aborted while writing what it folded, and swaps nothing', async () => {
+    let chunksWritten = 0;
+    await abortedRebuild((progress) => progress.phase === 'writing' && ++chunksWritten > 0);
+    expect(chunksWritten).toBe(1);
+  });
+
+  it('reports its phases in order: folding, writing, indexing, catching up', async () => {
+    await deliverLifecycles(20, 10);
+    const phases: string[] = [];
+    await rebuildProjections({
+      db: database.db,
+      store: store(),
+      projections,
+      batchSize: 25,
+      onProgress: ({ phase }) => phases.at(-1) !== phase && phases.push(phase),
+    });
+    expect(phases).toEqual(['folding', 'writing', 'indexing', 'catching_up']);
   });
 });

@@ -11,7 +11,7 @@ const progressReporter = () => {
     const bar = new cliProgress.SingleBar(
       {
         format:
-          'rebuild [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted}',
+          'rebuild {phase} [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted}',
         stream: process.stderr,
       },
       cliProgress.Presets.shades_classic,
@@ -19,21 +19,23 @@ const progressReporter = () => {
     let started = false;
     return {
       update: (progress: RebuildProgress) => {
-        if (!started) bar.start(progress.total, 0, { rate: 0 });
+        if (!started) bar.start(progress.total, 0, { rate: 0, phase: progress.phase });
         started = true;
         bar.setTotal(progress.total);
-        bar.update(progress.done, { rate: Math.round(progress.eventsPerSecond) });
+        bar.update(progress.done, { rate: Math.round(progress.eventsPerSecond), phase: progress.phase });
       },
       stop: () => started && bar.stop(),
     };
   }
   let last = 0;
+  let phase = '';
   return {
     update: (progress: RebuildProgress) => {
-      if (Date.now() - last < 1000 && progress.done < progress.total) return;
+      if (Date.now() - last < 1000 && progress.phase === phase) return;
       last = Date.now();
+      phase = progress.phase;
       process.stdout.write(
-        `${JSON.stringify({ event: 'progress', done: progress.done, total: progress.total, events_per_second: Math.round(progress.eventsPerSecond), eta_seconds: progress.etaSeconds === null ? null : Math.round(progress.etaSeconds) })}\n`,
+        `${JSON.stringify({ event: 'progress', phase: progress.phase, done: progress.done, total: progress.total, events_per_second: Math.round(progress.eventsPerSecond), eta_seconds: progress.etaSeconds === null ? null : Math.round(progress.etaSeconds) })}\n`,
       );
     },
     stop: () => undefined,

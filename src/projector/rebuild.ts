@@ -16,7 +16,13 @@ import {
 
 export { RebuildError } from './rebuildError.js';
 
+/** What a rebuild is doing: folding the log, writing what it held, building the indexes it left out,
+ * applying what arrived meanwhile. */
+export type RebuildPhase = 'folding' | 'writing' | 'indexing' | 'catching_up';
+
 export type RebuildProgress = {
+  phase: RebuildPhase;
+  /** Events folded or applied so far, of `total` (the head when the rebuild started). */
   done: number;
   total: number;
   eventsPerSecond: number;
@@ -67,12 +73,13 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
   if (!lease) throw new RebuildError('a rebuild is already running');
   const started = Date.now();
   let events = 0;
+  let folded = 0;
   const head = await store.headPosition();
-  const report = (done: number) => {
+  const report = (done: number, phase: RebuildPhase) => {
     const seconds = (Date.now() - started) / 1000;
     const eventsPerSecond = seconds > 0 ? events / seconds : 0;
     const etaSeconds = eventsPerSecond > 0 && head > done ? (head - done) / eventsPerSecond : null;
-    options.onProgress?.({ done: Math.min(done, head), total: head, eventsPerSecond, etaSeconds });
+    options.onProgress?.({ phase, done: Math.min(done, head), total: head, eventsPerSecond, etaSeconds });
   };
   const checkAbort = () => {
     if (signal?.aborted) throw new RebuildError('rebuild aborted: the live tables are untouched');
@@ -89,6 +96,8 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       // a few scavenges and are copied into the old generation (more garbage-collection CPU and RSS).
       batchSize: options.batchSize ?? FOLD_BATCH_SIZE,
       session: {
+        checkAbort,
+        onWrite: () => report(folded, 'writing'),
         maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY,
         maxParkedBytes: options.maxParkedBytes ?? MAX_PARKED_BYTES,
         maxHistoryRows: 20_000,
@@ -96,9 +105,11 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       checkAbort,
       onBatch: (batch) => {
         events += batch.length;
-        report(batch.at(-1)!.position);
+        folded = batch.at(-1)!.position;
+        report(folded, 'folding');
       },
     });
+    report(head, 'indexing');
     await createDeferredIndexes(db, deferred);
     await analyzeRebuildTables(db, projections);
     // Up to the head, which keeps moving while webhooks arrive.
@@ -116,9 +127,9 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       await db.transaction((tx) => applyToAll(tx, projections, target, batch, links));
       position = batch.at(-1)!.position;
       events += batch.length;
-      report(position);
+      report(position, 'catching_up');
     }
-    report(position);
+    report(position, 'catching_up');
     return {
       projections: projections.map((projection) => projection.name),
       events,

@@ -23,6 +23,10 @@ export type RebuildSessionOptions = {
   maxParkedBytes: number;
   /** History rows held at most before they are written. */
   maxHistoryRows: number;
+  /** Called before each chunk written: throws to stop (an abort). */
+  checkAbort?: () => void;
+  /** Called after each chunk written. */
+  onWrite?: () => void;
 };
 
 type Member = {
@@ -143,6 +147,7 @@ export const rebuildSession = (
     const removed = [...group.removed];
     for (const member of group.members) await writeHistory(member);
     for (let i = 0; i === 0 || i < dirty.length; i += CHUNK) {
+      options.checkAbort?.();
       const keys = dirty.slice(i, i + CHUNK);
       // A parked state is parsed once per chunk for all members (and turned into JSON once, columnText.ts).
       const states = new Map(keys.map((k) => [k, group.states.get(k) ?? group.parked?.take(k)]));
@@ -162,6 +167,7 @@ export const rebuildSession = (
           }),
         ),
       );
+      options.onWrite?.();
     }
     for (const member of group.members) {
       member.before.clear();
