@@ -21,7 +21,7 @@ import type { StoredEvent } from '../src/eventstore/port.js';
  */
 
 /** Where a projection writes: `ledger` for the live tables; a rebuild builds into another schema whose
- * tables were created with `CREATE TABLE <schema>.<t> (LIKE ledger.<t> INCLUDING ALL)`, then swaps them in. */
+ * tables it created like the live ones (src/projector/rebuildTables.ts), then swaps them in. */
 export type ProjectionTarget = { schema: string };
 
 export type ProjectionName =

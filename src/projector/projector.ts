@@ -32,14 +32,6 @@ export const WAKE_EVERY_MS = 50;
 /** The holder's heartbeat on its checkpoints (projections status calls a projection idle without it). */
 const HEARTBEAT_EVERY_MS = 2000;
 
-/**
- * Runs the projections whose leases this process holds (a standby process holds none and waits). Each
- * round takes the projections standing furthest behind, reads one batch after them, and applies it to
- * all of them in one transaction (applyGroup). The batch stops where the next projections stand, so a
- * projection that fell behind (a retry, a rebuild) catches up and then shares every batch with the
- * others: each event is read, parsed, routed and folded once for all. Meanwhile the same round also
- * applies a batch to the projections standing furthest ahead, so they are not held back.
- */
 /** The projections of a group dealt into two lanes, alternately in declaration order (which puts two of
  * the three read models of the payment fold in one lane and the third in the other). Projections share
  * no table, so each lane is a transaction of its own; each still moves its rows and checkpoints together. */
@@ -48,6 +40,15 @@ const inLanes = (group: readonly Projection[]): Projection[][] =>
     ? [[...group]]
     : [group.filter((_, i) => i % 2 === 0), group.filter((_, i) => i % 2 === 1)];
 
+/**
+ * Runs the projections whose leases this process holds (a standby process holds none and waits). Each
+ * round takes the projections standing furthest behind, reads one batch after them, and applies it to
+ * all of them in one transaction (applyGroup), or in two lanes while catching up (inLanes). The batch
+ * stops where the next projections stand, so a projection that fell behind (a retry, a rebuild) catches
+ * up and then shares every batch with the others: each event is read, parsed, routed and folded once
+ * for all. Meanwhile the same round also applies a batch to the projections standing furthest ahead, so
+ * they are not held back.
+ */
 export const startProjector = async (options: ProjectorOptions): Promise<Projector> => {
   const { db, store, projections, logger } = options;
   const names = projections.map((projection) => projection.name);
@@ -80,7 +81,9 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
     const events = cut === -1 ? batch : batch.slice(0, cut);
     if (events.length === 0) return 'idle';
     const group = projections.filter((projection) => behind.has(projection.name));
-    if (batch.length === batchSize && cut === -1) {
+    // A full batch: the log goes on after it, the projections are catching up.
+    const full = batch.length === batchSize;
+    if (full && cut === -1) {
       const after = events.at(-1)!.position;
       const next = readBatch(after);
       next.catch(() => undefined);
@@ -90,7 +93,7 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
     // one lane's statements on one core while it runs the other's (or Node folds) on the other, where one
     // transaction kept it waiting on itself. The shared fold is still computed once (applyBatch.ts).
     // Live batches (short) stay one transaction: there the cost per transaction matters more.
-    const lanes = batch.length === batchSize && db.kind !== 'embedded' ? inLanes(group) : [group];
+    const lanes = full && db.kind !== 'embedded' ? inLanes(group) : [group];
     const applied = await Promise.allSettled(
       lanes.map((lane) => applyGroup(db, logger, { projections: lane, events, from, links })),
     );
@@ -98,7 +101,7 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
     if (failed) throw failed.reason;
     // A short batch reached the head: wait for the next wake-up rather than reading again at once for
     // the one event appended meanwhile.
-    return batch.length < batchSize && cut === -1 ? 'idle' : 'busy';
+    return !full && cut === -1 ? 'idle' : 'busy';
   };
 
   const round = async (): Promise<'idle' | 'busy'> => {

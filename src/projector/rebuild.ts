@@ -44,7 +44,7 @@ export type RebuildOptions = {
   signal?: AbortSignal;
   /** Events per batch read from the log. */
   batchSize?: number;
-  /** States of one fold held as objects at most before they are parked as text. */
+  /** States of one fold held as objects at most before they are parked, compressed. */
   maxStatesInMemory?: number;
   /** Bytes of parked states of one fold at most before every state held is written (bounds the memory used). */
   maxParkedBytes?: number;

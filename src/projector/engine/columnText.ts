@@ -73,7 +73,7 @@ export const unnestColumns = (columns: readonly string[], types: ColumnTypes): s
 
 /**
  * The column types of a table, read from the catalog once per table per process. Tables are created by
- * migrations before anything writes, and a rebuild's copies (`LIKE ... INCLUDING ALL`) have the live
+ * migrations before anything writes, and a rebuild's copies (rebuildTables.ts, `LIKE`) have the live
  * tables' types, so a name keeps its types for the life of the process.
  */
 const known = new Map<string, Promise<ColumnTypes>>();
