@@ -1,4 +1,4 @@
-import type { Queryable, Row } from '../../src/db/port.js';
+import { PREPARED, type Queryable, type Row } from '../../src/db/port.js';
 import type { StateChange } from '../projection.js';
 
 /**
@@ -36,5 +36,6 @@ export const addToDaily = async (
      ON CONFLICT (${keyColumns.join(', ')}) DO UPDATE SET
        ${sumColumns.map((c) => `${c} = cur.${c} + EXCLUDED.${c}`).join(', ')}`,
     [JSON.stringify([...totals.values()])],
+    PREPARED,
   );
 };

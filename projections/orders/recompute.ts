@@ -1,4 +1,4 @@
-import type { Queryable } from '../../src/db/port.js';
+import { PREPARED, type Queryable } from '../../src/db/port.js';
 
 const PAID = `('paid', 'partially_refunded', 'refunded')`;
 
@@ -65,5 +65,6 @@ export const recomputeOrders = async (
      )
      DELETE FROM ${tables.orders} WHERE order_id = ANY($1::text[]) AND order_id NOT IN (SELECT order_id FROM agg)`,
     [orderIds],
+    PREPARED,
   );
 };

@@ -6,7 +6,6 @@ import { sendCsv } from './csv.js';
 import { type ExportSlots, refuseExport } from './exportSlots.js';
 import { listSql, orderOf, sortKeyOf, type ListSpec } from './listQuery.js';
 import { parseParams } from './params.js';
-import { queryPrepared } from './prepared.js';
 import { streamRows } from './streamRows.js';
 
 const DEFAULT_LIMIT = 100;
@@ -41,7 +40,9 @@ export const listRoute =
     }
     const pageSize = limit ?? DEFAULT_LIMIT;
     const { sql, params } = listSql(spec, query, after, pageSize + 1, 'json');
-    const rows = await queryPrepared<{ json: string }>(db, sql, params);
+    // Prepared: planning is about half of what a 100-row page costs PostgreSQL; each filter combination
+    // is a text of its own.
+    const { rows } = await db.query<{ json: string }>(sql, params, { prepared: true });
     const page = rows.slice(0, pageSize);
     const last = page.at(-1);
     const next =

@@ -1,6 +1,8 @@
 import { createTestDatabase, type TestDatabase } from '../../tests/support/testDatabase.js';
 import { waitFor } from '../../tests/support/waitFor.js';
 import { describeWithPostgres } from '../../tests/support/needsPostgres.js';
+import { pgDb, MAX_PREPARED_TEXTS } from './pg.js';
+import { PREPARED } from './port.js';
 
 describeWithPostgres('terminating backends needs a real PostgreSQL server')('pg data-access port', () => {
   let database: TestDatabase;
@@ -36,5 +38,35 @@ describeWithPostgres('terminating backends needs a real PostgreSQL server')('pg 
     const second = await database.db.tryLease('test-lease');
     expect(second).not.toBeNull();
     await second!.release();
+  });
+
+  it('keeps a statement marked prepared parsed on the connection, and one not marked is not', async () => {
+    await database.db.withConnection(async (client) => {
+      await client.query('SELECT $1::int + 1 AS two', [1], PREPARED);
+      await client.query('SELECT $1::int + 2 AS three', [1]);
+      const { rows } = await client.query<{ statement: string }>(
+        'SELECT statement FROM pg_prepared_statements ORDER BY statement',
+      );
+      expect(rows.map((row) => row.statement)).toEqual(['SELECT $1::int + 1 AS two']);
+      // The second run by name answers as the first did.
+      expect((await client.query('SELECT $1::int + 1 AS two', [41], PREPARED)).rows).toEqual([{ two: 42 }]);
+    });
+  });
+
+  it('runs texts past its cap of prepared statements unprepared, and still answers them', async () => {
+    const db = pgDb({ connectionString: database.url, max: 1 });
+    try {
+      await db.withConnection(async (client) => {
+        for (let i = 0; i <= MAX_PREPARED_TEXTS; i += 1) {
+          expect((await client.query(`SELECT $1::int + ${i} AS n`, [1], PREPARED)).rows).toEqual([
+            { n: i + 1 },
+          ]);
+        }
+        const { rows } = await client.query<{ count: string }>('SELECT count(*) FROM pg_prepared_statements');
+        expect(Number(rows[0]!.count)).toBe(MAX_PREPARED_TEXTS);
+      });
+    } finally {
+      await db.close();
+    }
   });
 });

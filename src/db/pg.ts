@@ -1,5 +1,6 @@
+import { createHash } from 'node:crypto';
 import pg from 'pg';
-import type { Db, Lease, Queryable, RawClient, Row } from './port.js';
+import type { Db, Lease, Queryable, QueryOptions, RawClient, Row } from './port.js';
 
 // int8 (bigint) columns carry global positions and amounts: both stay far below 2^53.
 pg.types.setTypeParser(pg.types.builtins.INT8, (value) => Number(value));
@@ -57,9 +58,30 @@ const sessionSettings = (timeouts: PgTimeouts = {}) => ({
  * connection) leaves the connection in an unknown state, and it is dropped instead of reused. */
 const answeredByServer = (error: unknown) => error instanceof pg.DatabaseError;
 
-const wrap = (client: pg.PoolClient | pg.Pool): Queryable => ({
-  query: async <R extends Row>(sql: string, params?: readonly unknown[]) => {
-    const result = await client.query(sql, params as unknown[]);
+/** Most distinct texts a pool prepares: each connection keeps every one it ran, so past this many (a
+ * long-lived server that ran many rebuilds, each with tables of its own) new texts run unprepared. */
+export const MAX_PREPARED_TEXTS = 500;
+
+/** Names prepared statements by a hash of their text, for at most MAX_PREPARED_TEXTS texts. */
+const statementNames = () => {
+  const names = new Map<string, string>();
+  return (sql: string): string | undefined => {
+    let name = names.get(sql);
+    if (name === undefined && names.size < MAX_PREPARED_TEXTS) {
+      name = `s_${createHash('sha1').update(sql).digest('base64url')}`;
+      names.set(sql, name);
+    }
+    return name;
+  };
+};
+
+const wrap = (client: pg.PoolClient | pg.Pool, nameOf: (sql: string) => string | undefined): Queryable => ({
+  query: async <R extends Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) => {
+    const name = options?.prepared ? nameOf(sql) : undefined;
+    const values = params as unknown[] | undefined;
+    const result = await (name === undefined
+      ? client.query(sql, values)
+      : client.query({ name, text: sql, values }));
     return { rows: result.rows as R[], rowCount: result.rowCount ?? 0 };
   },
 });
@@ -69,8 +91,8 @@ const wrap = (client: pg.PoolClient | pg.Pool): Queryable => ({
 const oneAtATime = (tx: Queryable): Queryable => {
   let tail: Promise<unknown> = Promise.resolve();
   return {
-    query: <R extends Row>(sql: string, params?: readonly unknown[]) => {
-      const next = tail.then(() => tx.query<R>(sql, params));
+    query: <R extends Row>(sql: string, params?: readonly unknown[], options?: QueryOptions) => {
+      const next = tail.then(() => tx.query<R>(sql, params, options));
       tail = next.catch(() => undefined);
       return next;
     },
@@ -86,6 +108,7 @@ export const pgDb = (options: PgDbOptions): Db => {
     ...KEEPALIVE,
     ...sessionSettings(options.timeouts),
   });
+  const nameOf = statementNames();
   const dedicatedClient = (settings: pg.ClientConfig = {}) =>
     new pg.Client({
       connectionString: options.connectionString,
@@ -105,7 +128,7 @@ export const pgDb = (options: PgDbOptions): Db => {
     let broken = false;
     try {
       await client.query('BEGIN');
-      const result = await work(oneAtATime(wrap(client)));
+      const result = await work(oneAtATime(wrap(client, nameOf)));
       await client.query('COMMIT');
       return result;
     } catch (error) {
@@ -221,7 +244,7 @@ export const pgDb = (options: PgDbOptions): Db => {
     const client = await pool.connect();
     let broken = false;
     try {
-      return await work({ ...wrap(client), raw: client });
+      return await work({ ...wrap(client, nameOf), raw: client });
     } catch (error) {
       broken = true;
       throw error;
@@ -232,7 +255,7 @@ export const pgDb = (options: PgDbOptions): Db => {
 
   return {
     kind: 'postgres',
-    ...wrap(pool),
+    ...wrap(pool, nameOf),
     transaction,
     listen,
     withConnection,

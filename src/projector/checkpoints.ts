@@ -1,4 +1,4 @@
-import type { Queryable } from '../db/port.js';
+import { PREPARED, type Queryable } from '../db/port.js';
 
 export type Checkpoint = {
   projection: string;
@@ -9,6 +9,10 @@ export type Checkpoint = {
   heartbeat_at: Date | null;
   updated_at: Date;
 };
+
+/** Named, not *: a prepared statement's result columns must not change under it (a migration adding a
+ * column while an older process still runs). */
+const CHECKPOINT_COLUMNS = 'projection, position, state, last_error, owner, heartbeat_at, updated_at';
 
 export const ensureCheckpoints = (db: Queryable, names: readonly string[]) =>
   db.query(
@@ -28,8 +32,9 @@ const LOCK_IN_NAME_ORDER = `SELECT projection FROM ledger.projection_checkpoints
 export const readCheckpointsOf = async (db: Queryable, names: readonly string[]): Promise<Checkpoint[]> =>
   (
     await db.query<Checkpoint>(
-      'SELECT * FROM ledger.projection_checkpoints WHERE projection = ANY($1::text[]) ORDER BY projection',
+      `SELECT ${CHECKPOINT_COLUMNS} FROM ledger.projection_checkpoints WHERE projection = ANY($1::text[]) ORDER BY projection`,
       [names],
+      PREPARED,
     )
   ).rows;
 
@@ -40,8 +45,9 @@ export const readCheckpointsOf = async (db: Queryable, names: readonly string[])
 export const lockCheckpoints = async (tx: Queryable, names: readonly string[]): Promise<Checkpoint[]> =>
   (
     await tx.query<Checkpoint>(
-      'SELECT * FROM ledger.projection_checkpoints WHERE projection = ANY($1::text[]) ORDER BY projection FOR UPDATE',
+      `SELECT ${CHECKPOINT_COLUMNS} FROM ledger.projection_checkpoints WHERE projection = ANY($1::text[]) ORDER BY projection FOR UPDATE`,
       [names],
+      PREPARED,
     )
   ).rows;
 
@@ -68,6 +74,7 @@ export const advanceCheckpoints = async (
         WHERE projection IN (SELECT projection FROM moved) AND position <= $3 AND resolved_at IS NULL)
      SELECT projection FROM moved`,
     [names, from, to],
+    PREPARED,
   );
   return rows.map((row) => row.projection);
 };

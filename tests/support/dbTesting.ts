@@ -76,9 +76,9 @@ export const statementsOf = async (
   const links = await linksFor(db, events);
   await db.transaction((tx) => {
     const counting: Queryable = {
-      query: (sql, params) => {
+      query: (sql, params, options) => {
         count += 1;
-        return tx.query(sql, params);
+        return tx.query(sql, params, options);
       },
     };
     return applyBatch(counting, projection, events, target, links);

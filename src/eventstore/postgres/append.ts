@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/port.js';
+import { PREPARED, type Queryable } from '../../db/port.js';
 import type { AppendRequest, AppendResult } from '../port.js';
 import type { NewEvent } from '../../domain/ledgerEvent.js';
 import { chargeLinksOf } from '../chargeLinks.js';
@@ -20,6 +20,9 @@ const currentState = async (tx: Queryable, ids: string[], streams: string[]) => 
             (SELECT e.stream_version FROM eventstore.events e
               WHERE e.stream_id = s.stream_id ORDER BY e.stream_version DESC LIMIT 1)
        FROM unnest($2::text[]) AS s(stream_id)`,
+    // Not prepared: run as a prepared statement it took 17 times as long per call in the ingest
+    // benchmark (a fresh log growing under load), where a plan made for each call stays at a tenth of
+    // a millisecond.
     [ids, streams],
   );
   const seen = new Set<string>();
@@ -46,6 +49,8 @@ export const appendInTransaction = async (
 ): Promise<AppendResult[]> => {
   const { rows: headRows } = await tx.query<{ position: number }>(
     'SELECT position FROM eventstore.head WHERE singleton FOR UPDATE',
+    [],
+    PREPARED,
   );
   const position = headRows[0]?.position ?? 0;
   const allEvents = requests.flatMap((request) => request.events);
@@ -101,6 +106,7 @@ export const appendInTransaction = async (
       payments,
       APPEND_CHANNEL,
     ],
+    PREPARED,
   );
   return results;
 };

@@ -1,4 +1,4 @@
-import type { Queryable } from '../../db/port.js';
+import { PREPARED, type Queryable } from '../../db/port.js';
 import type { StoredEvent } from '../port.js';
 import type { EventMetadata } from '../../domain/ledgerEvent.js';
 
@@ -33,6 +33,7 @@ export const readAll = async (db: Queryable, after: number, limit: number): Prom
   const { rows } = await db.query<EventRow>(
     `SELECT ${COLUMNS} FROM eventstore.events WHERE position > $1 ORDER BY position LIMIT $2`,
     [after, limit],
+    PREPARED,
   );
   return rows.map(toStored);
 };
@@ -66,6 +67,7 @@ export const paymentsOfCharges = async (
   const { rows } = await db.query<{ charge_id: string; payment_id: string }>(
     'SELECT charge_id, payment_id FROM eventstore.charge_links WHERE charge_id = ANY($1::text[])',
     [chargeIds],
+    PREPARED,
   );
   return new Map(rows.map((row) => [row.charge_id, row.payment_id]));
 };

@@ -1,4 +1,4 @@
-import type { Queryable, Row } from '../../db/port.js';
+import { PREPARED, type Queryable, type Row } from '../../db/port.js';
 import type { Projection, ProjectionTarget } from '../../../projections/projection.js';
 import { tableIn } from '../../../projections/projection.js';
 import { stateColumnsOf } from './writeStates.js';
@@ -25,6 +25,7 @@ export const loadStates = async (
   const { rows } = await tx.query<Row>(
     `SELECT ${columns.join(', ')} FROM ${tableIn(target, state.table)} WHERE ${state.key} = ANY($1::text[])`,
     [keys],
+    PREPARED,
   );
   const texts = new Map(
     rows.map((row) => [

@@ -1,4 +1,4 @@
-import type { Queryable, Row } from '../../db/port.js';
+import { PREPARED, type Queryable, type Row } from '../../db/port.js';
 import { columnTexts, columnTypesOf, unnestColumns } from './columnText.js';
 
 /**
@@ -32,6 +32,7 @@ export const deleteByKeys = async (
   await tx.query(
     `${ctes.length > 0 ? `WITH ${ctes.join(', ')} ` : ''}DELETE FROM ${first} WHERE ${key} = ANY($1::text[])`,
     [keys],
+    PREPARED,
   );
 };
 
@@ -51,6 +52,7 @@ export const relinkRows = async (
      ${rest.map((table, i) => `, u${i} AS (${update(table, `t${i + 1}`)})`).join('')}
      ${update(first!, 't0')}`,
     [[...links.keys()], [...links.values()]],
+    PREPARED,
   );
 };
 
@@ -86,6 +88,7 @@ export const upsertRows = async (
      ON CONFLICT (${key}) DO UPDATE SET ${updated.map((c) => `${c} = EXCLUDED.${c}`).join(', ')}
      WHERE (${updated.map((c) => `cur.${c}`).join(', ')}) IS DISTINCT FROM (${updated.map((c) => `EXCLUDED.${c}`).join(', ')})`,
     params,
+    PREPARED,
   );
 };
 
@@ -105,5 +108,6 @@ export const insertNewRows = async (
      SELECT ${list} FROM ${from}
      ON CONFLICT (${key}) DO NOTHING`,
     params,
+    PREPARED,
   );
 };
