@@ -13,6 +13,7 @@ import { handleWebhook } from '../ingest/handleWebhook.js';
 import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { startProjector } from '../projector/projector.js';
+import { projectorThreadAvailable, startProjectorThread } from '../projector/projectorThread.js';
 import { startEmbedded } from '../runtime/embedded.js';
 import { openRuntime, StartupError, type Runtime } from '../runtime/openRuntime.js';
 import { samePool, SERVER_POOLS } from '../runtime/pools.js';
@@ -68,12 +69,23 @@ export const serve = async (
   const stops: (() => Promise<void>)[] = [];
 
   if (options.role !== 'web') {
-    const projector = await startProjector({
-      db: pools.projector,
-      store: runtime.projectorStore,
-      projections: options.projections ?? allProjections,
-      logger,
-    });
+    // All in one process on PostgreSQL: the projector gets a thread of its own, so its folds never hold
+    // up webhooks. The embedded database has one connection in this thread, so it stays here (as do a
+    // caller's own database or projections, which cannot cross to another thread).
+    const threaded =
+      options.role === 'all' &&
+      Boolean(config.databaseUrl) &&
+      !options.db &&
+      !options.projections &&
+      projectorThreadAvailable();
+    const projector = threaded
+      ? await startProjectorThread({ config, logger })
+      : await startProjector({
+          db: pools.projector,
+          store: runtime.projectorStore,
+          projections: options.projections ?? allProjections,
+          logger,
+        });
     stops.push(() => projector.stop());
   }
 
