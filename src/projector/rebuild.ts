@@ -18,6 +18,9 @@ export { RebuildError } from './rebuildError.js';
 
 /** What a rebuild is doing: folding the log, writing what it held, building the indexes it left out,
  * applying what arrived meanwhile. */
+/** Catching up to a moving head, the rebuild swaps after this many rounds however much is left. */
+const CATCH_UP_ROUNDS = 3;
+
 export type RebuildPhase = 'folding' | 'writing' | 'indexing' | 'catching_up';
 
 export type RebuildProgress = {
@@ -112,11 +115,15 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
     report(head, 'indexing');
     await createDeferredIndexes(db, deferred);
     await analyzeRebuildTables(db, projections);
-    // Up to the head, which keeps moving while webhooks arrive.
-    for (;;) {
+    // Up to the head, which keeps moving while webhooks arrive: in rounds, each up to the head seen when
+    // it began. Once little is left (or after a few rounds: appends may come faster than a rebuild
+    // applies them), the rest goes into the swap, which applies it up to the head it sees, and the live
+    // workers take over from there. Without the rounds a steady stream of appends kept it here for ever.
+    let until = await store.headPosition();
+    for (let rounds = 0; ;) {
       checkAbort();
       const batch = await store.readAll(position, batchSize);
-      if (batch.length < Math.min(batchSize, 500)) {
+      if (batch.length < Math.min(batchSize, 500) || rounds >= CATCH_UP_ROUNDS) {
         position = await withSwapRetries(() =>
           swapIn({ db, store, projections, target, position, tail: batch }),
         );
@@ -128,6 +135,10 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       position = batch.at(-1)!.position;
       events += batch.length;
       report(position, 'catching_up');
+      if (position >= until) {
+        rounds += 1;
+        until = await store.headPosition();
+      }
     }
     report(position, 'catching_up');
     return {

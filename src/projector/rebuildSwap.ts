@@ -40,16 +40,18 @@ export const swapIn = async (options: {
   const tailLinks = await batchLinks(store, options.tail);
   return db.transaction(async (tx) => {
     await lockCheckpoints(tx, names);
+    // Events appended meanwhile are applied here, up to the head as it stands now, to shorten the lag;
+    // the workers apply the rest after the swap. Not further: under a steady stream of appends the swap
+    // would chase the head for ever, holding the live workers' checkpoints all the while. The embedded
+    // database cannot read beside this transaction (nor can anything append meanwhile).
+    const until = db.kind === 'embedded' ? options.position : await store.headPosition();
     let at = options.position;
     let batch = options.tail;
     let links = tailLinks;
     while (batch.length > 0) {
       await applyToAll(tx, projections, target, batch, links);
       at = batch.at(-1)!.position;
-      // Events appended meanwhile are applied here to shorten the lag; the workers would apply them
-      // after the swap anyway. The embedded database cannot read beside this transaction (nor can
-      // anything append meanwhile).
-      batch = db.kind === 'embedded' ? [] : await store.readAll(at, 5000);
+      batch = at >= until ? [] : (await store.readAll(at, 5000)).filter((event) => event.position <= until);
       links = await batchLinks(store, batch);
     }
     await swapTables(tx, projections);

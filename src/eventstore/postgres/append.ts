@@ -1,4 +1,4 @@
-import { PREPARED, type Queryable } from '../../db/port.js';
+import { PREPARED, type Db, type Queryable } from '../../db/port.js';
 import type { AppendRequest, AppendResult } from '../port.js';
 import type { NewEvent } from '../../domain/ledgerEvent.js';
 import { chargeLinksOf } from '../chargeLinks.js';
@@ -38,28 +38,13 @@ const versionMatches = (expected: AppendRequest['expectedVersion'], current: num
   expected === 'any' ||
   (expected === 'no_stream' ? current === undefined : current !== undefined && current === expected);
 
-/**
- * Appends several requests in the caller's transaction. The head row is locked first: every append
- * serialises on it, so positions follow commit order with no holes (a plain sequence does not).
- * Idempotent by event id, also within one batch.
- */
-export const appendInTransaction = async (
-  tx: Queryable,
+/** Which of the requests append what, given the stored ids and stream versions; positions count from
+ * `position` (the head). Idempotent by event id, also within one batch. */
+const plan = (
   requests: AppendRequest[],
-): Promise<AppendResult[]> => {
-  const { rows: headRows } = await tx.query<{ position: number }>(
-    'SELECT position FROM eventstore.head WHERE singleton FOR UPDATE',
-    [],
-    PREPARED,
-  );
-  const position = headRows[0]?.position ?? 0;
-  const allEvents = requests.flatMap((request) => request.events);
-  const { seen, versions } = await currentState(
-    tx,
-    allEvents.map((event) => event.id),
-    [...new Set(requests.map((request) => request.stream))],
-  );
-
+  { seen, versions }: { seen: Set<string>; versions: Map<string, number> },
+  position: number,
+): { results: AppendResult[]; planned: Planned[] } => {
   const planned: Planned[] = [];
   const results = requests.map((request): AppendResult => {
     const fresh = request.events.filter((event) => !seen.has(event.id));
@@ -77,36 +62,106 @@ export const appendInTransaction = async (
     versions.set(request.stream, version);
     return { kind: 'ok', position: position + planned.length, nextExpectedVersion: version };
   });
-  if (planned.length === 0) return results;
+  return { results, planned };
+};
 
+const stateOf = (db: Queryable, requests: AppendRequest[]) =>
+  currentState(
+    db,
+    requests.flatMap((request) => request.events.map((event) => event.id)),
+    [...new Set(requests.map((request) => request.stream))],
+  );
+
+/**
+ * One statement: the events numbered from `base` (an SQL expression of the head before them), the new
+ * head, the charge links and the wake-up signal. `locked`: the statement takes the head's lock itself.
+ */
+const appendSql = (base: string, locked: boolean) => `
+  WITH ${locked ? 'locked AS (SELECT position FROM eventstore.head WHERE singleton FOR UPDATE),' : ''}
+  inserted AS (
+    INSERT INTO eventstore.events (position, stream_id, stream_version, event_id, event_type, data, metadata)
+    SELECT ${base} + u.ord, u.stream_id, u.stream_version, u.event_id, u.event_type, u.data, u.metadata
+      FROM unnest($1::text[], $2::int[], $3::uuid[], $4::text[], $5::json[], $6::jsonb[])
+           WITH ORDINALITY AS u(stream_id, stream_version, event_id, event_type, data, metadata, ord)
+  ), moved AS (
+    UPDATE eventstore.head SET position = ${base} + $7 WHERE singleton
+  ), linked AS (
+    INSERT INTO eventstore.charge_links (charge_id, payment_id)
+    SELECT l.charge_id, l.payment_id FROM unnest($8::text[], $9::text[]) AS l(charge_id, payment_id)
+     WHERE ${base} IS NOT NULL
+    ON CONFLICT (charge_id) DO NOTHING
+  )
+  SELECT ${base} AS base, pg_notify($10, (${base} + $7)::text)`;
+
+/** The parameters of appendSql for the planned events. */
+const appendParams = (planned: Planned[]): unknown[] => {
   const [charges, payments] = chargeLinksOf(planned.map((p) => p.event));
-  const head = position + planned.length;
-  // One statement: the events, the new head, the charge links and the wake-up signal.
-  await tx.query(
-    `WITH inserted AS (
-       INSERT INTO eventstore.events (position, stream_id, stream_version, event_id, event_type, data, metadata)
-       SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::uuid[], $5::text[], $6::json[], $7::jsonb[])
-     ), moved AS (
-       UPDATE eventstore.head SET position = $8 WHERE singleton
-     ), linked AS (
-       INSERT INTO eventstore.charge_links (charge_id, payment_id)
-       SELECT * FROM unnest($9::text[], $10::text[]) ON CONFLICT (charge_id) DO NOTHING
-     )
-     SELECT pg_notify($11, $8::text)`,
-    [
-      planned.map((_, index) => position + index + 1),
-      planned.map((p) => p.stream),
-      planned.map((p) => p.version),
-      planned.map((p) => p.event.id),
-      planned.map((p) => p.event.type),
-      planned.map((p) => JSON.stringify(p.event.data)),
-      planned.map((p) => JSON.stringify(p.event.metadata)),
-      head,
-      charges,
-      payments,
-      APPEND_CHANNEL,
-    ],
+  return [
+    planned.map((p) => p.stream),
+    planned.map((p) => p.version),
+    planned.map((p) => p.event.id),
+    planned.map((p) => p.event.type),
+    planned.map((p) => JSON.stringify(p.event.data)),
+    planned.map((p) => JSON.stringify(p.event.metadata)),
+    planned.length,
+    charges,
+    payments,
+    APPEND_CHANNEL,
+  ];
+};
+
+/**
+ * Appends several requests in the caller's transaction. The head row is locked first: every append
+ * serialises on it, so positions follow commit order with no holes (a plain sequence does not).
+ * Idempotent by event id, also within one batch.
+ */
+export const appendInTransaction = async (
+  tx: Queryable,
+  requests: AppendRequest[],
+): Promise<AppendResult[]> => {
+  const { rows: headRows } = await tx.query<{ position: number }>(
+    'SELECT position FROM eventstore.head WHERE singleton FOR UPDATE',
+    [],
     PREPARED,
   );
+  const position = headRows[0]?.position ?? 0;
+  const { results, planned } = plan(requests, await stateOf(tx, requests), position);
+  if (planned.length === 0) return results;
+  await tx.query(appendSql('$11::bigint', false), [...appendParams(planned), position], PREPARED);
   return results;
+};
+
+/** unique_violation: an event id or a stream version another writer stored since the batch was planned. */
+const isUniqueViolation = (error: unknown) =>
+  typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
+
+/**
+ * Appends several requests in one statement of its own (no explicit transaction: two round trips
+ * instead of five, which is what a webhook waits for). What is stored is read first, without the lock;
+ * the statement then takes the head's lock, numbers the events from the head it finds, and commits.
+ * The unique indexes on event ids and stream versions make the early read safe: should another writer
+ * (another process) store one of the ids, or append to one of the streams, in between, the statement
+ * fails whole, and the batch is appended again the locked way (appendInTransaction), which answers
+ * exactly as if the early read had not happened.
+ */
+export const appendAtOnce = async (db: Db, requests: AppendRequest[]): Promise<AppendResult[]> => {
+  const { results, planned } = plan(requests, await stateOf(db, requests), 0);
+  if (planned.length === 0) return results;
+  let base: number;
+  try {
+    // `(SELECT position FROM locked)` is an InitPlan: each part takes the head's lock before it writes,
+    // so two appenders always lock in the same order (the head first), as the locked way does.
+    const { rows } = await db.query<{ base: number }>(
+      appendSql('(SELECT position FROM locked)', true),
+      appendParams(planned),
+      PREPARED,
+    );
+    base = rows[0]!.base;
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    return db.transaction((tx) => appendInTransaction(tx, requests));
+  }
+  return results.map((result) =>
+    result.kind === 'ok' ? { ...result, position: base + result.position } : result,
+  );
 };
