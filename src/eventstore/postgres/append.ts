@@ -146,7 +146,12 @@ const isUniqueViolation = (error: unknown) =>
  */
 export const appendAtOnce = async (db: Db, requests: AppendRequest[]): Promise<AppendResult[]> => {
   const { results, planned } = plan(requests, await stateOf(db, requests), 0);
-  if (planned.length === 0) return results;
+  if (planned.length === 0) {
+    // Nothing to write. An empty request still answers ok at the head, which only the lock reads.
+    return results.some((result) => result.kind === 'ok')
+      ? db.transaction((tx) => appendInTransaction(tx, requests))
+      : results;
+  }
   let base: number;
   try {
     // `(SELECT position FROM locked)` is an InitPlan: each part takes the head's lock before it writes,

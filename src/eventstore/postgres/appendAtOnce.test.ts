@@ -120,4 +120,15 @@ describe('appendAtOnce under writers racing on the same ids and streams', () => 
       { numRuns: 40 },
     );
   });
+
+  it('answers a request with no events ok at the head, as the locked way does', async () => {
+    const [first] = await appendAtOnce(writers[0]!, [
+      { stream: 'payment-pi_empty_a', events: [newEvent()], expectedVersion: 'any' },
+    ]);
+    expect(first).toMatchObject({ kind: 'ok' });
+    const head = first!.kind === 'ok' ? first!.position : -1;
+    expect(
+      await appendAtOnce(writers[1]!, [{ stream: 'payment-pi_empty_b', events: [], expectedVersion: 'any' }]),
+    ).toEqual([{ kind: 'ok', position: head, nextExpectedVersion: -1 }]);
+  });
 });
