@@ -79,7 +79,11 @@ export const serve = async (
       !options.projections &&
       projectorThreadAvailable();
     const projector = threaded
-      ? await startProjectorThread({ config, logger })
+      ? await startProjectorThread({
+          config,
+          logger,
+          onRestart: () => metrics.projectorThreadRestarts.inc(),
+        })
       : await startProjector({
           db: pools.projector,
           store: runtime.projectorStore,

@@ -103,6 +103,11 @@ export const createMetrics = () => {
       labelNames: ['outcome'] as const,
       registers: [registry],
     }),
+    projectorThreadRestarts: new Counter({
+      name: 'stripe_ledger_projector_thread_restarts_total',
+      help: 'Times the all-in-one server started its projector thread again after it died',
+      registers: [registry],
+    }),
     stripeApiRequests: new Counter({
       name: 'stripe_ledger_stripe_api_requests_total',
       help: 'Stripe API requests by answer status (every attempt, retries included; network_error when none came)',

@@ -84,6 +84,8 @@ const startOnce = (
 export const startProjectorThread = async (options: {
   config: Config;
   logger: Logger;
+  /** Called each time a thread that died has been started again. */
+  onRestart?: () => void;
   script?: string;
 }): Promise<Projector> => {
   const { logger } = options;
@@ -112,6 +114,7 @@ export const startProjectorThread = async (options: {
           }
           current = next;
           supervise(next);
+          options.onRestart?.();
           return;
         } catch (error) {
           logger.error({ error: errorMessage(error), attempt: restarts }, 'projector thread restart failed');
