@@ -136,12 +136,12 @@ const isUniqueViolation = (error: unknown) =>
   typeof error === 'object' && error !== null && (error as { code?: unknown }).code === '23505';
 
 /**
- * Appends several requests with the head's lock held for one statement only. What is stored is read
- * first, without the lock; then one statement takes the lock, numbers the events from the head it finds
- * and writes everything (four round trips instead of five, the lock held over two of them instead of four). It still
- * runs in a transaction of its own: the commit waits for a message from this process after the lock is
- * granted, so an append whose connection is cut while it waits for the lock stores nothing (autocommitted,
- * it would be stored though answered 503).
+ * Appends several requests, taking the head's lock in the statement that writes them. What is stored is
+ * read first, without the lock; then one statement takes the lock, numbers the events from the head it
+ * finds and writes everything: four round trips instead of five, the lock held over two of them instead
+ * of four. It still runs in a transaction of its own: the commit waits for a message from this process
+ * after the lock is granted, so an append whose connection is cut while it waits for the lock stores
+ * nothing (autocommitted, it would be stored though answered 503).
  * The unique indexes on event ids and stream versions make the early read safe: should another writer
  * (another process) store one of the ids, or append to one of the streams, in between, the statement
  * fails whole, and the batch is appended again the locked way (appendInTransaction), which answers
