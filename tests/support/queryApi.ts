@@ -41,14 +41,27 @@ export const get = async (
 };
 
 /** Posts every delivery through the real webhook endpoint, a few at a time; each must be acknowledged. */
-export const deliver = async (baseUrl: string, deliveries: readonly Delivery[], concurrency = 8) => {
+export const deliver = async (baseUrl: string, deliveries: readonly Delivery[], concurrency = 8) =>
+  deliverLives(
+    baseUrl,
+    deliveries.map((delivery) => [delivery]),
+    concurrency,
+  );
+
+/** Payment lives delivered side by side, each life's events one after another in its order. */
+export const deliverLives = async (
+  baseUrl: string,
+  lives: readonly (readonly Delivery[])[],
+  concurrency = 8,
+) => {
   let index = 0;
   const worker = async () => {
-    while (index < deliveries.length) {
-      const delivery = deliveries[index++]!;
-      const answer = await postWebhook(baseUrl, delivery.body);
-      if (answer.status !== 200)
-        throw new Error(`${delivery.type} ${delivery.id}: ${answer.status} ${JSON.stringify(answer.body)}`);
+    while (index < lives.length) {
+      for (const delivery of lives[index++]!) {
+        const answer = await postWebhook(baseUrl, delivery.body);
+        if (answer.status !== 200)
+          throw new Error(`${delivery.type} ${delivery.id}: ${answer.status} ${JSON.stringify(answer.body)}`);
+      }
     }
   };
   await Promise.all(Array.from({ length: concurrency }, worker));

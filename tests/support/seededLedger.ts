@@ -1,7 +1,7 @@
 import { createTestDatabase, type TestDatabase } from './testDatabase.js';
 import { generator, type Delivery } from './generate.js';
 import { startLedger, type TestServer } from './ledgerServer.js';
-import { deliver, waitForProjections } from './queryApi.js';
+import { deliverLives, waitForProjections } from './queryApi.js';
 
 export type SeededLedger = {
   database: TestDatabase;
@@ -23,9 +23,12 @@ export const seededLedger = async (options: {
   const database = await createTestDatabase();
   const server = await startLedger(database.url, { env: options.env });
   const gen = generator(options.seed);
-  const deliveries = Array.from({ length: options.payments }, () => gen.payment()).flat();
+  const lives = Array.from({ length: options.payments }, () => gen.payment());
+  const deliveries = lives.flat();
   try {
-    await deliver(server.url, deliveries);
+    // Each life in its order (lives side by side): the daily report counts a payment on the day of its
+    // first transition into paid in arrival order, which the deliveries-based expectations assume.
+    await deliverLives(server.url, lives);
     await waitForProjections(server.url);
   } catch (error) {
     await server.stop();
