@@ -2,12 +2,11 @@
  * SPEC section 6: one active worker per projection. The projector applies only the projections whose
  * lease it holds now, takes a lost one again when it is free, and gives all of them up on stop().
  */
-import { Writable } from 'node:stream';
 import pg from 'pg';
-import { pino } from 'pino';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { startProjector, type Projector } from '../src/projector/projector.js';
 import type { Projection } from '../projections/projection.js';
+import { capturedLogger } from './support/capturedLogger.js';
 import { COUNTS_TABLE_SQL, countingProjection } from './support/countingProjection.js';
 import { newEvent } from './support/eventStoreContract.js';
 import { describeWithPostgres } from './support/needsPostgres.js';
@@ -32,16 +31,7 @@ describeWithPostgres('leases are PostgreSQL sessions, which the test ends and ta
   () => {
     let database: TestDatabase;
     let projector: Projector | undefined;
-    const logLines: string[] = [];
-    const logger = pino(
-      { level: 'info' },
-      new Writable({
-        write: (chunk: Buffer, _encoding, done) => {
-          logLines.push(chunk.toString());
-          done();
-        },
-      }),
-    );
+    const { logger, lines: logLines } = capturedLogger();
     beforeEach(async () => {
       database = await createTestDatabase();
       await database.db.query(COUNTS_TABLE_SQL);
@@ -130,7 +120,7 @@ describeWithPostgres('leases are PostgreSQL sessions, which the test ends and ta
         );
         await database.db.query('SELECT pg_terminate_backend($1)', [holder]);
         await within(10_000, taken, 'the other process taking the lease');
-        await waitFor(() => logLines.some((line) => line.includes('projection lease lost')), {
+        await waitFor(() => logLines.some((line) => String(line.msg).includes('projection lease lost')), {
           what: 'the projector to notice it lost the lease',
         });
 

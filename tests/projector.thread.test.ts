@@ -1,29 +1,16 @@
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Writable } from 'node:stream';
-import { pino } from 'pino';
 import { serve } from '../src/cli/serve.js';
 import { loadConfig } from '../src/config/config.js';
 import { demoScenario } from '../src/cli/demoEvents.js';
 import { startProjectorThread } from '../src/projector/projectorThread.js';
 import { packageRoot } from '../src/paths.js';
+import { capturedLogger } from './support/capturedLogger.js';
 import { describeWithPostgres } from './support/needsPostgres.js';
 import { postWebhook, TEST_SECRET } from './support/stripeEvents.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
-
-/** A pino logger whose lines the test can read. */
-const capturedLogger = () => {
-  const lines: Record<string, unknown>[] = [];
-  const stream = new Writable({
-    write(chunk: Buffer, _encoding, done) {
-      for (const line of chunk.toString().split('\n').filter(Boolean)) lines.push(JSON.parse(line));
-      done();
-    },
-  });
-  return { logger: pino({ level: 'info' }, stream), lines };
-};
 
 const configFor = (databaseUrl: string, dataDir = '') =>
   loadConfig({

@@ -51,26 +51,32 @@ const startOnce = (
     relayLogs(worker, logger);
     const exited = new Promise<number>((done) => worker.once('exit', done));
     let settled = false;
-    const fail = (reason: string) => {
-      if (settled) return;
+    // Until the thread answers, its first word decides; the listeners go once it has.
+    const settle = () => {
       settled = true;
       clearTimeout(deadline);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+    };
+    const fail = (reason: string) => {
+      if (settled) return;
+      settle();
       void worker.terminate();
       reject(new ProjectorThreadError(`the projector thread did not start: ${reason}`));
+    };
+    const onError = (error: Error) => fail(error.message);
+    const onMessage = (message: FromProjectorThread) => {
+      if (message.type === 'log') return;
+      if (message.type !== 'started') return fail(message.type === 'failed' ? message.message : message.type);
+      settle();
+      resolve({ worker, exited, at: Date.now() });
     };
     const deadline = setTimeout(
       () => fail(`no answer within ${START_DEADLINE_MS / 1000} s`),
       START_DEADLINE_MS,
     );
-    worker.once('error', (error) => fail(error.message));
-    worker.on('message', (message: FromProjectorThread) => {
-      if (message.type === 'log' || settled) return;
-      if (message.type !== 'started') return fail(message.type === 'failed' ? message.message : message.type);
-      settled = true;
-      clearTimeout(deadline);
-      worker.removeAllListeners('error');
-      resolve({ worker, exited, at: Date.now() });
-    });
+    worker.on('error', onError);
+    worker.on('message', onMessage);
     void exited.then((code) => fail(`it exited with code ${code}`));
   });
 

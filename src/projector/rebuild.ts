@@ -16,11 +16,11 @@ import {
 
 export { RebuildError } from './rebuildError.js';
 
-/** What a rebuild is doing: folding the log, writing what it held, building the indexes it left out,
- * applying what arrived meanwhile. */
 /** Catching up to a moving head, the rebuild swaps after this many rounds however much is left. */
 const CATCH_UP_ROUNDS = 3;
 
+/** What a rebuild is doing: folding the log, writing what it held, building the indexes it left out,
+ * applying what arrived meanwhile. */
 export type RebuildPhase = 'folding' | 'writing' | 'indexing' | 'catching_up';
 
 export type RebuildProgress = {
