@@ -150,7 +150,12 @@ describe('GET list endpoints', () => {
     for (const row of disputes!.body.data) disputeRow.strict().parse(row);
     const first = payments!.body.data[0]!;
     const [stored] = await sql('SELECT * FROM ledger.payments WHERE payment_id = $1', [first.payment_id]);
-    expect(first).toEqual({ ...stored, created_at: expect.any(String), updated_at: expect.any(String) });
+    expect(first).toEqual({
+      ...stored,
+      created_at: expect.any(String),
+      paid_at: stored!.paid_at === null ? null : expect.any(String),
+      updated_at: expect.any(String),
+    });
     // ISO-8601 in UTC, the same instant as stored.
     expect(first.created_at).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(\.\d+)?Z$/);
     expect(new Date(String(first.created_at))).toEqual(stored!.created_at);

@@ -16,7 +16,7 @@ afterAll(async () => {
 /** SPEC section 5 column names, written out here so the document is checked against the contract. */
 const COLUMNS = {
   Payment:
-    'payment_id livemode account_id order_id customer_id currency amount amount_received amount_refunded status payment_status dispute_status latest_charge_id failure_code failure_message created_at updated_at last_stripe_event_id',
+    'payment_id livemode account_id order_id customer_id currency amount amount_received amount_refunded status payment_status dispute_status latest_charge_id failure_code failure_message created_at paid_at updated_at last_stripe_event_id',
   Order: 'order_id livemode currency payment_status amount_paid amount_refunded payment_count updated_at',
   PaymentStatusChange:
     'payment_id order_id stripe_event_id event_type from_status to_status occurred_at recorded_at',
@@ -90,7 +90,9 @@ describe('GET /api/openapi.json', () => {
         'format',
       ].sort(),
     );
-    expect(parameterNames(document.paths['/api/reports/settlement']!.get)).toEqual(['format', 'from', 'to']);
+    expect(parameterNames(document.paths['/api/reports/settlement']!.get)).toEqual(
+      ['format', 'from', 'to', 'limit', 'cursor'].sort(),
+    );
     expect(parameterNames(document.paths['/api/journal/balances']!.get)).toEqual(['at']);
     expect(Object.keys(document.components.schemas)).toEqual(
       expect.arrayContaining([

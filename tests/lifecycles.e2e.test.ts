@@ -83,6 +83,7 @@ describeWithPostgres(
       latest_charge_id: 'ch_card',
       failure_code: null,
       failure_message: null,
+      paid_at: isoAt(Math.min(charged!.created, succeeded!.created)),
       updated_at: isoAt(succeeded!.created),
       last_stripe_event_id: succeeded!.id,
     });
@@ -181,6 +182,7 @@ describeWithPostgres(
       latest_charge_id: 'ch_declined',
       failure_code: 'card_declined',
       failure_message: 'Your card was declined.',
+      paid_at: null,
       updated_at: isoAt(hooks[2]!.created),
       last_stripe_event_id: hooks[2]!.id,
     });
@@ -302,6 +304,7 @@ describeWithPostgres(
       latest_charge_id: 'ch_shuffled',
       failure_code: null,
       failure_message: null,
+      paid_at: isoAt(Math.min(charged!.created, succeeded!.created)),
       updated_at: isoAt(succeeded!.created),
       last_stripe_event_id: succeeded!.id,
     });

@@ -46,7 +46,12 @@ const objectColumns = (rows: Row[]) =>
 const stripeRows = async (db: Db) => {
   const models = await readModels(db);
   return {
-    payments: objectColumns(models.payments),
+    // A snapshot says that a payment succeeded, not when: one imported is dated by its charge's
+    // `created` (projections/shared/paymentState.ts), not by the event that told the other ledger.
+    payments: objectColumns(models.payments).map(({ paid_at, ...rest }) => ({
+      ...rest,
+      paid: paid_at !== null,
+    })),
     orders: objectColumns(models.orders),
     refunds: objectColumns(models.refunds),
     // A dispute object does not say when it closed: one imported closed is dated by what it does say

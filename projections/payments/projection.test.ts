@@ -6,6 +6,7 @@ describeProjectionContract(paymentsProjection, {}, ({ database, lifecycles, stor
   it('writes the row the pure fold gives for every payment of the generated lifecycles', async () => {
     const { rows } = await database().db.query(
       `SELECT *, to_char(created_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS created_at,
+              to_char(paid_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS paid_at,
               to_char(updated_at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"') AS updated_at
          FROM ledger.payments WHERE payment_id <> 'pi_poison' ORDER BY payment_id`,
     );

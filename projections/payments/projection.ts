@@ -20,6 +20,7 @@ const PAYMENT_COLUMNS = [
   'failure_code',
   'failure_message',
   'created_at',
+  'paid_at',
   'updated_at',
   'last_stripe_event_id',
 ] as const;

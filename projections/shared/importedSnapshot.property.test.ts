@@ -69,6 +69,11 @@ const objectColumns = ({ updated_at, last_stripe_event_id, ...rest }: PaymentRow
   return rest;
 };
 
+const withoutPaidAt = ({ paid_at, ...rest }: ReturnType<typeof objectColumns>) => {
+  void paid_at;
+  return rest;
+};
+
 const lifecycleWithSnapshots = specArb.chain((spec) => {
   const { events } = buildLifecycle(spec);
   const last = Math.max(...events.map((e) => e.metadata.created));
@@ -93,7 +98,12 @@ describe('StripeObjectImported snapshots folded by the webhook rules', () => {
         const links = new Map(events.flatMap(linksOf));
         const snapshots = shuffled(snapshotsOf(objectsToday(events), observedAt, links), order);
         const expected = rowsOf(foldAll(events)).map(objectColumns);
-        expect(rowsOf(foldAll(snapshots)).map(objectColumns)).toEqual(expected);
+        // A snapshot says that a payment succeeded, not when: paid_at is estimated from its objects.
+        const estimated = rowsOf(foldAll(snapshots)).map(objectColumns);
+        expect(estimated.map(withoutPaidAt)).toEqual(expected.map(withoutPaidAt));
+        expect(estimated.map((row) => row.paid_at === null)).toEqual(
+          expected.map((row) => row.paid_at === null),
+        );
       }),
       { numRuns: 300 },
     );

@@ -31,6 +31,8 @@ export type PaymentRow = {
   failure_code: string | null;
   failure_message: string | null;
   created_at: string;
+  /** When the payment first succeeded, whatever order its events arrived in (the daily report's day). */
+  paid_at: string | null;
   updated_at: string;
   last_stripe_event_id: string;
 };
@@ -67,6 +69,10 @@ const effectiveStatus = (state: PaymentState, charges: ChargeState[]): PaymentIn
   const floor = fromCharges === 'succeeded' || fromCharges === 'requires_capture' ? fromCharges : null;
   return floor !== null && PAYMENT_INTENT_RANKS[floor].tier > PAYMENT_INTENT_RANKS[pi].tier ? floor : pi;
 };
+
+/** Whether a state says its payment succeeded: a paid, partially refunded or refunded payment_status. */
+export const provesSuccess = (state: PaymentState): boolean =>
+  effectiveStatus(state, Object.values(state.charges)) === 'succeeded';
 
 /** SPEC rule 3: the sum of its distinct pending or succeeded refunds; for a captured charge of which
  * no refund object was delivered (API >= 2022-11-15 embeds none), the charge's own amount_refunded. */
@@ -175,9 +181,15 @@ const rowOf = (paymentId: string, state: PaymentState): PaymentRow | null => {
     failure_code: failure?.failureCode ?? null,
     failure_message: failure?.failureMessage ?? null,
     created_at: isoOf(snapshot.created),
+    paid_at: paidAtOf(state),
     updated_at: isoOf(Number(state.latest[0])),
     last_stripe_event_id: String(state.latest[2]),
   };
+};
+
+const paidAtOf = (state: PaymentState): string | null => {
+  const at = state.paidAt ?? state.importedPaidAt ?? null;
+  return at === null ? null : isoOf(at);
 };
 
 /** The columns of paymentRow a history row takes, computed alone (the rest costs as much again). */

@@ -3,6 +3,7 @@ import { carriedBy, type Carried } from './carried.js';
 import { compareKeys, joinFact, joinNullable, joinRecords, maxByKey, type Key } from './lattice.js';
 import type { ChargeStatus, DisputeStatus, PaymentIntentStatus, RefundStatus } from './ranks.js';
 import type { ChargeSnapshot, PaymentIntentSnapshot, Ranked } from './stripeObjects.js';
+import { provesSuccess } from './paymentRow.js';
 
 /**
  * The compact fold state of one payment: only what its rows need, never whole Stripe objects. Every
@@ -17,6 +18,15 @@ export type PaymentState = {
   disputes: Record<string, DisputeEntry>;
   /** Freshness key [created, rank, stripe event id] of the freshest event applied. */
   latest: Key;
+  /**
+   * When the payment first succeeded (unix seconds): the earliest `created` of the Stripe events that
+   * alone prove it (a succeeded payment intent, a captured succeeded charge), whatever order they
+   * arrived in; null until one does. Absent from states stored before migration 0055: read as null.
+   */
+  paidAt?: number | null;
+  /** The same proven only by imported snapshots, which say that a payment succeeded but not when: the
+   * time of its succeeded charge (else of its payment intent). Used only while no event proves it. */
+  importedPaidAt?: number | null;
 };
 
 export type PaymentIntentState = {
@@ -47,6 +57,8 @@ export const EMPTY: PaymentState = {
   refunds: {},
   disputes: {},
   latest: [],
+  paidAt: null,
+  importedPaidAt: null,
 };
 
 const joinPaymentIntent = (a: PaymentIntentState, b: PaymentIntentState): PaymentIntentState => ({
@@ -83,10 +95,33 @@ export const merge = (a: PaymentState, b: PaymentState): PaymentState => ({
   refunds: joinRecords(a.refunds, b.refunds, joinRefund),
   disputes: joinRecords(a.disputes, b.disputes, joinDispute),
   latest: compareKeys(a.latest, b.latest) >= 0 ? a.latest : b.latest,
+  paidAt: earliest(a.paidAt ?? null, b.paidAt ?? null),
+  importedPaidAt: earliest(a.importedPaidAt ?? null, b.importedPaidAt ?? null),
 });
+
+const earliest = (a: number | null, b: number | null): number | null => joinNullable(a, b, Math.min);
+
+/** The time an imported snapshot proving success stands for: its succeeded, captured charge's `created`,
+ * else its payment intent's (a snapshot is read long after; when it was read says nothing). */
+const importedAt = (c: Carried): number | null => {
+  const charged = c.charges
+    .filter(({ facts }) => facts.captured && facts.status.status === 'succeeded')
+    .map(({ facts }) => facts.snapshot.created);
+  return charged.length > 0 ? Math.min(...charged) : (c.paymentIntent?.facts.snapshot.created ?? null);
+};
 
 /** The state of a payment that saw only this event. */
 const stateOf = (c: Carried, type: string): PaymentState => {
+  const state = statusStateOf(c, type);
+  // Set on the object just built, before anyone holds it.
+  if (provesSuccess(state)) {
+    if (c.snapshot) state.importedPaidAt = importedAt(c);
+    else state.paidAt = c.context.created;
+  }
+  return state;
+};
+
+const statusStateOf = (c: Carried, type: string): PaymentState => {
   const pi = c.paymentIntent?.facts;
   const main =
     pi?.snapshot ??
@@ -128,6 +163,8 @@ const stateOf = (c: Carried, type: string): PaymentState => {
       c.disputes.map(({ id, facts }) => [id, { status: facts.status, created: facts.snapshot.created }]),
     ),
     latest: main?.key ?? [],
+    paidAt: null,
+    importedPaidAt: null,
   };
 };
 

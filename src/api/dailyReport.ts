@@ -15,17 +15,11 @@ export const dailyQuery = z
   })
   .refine((q) => q.from <= q.to, { path: ['to'], message: 'must be on or after from' });
 
-const PAID = `('paid', 'partially_refunded', 'refunded')`;
-const INTO_PAID = (h: string) =>
-  `${h}.to_status IN ${PAID} AND (${h}.from_status IS NULL OR ${h}.from_status NOT IN ${PAID})`;
-
 /**
  * One row per UTC day, livemode and currency with any activity in [from, to].
- * - gross_paid / payments_paid: a payment counts on the day of its first transition into a paid status
- *   (paid, partially_refunded or refunded: a payment whose first known state already carries a refund
- *   was paid too), i.e. the occurred_at (the Stripe event's `created`) of its earliest
- *   payment_status_history row moving from a non-paid status (or none) to a paid one; the amount is its
- *   amount_received.
+ * - gross_paid / payments_paid: a payment counts on the day it first succeeded, `paid_at` of its
+ *   payments row: the earliest `created` of the Stripe events that prove it succeeded, folded whatever
+ *   order they arrived in (projections/shared/paymentState.ts); the amount is its amount_received.
  * - refunded: refunds in status pending or succeeded, by the day they were created.
  * - disputed: disputes lost, by the day they closed.
  * Refunds and disputes take livemode from their payment.
@@ -36,22 +30,11 @@ const LO = `(($1::date)::timestamp AT TIME ZONE 'UTC')`;
 const HI = `(($2::date + 1)::timestamp AT TIME ZONE 'UTC')`;
 
 export const DAILY_SQL = `
-WITH paid AS (
-  -- Only payments with a transition into paid inside the range can count there: they are found through
-  -- the range of the partial index on those transitions (migration 0053), and only their transitions
-  -- are grouped (the same index by payment) to find each one's first, instead of grouping the whole
-  -- history and filtering afterwards. A payment whose first lies before the range is left out.
-  SELECT e.payment_id, min(e.occurred_at) AS paid_at
-    FROM ledger.payment_status_history e
-   WHERE ${INTO_PAID('e')}
-     AND e.payment_id IN (SELECT h.payment_id FROM ledger.payment_status_history h
-                           WHERE h.occurred_at >= ${LO} AND h.occurred_at < ${HI} AND ${INTO_PAID('h')})
-   GROUP BY e.payment_id
-  HAVING min(e.occurred_at) >= ${LO}
-), activity AS (
-  SELECT paid.paid_at AS at, p.livemode, p.currency, p.amount_received AS gross, 0::bigint AS refunded,
+WITH activity AS (
+  SELECT p.paid_at AS at, p.livemode, p.currency, p.amount_received AS gross, 0::bigint AS refunded,
          0::bigint AS disputed, 1 AS paid_count
-    FROM paid JOIN ledger.payments p USING (payment_id)
+    FROM ledger.payments p
+   WHERE p.paid_at >= ${LO} AND p.paid_at < ${HI}
   UNION ALL
   SELECT r.created_at, p.livemode, r.currency, 0, r.amount, 0, 0
     FROM ledger.refunds r LEFT JOIN ledger.payments p USING (payment_id)

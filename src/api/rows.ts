@@ -37,6 +37,9 @@ export const paymentRow = z.object({
   failure_code: text,
   failure_message: text,
   created_at: time,
+  paid_at: time
+    .nullable()
+    .describe('when it first succeeded (the earliest Stripe event proving it, whatever the arrival order)'),
   updated_at: time,
   last_stripe_event_id: text,
 });
@@ -108,7 +111,7 @@ export const dailyRow = z.object({
     .nullable()
     .describe("the payment's; null for a refund or dispute of a payment not known yet"),
   currency: z.string(),
-  gross_paid: amount.describe('amount_received of payments that first became paid that day'),
+  gross_paid: amount.describe('amount_received of payments that first succeeded that day (their paid_at)'),
   refunded: amount.describe('pending or succeeded refunds created that day'),
   disputed: amount.describe('disputes lost, by the day they closed'),
   net: amount.describe('gross_paid - refunded - disputed'),

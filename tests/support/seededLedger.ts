@@ -19,6 +19,8 @@ export const seededLedger = async (options: {
   seed: number;
   payments: number;
   env?: Record<string, string>;
+  /** Deliver each life last event first (the ledger must not depend on arrival order). */
+  reversed?: boolean;
 }): Promise<SeededLedger> => {
   const database = await createTestDatabase();
   const server = await startLedger(database.url, { env: options.env });
@@ -26,9 +28,8 @@ export const seededLedger = async (options: {
   const lives = Array.from({ length: options.payments }, () => gen.payment());
   const deliveries = lives.flat();
   try {
-    // Each life in its order (lives side by side): the daily report counts a payment on the day of its
-    // first transition into paid in arrival order, which the deliveries-based expectations assume.
-    await deliverLives(server.url, lives);
+    // Lives side by side, each in its order (the history's transitions follow arrival order) or reversed.
+    await deliverLives(server.url, options.reversed ? lives.map((life) => [...life].reverse()) : lives);
     await waitForProjections(server.url);
   } catch (error) {
     await server.stop();

@@ -61,6 +61,7 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
             : '—',
         ],
         ['Created', time(p.created_at)],
+        ['Paid', time(p.paid_at)],
         ['Updated', time(p.updated_at)],
         ['Last Stripe event', p.last_stripe_event_id ?? '—'],
       ]),
