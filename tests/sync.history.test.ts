@@ -48,7 +48,7 @@ const stripeRows = async (db: Db) => {
   return {
     // A snapshot says that a payment succeeded, not when: one imported is dated by its charge's
     // `created` (projections/shared/paymentState.ts), not by the event that told the other ledger.
-    payments: objectColumns(models.payments).map(({ paid_at, ...rest }) => ({
+    payments: objectColumns(models.payments).map(({ paid_at, ...rest }): Row => ({
       ...rest,
       paid: paid_at !== null,
     })),
