@@ -1,4 +1,6 @@
+import pg from 'pg';
 import { type TestServer, startLedger } from './support/ledgerServer.js';
+import { describeWithPostgres } from './support/needsPostgres.js';
 import { get } from './support/queryApi.js';
 import { postWebhook } from './support/stripeEvents.js';
 import { paymentIntentSucceeded } from './support/syntheticEvents.js';
@@ -37,5 +39,33 @@ describe('GET /api/webhooks/events', () => {
       [event.id],
     );
     expect(rows).toEqual([{ secret: SECRET }]);
+  });
+
+  describeWithPostgres('it logs in as a PostgreSQL role')('as the read-only ledger_reader role', () => {
+    it('shows ledger.webhook_events for monitoring SQL, secrets redacted, and still no raw log', async () => {
+      const client = new pg.Client({ connectionString: database.url });
+      await client.connect();
+      try {
+        await client.query('SET ROLE ledger_reader');
+        const { rows } = await client.query<{ event_type: string; processed: boolean; payload: unknown }>(
+          'SELECT event_type, processed, payload FROM ledger.webhook_events WHERE event_id = $1',
+          [event.id],
+        );
+        expect(rows).toEqual([
+          expect.objectContaining({
+            event_type: 'payment_intent.succeeded',
+            payload: expect.objectContaining({
+              object: expect.objectContaining({ client_secret: '[redacted]' }),
+            }),
+          }),
+        ]);
+        expect(JSON.stringify(rows)).not.toContain(SECRET);
+        await expect(client.query('SELECT data FROM eventstore.events LIMIT 1')).rejects.toMatchObject({
+          code: '42501',
+        });
+      } finally {
+        await client.end();
+      }
+    });
   });
 });

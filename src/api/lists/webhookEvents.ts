@@ -22,9 +22,8 @@ export const webhookEventsList: ListSpec<typeof query> = {
   summary: 'Stored webhook events, newest first, with their projection state',
   query,
   item: webhookEventRow,
-  // The payload as delivered minus its secrets (migration 0047); filters still reach the view's columns.
-  from: `(SELECT id, event_type, event_id, ledger.redact_secrets(payload::jsonb) AS payload, processed, error_message,
-           created_at, processed_at FROM ledger.webhook_events)`,
+  // The view shows the payload as delivered minus its secrets (migrations 0047, 0056).
+  from: 'ledger.webhook_events',
   sort: [{ column: 'id', kind: 'bigint' }],
   direction: 'desc',
   where: (q, bind) => [
