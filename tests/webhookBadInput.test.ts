@@ -1,11 +1,15 @@
+import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
+import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { MAX_WEBHOOK_BYTES } from '../src/ingest/webhookRoute.js';
 import { type TestServer, startLedger } from './support/ledgerServer.js';
-import { storedEventCount } from './support/storedEvents.js';
+import { get } from './support/queryApi.js';
+import { storedCopies, storedEventCount } from './support/storedEvents.js';
 import { paymentIntentSucceeded, paymentIntentSucceededOfSize } from './support/syntheticEvents.js';
-import { postWebhook, signatureFor } from './support/stripeEvents.js';
+import { fixturesDir, postWebhook, signatureFor } from './support/stripeEvents.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 
 const TWO_MIB = 2 * 1024 * 1024;
@@ -45,6 +49,18 @@ const error400 = (code: string, message: unknown = expect.any(String)) => ({
   status: 400,
   body: { error: { code, message } },
 });
+
+type Json = Record<string, unknown>;
+
+/** A fixture of the shared corpus as a new delivery (an event id of its own), edited. */
+const editedFixture = (file: string, edit: (object: Json, event: Json) => void): string => {
+  const event = JSON.parse(readFileSync(join(fixturesDir, file), 'utf8')) as Json;
+  event.id = `evt_edited_${randomUUID()}`;
+  edit((event.data as { object: Json }).object, event);
+  return JSON.stringify(event);
+};
+
+const AFTER_9999 = 253_402_300_800;
 
 describe('POST /api/webhooks/stripe with bad input', () => {
   let database: TestDatabase;
@@ -112,6 +128,91 @@ describe('POST /api/webhooks/stripe with bad input', () => {
       error400('invalid_object', expect.stringContaining('data.object.amount')),
     );
     await expectNothingStoredAndStillServing(before);
+  });
+
+  it('answers 400 naming balance_transactions and stores nothing when a closed dispute carries it as a list object', async () => {
+    const before = await storedEventCount(database.db);
+    const body = editedFixture('charge.dispute.closed/zulip-1.json', (dispute) => {
+      dispute.balance_transactions = { object: 'list', data: [] };
+    });
+    expect(await postWebhook(server.url, body)).toEqual(
+      error400('invalid_object', 'data.object.balance_transactions: expected array, got object'),
+    );
+    await expectNothingStoredAndStillServing(before);
+  });
+
+  // Each of these was answered 200 and then stopped the projections: the folds turn them into
+  // timestamptz columns, which neither Date#toISOString nor PostgreSQL takes past the year 9999.
+  it.each([
+    {
+      field: 'data.object.created',
+      when: 'a charge was created after the year 9999',
+      file: 'charge.succeeded/zulip-1.json',
+      edit: (charge: Json) => (charge.created = AFTER_9999),
+    },
+    {
+      field: 'data.object.evidence_details.due_by',
+      when: 'a dispute is due for evidence in the year 318857',
+      file: 'charge.dispute.closed/zulip-1.json',
+      edit: (dispute: Json) => ((dispute.evidence_details as Json).due_by = 1e13),
+    },
+    {
+      field: 'data.object.balance_transactions[1].created',
+      when: 'a dispute was reinstated by a balance transaction dated after the year 9999',
+      file: 'charge.dispute.funds_reinstated/dj-stripe-1.json',
+      edit: (dispute: Json) => ((dispute.balance_transactions as Json[])[1]!.created = AFTER_9999),
+    },
+  ])('answers 400 naming $field and stores nothing when $when', async ({ field, file, edit }) => {
+    const before = await storedEventCount(database.db);
+    expect(await postWebhook(server.url, editedFixture(file, edit))).toEqual(
+      error400('invalid_object', `${field}: expected a unix time in seconds between the years 1 and 9999`),
+    );
+    await expectNothingStoredAndStillServing(before);
+  });
+
+  it('answers 400 not_an_event naming created and stores nothing when the event is dated before the year 1', async () => {
+    const before = await storedEventCount(database.db);
+    const body = editedFixture('charge.succeeded/zulip-1.json', (_, event) => {
+      event.created = -62_135_596_801;
+    });
+    expect(await postWebhook(server.url, body)).toEqual(
+      error400('not_an_event', 'created: expected a unix time in seconds between the years 1 and 9999'),
+    );
+    await expectNothingStoredAndStillServing(before);
+  });
+
+  // A json column stores a lone surrogate, but jsonb refuses it: the webhook events page (payload::jsonb)
+  // answered 500 once such an event was stored, and one in the jsonb metadata failed the append (503).
+  it.each([
+    ['in a text field', '"description":null', '"description":"\\ud800x"'],
+    ['at the end of a text field, in upper case', '"description":null', '"description":"x\\uDBFF"'],
+    ['as a second half before a first', '"description":null', '"description":"\\udc00\\ud83d"'],
+    ['in a field name', '"description":null', '"description":null,"\\udfffname":"x"'],
+    ['in the request id, which the metadata keeps', '"request":{"id":"req_', '"request":{"id":"\\ud800req_'],
+  ])(
+    'answers 400 invalid_payload and stores nothing when a signed event carries a lone surrogate escape %s',
+    async (_where, text, replacement) => {
+      const before = await storedEventCount(database.db);
+      const event = paymentIntentSucceeded();
+      const body = event.body.replace(text, replacement);
+      expect(body).not.toBe(event.body);
+      expect(await postWebhook(server.url, body)).toEqual(
+        error400('invalid_payload', expect.stringContaining('lone UTF-16 surrogate')),
+      );
+      await expectNothingStoredAndStillServing(before);
+      expect((await get(server.url, '/api/webhooks/events?limit=5')).status).toBe(200);
+    },
+  );
+
+  it('stores an event whose text carries an emoji as an escaped surrogate pair, and lists it', async () => {
+    const event = paymentIntentSucceeded();
+    const body = event.body.replace('"description":null', '"description":"paid \\ud83d\\ude00 \\\\ud800"');
+    expect(body).not.toBe(event.body);
+    expect(await postWebhook(server.url, body)).toMatchObject({ status: 200, body: { received: true } });
+    expect(await storedCopies(database.db, event.id)).toHaveLength(1);
+    const listed = await get(server.url, `/api/webhooks/events?event_id=${event.id}`);
+    expect(listed.status).toBe(200);
+    expect(listed.body.data).toHaveLength(1);
   });
 
   it('answers 400 invalid_payload and stores nothing when a signed event carries a NUL character', async () => {

@@ -5,6 +5,7 @@ import { deriveKeys } from './derive.js';
 import { EVENT_ID_NAMESPACE } from './eventId.js';
 import type { LedgerEventData, StripeObjectKind } from './events.js';
 import { formatIssues } from './issues.js';
+import { payoutSchema } from './moneySchemas.js';
 import { objectSchemas } from './schemas.js';
 import { SCHEMA_VERSION } from './translate.js';
 
@@ -35,16 +36,18 @@ export type ImportResult = { kind: 'ok'; event: ImportedEvent } | { kind: 'inval
 
 const isModelled = (kind: ImportableObject): kind is StripeObjectKind => kind !== 'payout';
 
+/** The schema a webhook carrying the object is checked against: the payouts projection reads an
+ * imported payout as it reads a payout.* webhook's. */
+const schemaOf = (kind: ImportableObject) => (isModelled(kind) ? objectSchemas[kind] : payoutSchema);
+
 /** Validates an object like the webhook path does (SPEC section 3) and makes its snapshot event. Pure. */
 export const importObject = (kind: ImportableObject, object: Record<string, unknown>): ImportResult => {
   if (object.object !== kind || typeof object.id !== 'string') {
     return { kind: 'invalid', message: `a ${kind} list answered an object that is not a ${kind} with an id` };
   }
-  if (isModelled(kind)) {
-    const parsed = objectSchemas[kind].safeParse(object, { reportInput: true });
-    if (!parsed.success)
-      return { kind: 'invalid', message: `${object.id}: ${formatIssues(parsed.error.issues, kind)}` };
-  }
+  const parsed = schemaOf(kind).safeParse(object, { reportInput: true });
+  if (!parsed.success)
+    return { kind: 'invalid', message: `${object.id}: ${formatIssues(parsed.error.issues, kind)}` };
   const hash = contentHash(object);
   return {
     kind: 'ok',

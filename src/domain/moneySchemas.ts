@@ -3,6 +3,7 @@
  * every other field let through untouched (the object is stored exactly as Stripe sent it).
  */
 import { z } from 'zod';
+import { unixTime } from './schemas.js';
 
 const int = () => z.int();
 const id = () => z.string().min(1);
@@ -19,8 +20,8 @@ export const payoutSchema = z.looseObject({
   currency: z.string().min(1),
   // pending, in_transit, paid, failed, canceled; any string, so a new status is stored, not refused.
   status: z.string().min(1),
-  arrival_date: int().nullish(),
-  created: int(),
+  arrival_date: unixTime().nullish(),
+  created: unixTime(),
   // Absent on payouts of API versions before automatic/manual payouts were told apart (all automatic).
   automatic: z.boolean().optional(),
   balance_transaction: ref.nullish(),
@@ -43,8 +44,8 @@ export const balanceTransactionSchema = z
     // Introduced in 2019; older objects only have `type`, which then stands in for it.
     reporting_category: z.string().min(1).nullish(),
     source: ref.nullish(),
-    available_on: int().nullish(),
-    created: int(),
+    available_on: unixTime().nullish(),
+    created: unixTime(),
   })
   // The journal books +net +fee -amount: an object where they disagree would unbalance it.
   .refine((bt) => bt.net === bt.amount - bt.fee, {

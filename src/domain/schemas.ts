@@ -10,6 +10,15 @@ import { z } from 'zod';
 const int = () => z.int();
 const id = () => z.string().min(1);
 
+const FIRST_SECOND = -62_135_596_800; // 0001-01-01T00:00:00Z
+const LAST_SECOND = 253_402_300_799; // 9999-12-31T23:59:59Z
+const TIME_RANGE = { error: 'expected a unix time in seconds between the years 1 and 9999' };
+
+/** A unix time the read models turn into a timestamptz. `Date#toISOString` throws past the year 275760
+ * and PostgreSQL refuses ISO text of years outside 1-9999 (`+010000-...`, `0000-...`): a time out of
+ * that range would be stored, then stop the projections. */
+export const unixTime = () => z.int().min(FIRST_SECOND, TIME_RANGE).max(LAST_SECOND, TIME_RANGE);
+
 /** An expandable reference: an id, or the expanded object carrying that id. */
 const ref = z.union([id(), z.looseObject({ id: id() })], {
   error: 'expected an id string, an expanded object with a string id, or null',
@@ -29,7 +38,7 @@ const metadata = z.looseObject({ order_id: z.string().optional() }).nullish();
 export const envelopeSchema = z.looseObject({
   id: id(),
   type: id(),
-  created: int(),
+  created: unixTime(),
   livemode: z.boolean(),
   // Absent on payloads that predate the field.
   api_version: z.string().nullish(),
@@ -57,7 +66,7 @@ export const refundSchema = z.looseObject({
   payment_intent: ref.nullish(),
   reason: z.string().nullish(),
   failure_reason: z.string().nullish(),
-  created: int(),
+  created: unixTime(),
   metadata,
 });
 
@@ -73,7 +82,7 @@ export const chargeSchema = z.looseObject({
   paid: z.boolean(),
   captured: z.boolean().optional(),
   refunded: z.boolean().optional(),
-  created: int(),
+  created: unixTime(),
   livemode: z.boolean(),
   // Absent or null on legacy Charges-API payments: the charge is then its own payment.
   payment_intent: ref.nullish(),
@@ -93,7 +102,7 @@ export const paymentIntentSchema = z.looseObject({
   currency: z.string(),
   // Any string: accounts pinned before 2019-02-11 send requires_source / requires_source_action.
   status: z.string(),
-  created: int(),
+  created: unixTime(),
   livemode: z.boolean(),
   metadata,
   customer: ref.nullish(),
@@ -124,11 +133,14 @@ export const disputeSchema = z.looseObject({
   charge: chargeRef,
   // Added around 2019-11; absent or null on older payloads and legacy charges.
   payment_intent: ref.nullish(),
-  created: int(),
-  evidence_details: z.looseObject({ due_by: int().nullish() }).nullish(),
+  created: unixTime(),
+  evidence_details: z.looseObject({ due_by: unixTime().nullish() }).nullish(),
   // Pre-2014 name of evidence_details.due_by.
-  evidence_due_by: int().nullish(),
+  evidence_due_by: unixTime().nullish(),
   is_charge_refundable: z.boolean().optional(),
+  // A plain array of balance transaction objects (never a list object) in every API version; absent on
+  // 2013-era samples. A closed dispute is dated by the crediting ones (their amount and created).
+  balance_transactions: z.array(z.looseObject({ amount: int(), created: unixTime() })).nullish(),
 });
 
 export const objectSchemas = {

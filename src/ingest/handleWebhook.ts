@@ -55,14 +55,34 @@ const tooLargeToStore = (error: EventTooLargeError, log: WebhookAnswer['log']): 
   log: { ...log, outcome: 'event_too_large' },
 });
 
-const containsNul = (value: unknown): boolean => {
-  if (typeof value === 'string') return value.includes('\u0000');
-  if (Array.isArray(value)) return value.some(containsNul);
+/** Whether any string or object key of a parsed body passes `test`. */
+const someText = (value: unknown, test: (text: string) => boolean): boolean => {
+  if (typeof value === 'string') return test(value);
+  if (Array.isArray(value)) return value.some((item) => someText(item, test));
   if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, item]) => key.includes('\u0000') || containsNul(item));
+    return Object.entries(value).some(([key, item]) => test(key) || someText(item, test));
   }
   return false;
 };
+
+const hasNul = (text: string) => text.includes('\u0000');
+
+// The third hex digit of \ud800-\udfff.
+const SURROGATE_THIRD_DIGITS: ReadonlySet<number> = new Set(Buffer.from('89abcdefABCDEF'));
+
+/** Whether the raw JSON holds a `\ud800`-`\udfff` escape (hex digits of either case): the only way a
+ * parsed string gets a surrogate, since decoding the bytes as UTF-8 never yields one. Buffer searches,
+ * several times faster than a regex over the text: every delivery pays for this one. */
+const hasSurrogateEscape = (raw: Buffer): boolean =>
+  ['\\ud', '\\uD'].some((prefix) => {
+    for (let at = raw.indexOf(prefix); at !== -1; at = raw.indexOf(prefix, at + prefix.length)) {
+      if (SURROGATE_THIRD_DIGITS.has(raw[at + prefix.length] ?? 0)) return true;
+    }
+    return false;
+  });
+// In a `u` regex a surrogate pair is one code point, so this matches only a surrogate without its pair.
+const LONE_SURROGATE = /\p{Surrogate}/u;
+const hasLoneSurrogate = (text: string) => LONE_SURROGATE.test(text);
 
 /** raw bytes -> verify -> parse -> translate -> durable append. Answers 2xx only after the commit. */
 export const handleWebhook =
@@ -85,10 +105,19 @@ export const handleWebhook =
       return rejected('invalid_json', 'the request body is not valid JSON');
     }
     // PostgreSQL text cannot hold NUL: such an event could never be stored, so retrying is pointless.
-    if (rawBody.includes('\\u0000') && containsNul(body)) {
+    // The raw bytes are searched first, so the common body is never walked.
+    if (rawBody.includes('\\u0000') && someText(body, hasNul)) {
       return rejected(
         'invalid_payload',
         'the event contains a NUL character (\\u0000), which the ledger cannot store',
+      );
+    }
+    // A json column takes a lone surrogate, but jsonb (the webhook events API, the metadata column)
+    // refuses it: stored, it would break every read of the event as jsonb.
+    if (hasSurrogateEscape(rawBody) && someText(body, hasLoneSurrogate)) {
+      return rejected(
+        'invalid_payload',
+        'the event contains a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair), which is not valid Unicode and the ledger cannot store',
       );
     }
     const translated = translate(body);
