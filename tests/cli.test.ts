@@ -8,9 +8,12 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
   let database: TestDatabase;
   let env: Record<string, string>;
   let stored = 0;
+  let usingIt: string;
   beforeAll(async () => {
     database = await createTestDatabase();
     env = { DATABASE_URL: database.url };
+    const { hostname, port } = new URL(database.url);
+    usingIt = `stripe-ledger: using PostgreSQL at ${hostname}:${port || 5432}/${database.name}\n`;
     const events = sampleLifecycles(15, 99).flatMap((lifecycle) => lifecycle.events);
     await storeEvents(database.db, events);
     stored = events.length;
@@ -21,7 +24,7 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
 
   it('rebuilds every projection, prints JSON progress lines off a terminal, and exits 0', async () => {
     const result = await runCli(['projections', 'rebuild', '--all'], env);
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toBe(usingIt);
     expect(result.code).toBe(0);
     const lines = result.stdout
       .trim()
@@ -94,7 +97,7 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
     });
     expect(result.code).not.toBe(0);
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(result.stderr).toMatch(/^stripe-ledger: cannot use the database at 127\.0\.0\.1:1: /);
+    expect(result.stderr).toMatch(/^stripe-ledger: cannot use the database at 127\.0\.0\.1:1\/none: /);
   });
 
   it('refuses a second rebuild while one runs', async () => {
@@ -102,7 +105,7 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
     try {
       const result = await runCli(['projections', 'rebuild', 'payments'], env);
       expect(result.code).not.toBe(0);
-      expect(result.stderr).toBe('stripe-ledger: a rebuild is already running\n');
+      expect(result.stderr).toBe(`${usingIt}stripe-ledger: a rebuild is already running\n`);
     } finally {
       await lease!.release();
     }

@@ -15,7 +15,6 @@ import { newEventOf, streamFor, translate } from '../src/domain/translate.js';
 import { watchBalanceChecks } from '../src/observability/balanceCheckMetrics.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { startProjector, type Projector } from '../src/projector/projector.js';
-import { stripeApi } from '../src/stripe/stripeApi.js';
 import { syncMoney } from '../src/sync/moneySync.js';
 import { projections } from '../projections/index.js';
 import { generateMoneyHistory, type MoneyHistory } from './support/moneyHistory.js';
@@ -23,8 +22,10 @@ import { loadMoneyAccount } from './support/stripeApi/moneyAccount.js';
 import { startStripeApi, type StripeApiStandIn } from './support/stripeApi/stripeApiStandIn.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
+import { standInClient } from './support/stripeApi/standInClient.js';
 
 const TOKEN = 'money-test-token-0123456789';
+const RANGE = 'from=2025-01-01&to=2025-12-31';
 type Json = Record<string, unknown>;
 
 describe('money from a stand-in Stripe account to the finance API', () => {
@@ -54,17 +55,13 @@ describe('money from a stand-in Stripe account to the finance API', () => {
     return rows;
   };
 
+  const settlement = async () => (await get(`/api/reports/settlement?${RANGE}`)).body.data as Json[];
+
   const sync = () => {
-    const url = new URL(api.base);
-    const stripe = stripeApi({
-      apiKey: api.key,
-      base: { protocol: 'http', host: url.hostname, port: Number(url.port) },
-      requestsPerSecond: 100,
-    });
     return syncMoney({
       db: database.db,
       store: postgresEventStore(database.db),
-      stripe,
+      stripe: standInClient(api),
       scopes: [{ account: null }],
     });
   };
@@ -209,6 +206,49 @@ describe('money from a stand-in Stripe account to the finance API', () => {
     expect(lines).toHaveLength(report.length + 1);
   });
 
+  it('answers CSV of the first `limit` rows of the settlement report for ?format=csv&limit=', async () => {
+    const whole = await settlement();
+    expect(whole.length).toBeGreaterThan(5);
+    const csv = await get(`/api/reports/settlement?${RANGE}&format=csv&limit=5`, 'text/csv');
+    expect(csv.status).toBe(200);
+    const lines = csv.text.trim().split(/\r?\n/);
+    expect(lines[0]).toBe('day,currency,reporting_category,count,gross,fee,net');
+    expect(lines.slice(1).map((line) => line.split(',').slice(0, 3).join('/'))).toEqual(
+      whole.slice(0, 5).map((r) => `${String(r.day)}/${String(r.currency)}/${String(r.reporting_category)}`),
+    );
+    const all = await get(`/api/reports/settlement?${RANGE}&format=csv`, 'text/csv');
+    expect(all.text.trim().split(/\r?\n/)).toHaveLength(whole.length + 1);
+  });
+
+  it('pages the settlement report by limit and next_cursor, together the whole report in order', async () => {
+    const whole = await settlement();
+    const rows: Json[] = [];
+    let cursor: string | null = null;
+    let pages = 0;
+    do {
+      const page: { data: Json[]; next_cursor: string | null } = (
+        await get(`/api/reports/settlement?${RANGE}&limit=4${cursor === null ? '' : `&cursor=${cursor}`}`)
+      ).body as never;
+      expect(page.data.length).toBeLessThanOrEqual(4);
+      rows.push(...page.data);
+      cursor = page.next_cursor;
+      pages += 1;
+    } while (cursor !== null);
+    expect(pages).toBe(Math.ceil(whole.length / 4));
+    expect(rows).toEqual(whole);
+  });
+
+  it('answers 400 naming limit or cursor when one of the settlement report is bad', async () => {
+    expect((await get(`/api/reports/settlement?${RANGE}&limit=0`)).body).toMatchObject({
+      error: { parameter: 'limit' },
+    });
+    const forged = Buffer.from(JSON.stringify(['settlement', 'yesterday', 'usd', 'charge'])).toString(
+      'base64url',
+    );
+    const bad = await get(`/api/reports/settlement?${RANGE}&cursor=${forged}`);
+    expect(bad.status).toBe(400);
+    expect(bad.body).toMatchObject({ error: { parameter: 'cursor' } });
+  });
   it('says the journal matches Stripe balance, and the journal stripe_balance equals it', async () => {
     expect(first.balance_check).toMatchObject({ kind: 'checked', matches: true });
     const { body } = await get('/api/reconciliation');

@@ -122,6 +122,35 @@ describe('the Stripe API client against the stand-in', () => {
     expect(statuses).toEqual([429]);
   });
 
+  it('retries a 429 on the same kept-alive connection: the refused answer is read, not left holding a socket', async () => {
+    api.faults.rateLimited = 1;
+    api.faults.shouldRetry = 'true';
+    const client = stripeApi({
+      apiKey: api.key,
+      base: baseOf(api.base),
+      requestsPerSecond: 100,
+      retry: { ...FAST_RETRY, retries: 4 },
+    });
+    const before = api.connections();
+    await expect(ids(client, 'charges', {})).rejects.toThrow(/failed with 429/);
+    expect(api.requests.filter((r) => r.path === '/v1/charges')).toHaveLength(5);
+    expect(api.connections() - before).toBeLessThanOrEqual(1);
+  });
+
+  it('names the failing list request with its filters: the payout, the created range, the types', async () => {
+    api.faults.serverErrors = 1;
+    api.faults.shouldRetry = 'false';
+    const { client } = clientFor(api);
+    await expect(
+      ids(client, 'balance_transactions', { payout: 'po_1', limit: 100, created: { gte: 1_700_000_000 } }),
+    ).rejects.toThrow(
+      /^GET \/v1\/balance_transactions\?payout=po_1&created\[gte\]=1700000000 failed with 500/,
+    );
+    await expect(
+      ids(client, 'events', { types: ['charge.*', 'payout.*'], limit: 10 }, { account: 'acct_connected1' }),
+    ).rejects.toThrow(/^GET \/v1\/events\?types\[\]=charge\.\*&types\[\]=payout\.\* for acct_connected1 /);
+  });
+
   it('fails with one clear line for a bad key, a key without read permission and an unreachable API', async () => {
     const bad = clientFor(api, { apiKey: 'sk_test_wrong_key_123456' }).client;
     await expect(ids(bad, 'events', {})).rejects.toThrow(

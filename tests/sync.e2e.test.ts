@@ -1,7 +1,6 @@
 import { pino } from 'pino';
 import type { Db } from '../src/db/port.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
-import { stripeApi } from '../src/stripe/stripeApi.js';
 import { runSyncPass, type SyncSummary } from '../src/sync/syncPass.js';
 import { runCli } from './support/cli.js';
 import { startLedger, type TestServer } from './support/ledgerServer.js';
@@ -12,23 +11,16 @@ import { startStripeApi, type StripeApiStandIn } from './support/stripeApi/strip
 import { postWebhook } from './support/stripeEvents.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
+import { standInClient } from './support/stripeApi/standInClient.js';
 
 const CONNECTED = 'acct_1SyncConnected';
 const quiet = pino({ level: 'silent' });
-
-const baseOf = (url: string) => {
-  const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port), protocol: 'http' as const };
-};
 
 const syncOnce = (db: Db, api: StripeApiStandIn, accounts: string[] = []): Promise<SyncSummary> =>
   runSyncPass({
     db,
     store: postgresEventStore(db),
-    api: stripeApi({
-      apiKey: api.key,
-      base: baseOf(api.base),
-      requestsPerSecond: 100,
+    api: standInClient(api, {
       retry: { retries: 8, networkRetries: 2, initialDelayMs: 20, maxDelayMs: 200 },
     }),
     logger: quiet,
@@ -188,7 +180,7 @@ describeWithPostgres('a second ledger process and a real server')('Stripe sync',
       STRIPE_API_BASE: api.base,
       STRIPE_API_RPS: '5',
     });
-    expect(result.stderr).toBe('');
+    expect(result.stderr).toMatch(/^stripe-ledger: using PostgreSQL at [^\n]+\n$/);
     expect(result.code).toBe(0);
     const summary = JSON.parse(result.stdout.trim().split('\n').at(-1)!) as SyncSummary;
     expect(summary.events_appended).toBe(recent.events.length);

@@ -4,7 +4,6 @@ import { pino } from 'pino';
 import type { Db } from '../src/db/port.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { packageRoot } from '../src/paths.js';
-import { stripeApi } from '../src/stripe/stripeApi.js';
 import { runSyncPass } from '../src/sync/syncPass.js';
 import { runCli } from './support/cli.js';
 import { startLedger } from './support/ledgerServer.js';
@@ -15,20 +14,13 @@ import { startStripeApi, type StripeApiStandIn } from './support/stripeApi/strip
 import { postWebhook } from './support/stripeEvents.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
-
-const baseOf = (url: string) => {
-  const u = new URL(url);
-  return { host: u.hostname, port: Number(u.port), protocol: 'http' as const };
-};
+import { standInClient } from './support/stripeApi/standInClient.js';
 
 const syncOnce = (db: Db, api: StripeApiStandIn) =>
   runSyncPass({
     db,
     store: postgresEventStore(db),
-    api: stripeApi({
-      apiKey: api.key,
-      base: baseOf(api.base),
-      requestsPerSecond: 100,
+    api: standInClient(api, {
       retry: { retries: 8, networkRetries: 2, initialDelayMs: 20, maxDelayMs: 200 },
     }),
     logger: pino({ level: 'silent' }),
@@ -155,30 +147,35 @@ describeWithPostgres('a real server and CLI processes')('Stripe sync of history 
     [
       'a bad key',
       { STRIPE_API_KEY: 'sk_test_not_a_real_key_000' },
-      /^stripe-ledger: Stripe refused STRIPE_API_KEY \(401 on GET \/v1\/events\)/,
+      /^stripe-ledger: Stripe refused STRIPE_API_KEY \(401 on GET \/v1\/events\?created\[gte\]=\d+&created\[lte\]=\d+\)/,
     ],
     [
       'an unreachable API',
       { STRIPE_API_BASE: 'http://127.0.0.1:9' },
-      /^stripe-ledger: cannot reach the Stripe API at http:\/\/127\.0\.0\.1:9 \(GET \/v1\/events\)/,
+      /^stripe-ledger: cannot reach the Stripe API at http:\/\/127\.0\.0\.1:9 \(GET \/v1\/events\?created\[gte\]=\d+&created\[lte\]=\d+\)/,
     ],
-  ])('with %s: one clear line, a non-zero exit, nothing half-written', async (_, override, line) => {
-    api.addEvents(
-      accountEvents({ seed: 2, payments: 5, fromDaysAgo: 20, toDaysAgo: 10, prefix: 'bad' }).events,
-    );
-    const database = await fresh();
-    const result = await runCli(['sync'], {
-      DATABASE_URL: database.url,
-      STRIPE_API_KEY: api.key,
-      STRIPE_API_BASE: api.base,
-      ...override,
-    });
-    expect(result.code).toBe(1);
-    expect(result.stdout).toBe('');
-    expect(result.stderr).toMatch(line);
-    expect(result.stderr.trim().split('\n')).toHaveLength(1);
-    expect(await eventCount(database.db)).toBe(0);
-    const cursors = await database.db.query('SELECT * FROM ledger.stripe_sync_cursors');
-    expect(cursors.rows).toEqual([]);
-  });
+  ])(
+    'with %s: the database, then one clear line, a non-zero exit, nothing half-written',
+    async (_, override, line) => {
+      api.addEvents(
+        accountEvents({ seed: 2, payments: 5, fromDaysAgo: 20, toDaysAgo: 10, prefix: 'bad' }).events,
+      );
+      const database = await fresh();
+      const result = await runCli(['sync'], {
+        DATABASE_URL: database.url,
+        STRIPE_API_KEY: api.key,
+        STRIPE_API_BASE: api.base,
+        ...override,
+      });
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      const [databaseLine, errorLine, ...more] = result.stderr.trim().split('\n');
+      expect(databaseLine).toMatch(/^stripe-ledger: using PostgreSQL at /);
+      expect(errorLine).toMatch(line);
+      expect(more).toEqual([]);
+      expect(await eventCount(database.db)).toBe(0);
+      const cursors = await database.db.query('SELECT * FROM ledger.stripe_sync_cursors');
+      expect(cursors.rows).toEqual([]);
+    },
+  );
 });

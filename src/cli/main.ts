@@ -3,13 +3,14 @@ import { Command, CommanderError, InvalidArgumentError } from 'commander';
 import { ConfigError, loadConfig } from '../config/config.js';
 import { migrate } from '../db/migrate.js';
 import { createLogger } from '../observability/logger.js';
-import { openRuntime, StartupError } from '../runtime/openRuntime.js';
+import { StartupError } from '../runtime/openRuntime.js';
 import { demoCommand } from './demo.js';
 import { eventsCommand } from './eventsCommand.js';
 import { projectionsCommand, UsageError } from './projectionsCommand.js';
 import { rebuildCommand } from './rebuildCommand.js';
 import { serve, type Role } from './serve.js';
 import { syncCommand } from './syncCommand.js';
+import { withRuntime } from './withRuntime.js';
 import { errorMessage } from '../shared/errorMessage.js';
 
 /** Every command exits 0 on success, or non-zero with one clear line on stderr: 2 for usage and
@@ -35,15 +36,8 @@ program
   .command('migrate')
   .description('apply database migrations')
   .action(async () => {
-    const config = loadConfig();
-    const logger = createLogger('warn');
-    const runtime = await openRuntime(config, logger, { migrate: false });
-    try {
-      const applied = await migrate(runtime.db);
-      process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
-    } finally {
-      await runtime.close();
-    }
+    const applied = await withRuntime((runtime) => migrate(runtime.db), { migrates: true });
+    process.stdout.write(applied.length ? `applied: ${applied.join(', ')}\n` : 'already up to date\n');
   });
 
 program

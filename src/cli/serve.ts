@@ -1,4 +1,5 @@
 import { watchBalanceChecks } from '../observability/balanceCheckMetrics.js';
+import { syncPassTotalsReader } from '../sync/syncPassTotals.js';
 import type { Server } from 'node:http';
 import { lastBalanceCheck } from '../api/reconciliation.js';
 import { createHttpServer } from '../api/server.js';
@@ -14,6 +15,7 @@ import type { Logger } from '../observability/logger.js';
 import { createMetrics } from '../observability/metrics.js';
 import { startProjector } from '../projector/projector.js';
 import { projectorThreadAvailable, startProjectorThread } from '../projector/projectorThread.js';
+import { databaseInUse } from '../runtime/databaseLocation.js';
 import { startEmbedded } from '../runtime/embedded.js';
 import { openRuntime, StartupError, type Runtime } from '../runtime/openRuntime.js';
 import { samePool, SERVER_POOLS } from '../runtime/pools.js';
@@ -41,7 +43,7 @@ export const serve = async (
   options: {
     role: Role;
     projections?: readonly Projection[];
-    /** Where the embedded database's banner goes (stderr by default). */
+    /** Where the line naming the database, or the embedded database's banner, goes (stderr by default). */
     notice?: (text: string) => void;
     /** Serve this open database instead of the configured one, in this process, whatever the role. */
     db?: Db;
@@ -58,14 +60,16 @@ export const serve = async (
     ? await runtimeOn(options.db)
     : await openRuntime(config, logger, { pools: 'server' });
   const { db, store, pools } = runtime;
+  const notice = options.notice ?? ((text: string) => process.stderr.write(text));
+  if (config.databaseUrl && !options.db) notice(`stripe-ledger: ${databaseInUse(config)}\n`);
   const { secrets } =
-    config.databaseUrl || options.db
-      ? { secrets: config.webhookSecrets }
-      : startEmbedded(config, options.notice ?? ((text) => process.stderr.write(text)));
+    config.databaseUrl || options.db ? { secrets: config.webhookSecrets } : startEmbedded(config, notice);
   const metrics = createMetrics();
   const watch = projectionWatch(pools.finance, store);
   metrics.watchProjections(() => watch.current());
   watchBalanceChecks(metrics.registry, () => lastBalanceCheck(pools.finance));
+  // Passes run by any role or by `stripe-ledger sync` are recorded in the database: every /metrics shows them.
+  metrics.watchSyncPasses(syncPassTotalsReader(pools.finance));
   const stops: (() => Promise<void>)[] = [];
 
   if (options.role !== 'web') {

@@ -2,11 +2,12 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig, requireStripeApiKey } from '../config/config.js';
+import { migrate } from '../db/migrate.js';
 import { createLogger } from '../observability/logger.js';
-import { openRuntime } from '../runtime/openRuntime.js';
 import { stripeApi } from '../stripe/stripeApi.js';
 import type { Progress } from '../sync/syncContext.js';
 import { runSyncPass } from '../sync/syncPass.js';
+import { withRuntime } from './withRuntime.js';
 
 /** A bar on a terminal (pages arrive newest first, so the total is unknown: a count, not a percentage). */
 const progressReporter = () => {
@@ -56,34 +57,39 @@ export const syncCommand = (): Command =>
       const apiKey = requireStripeApiKey(config);
       // Logs go to stderr: stdout is the summary line, last.
       const logger = createLogger(config.logLevel === 'info' ? 'warn' : config.logLevel, pino.destination(2));
-      const runtime = await openRuntime(config, logger, { poolSize: 4 });
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       const progress = progressReporter();
       try {
-        const summary = await runSyncPass({
-          db: runtime.db,
-          store: runtime.store,
-          api: stripeApi({
-            apiKey,
-            base: config.stripe.base,
-            requestsPerSecond: config.stripe.requestsPerSecond,
-          }),
-          logger,
-          accounts: config.stripe.accounts,
-          onProgress: progress.update,
-          signal: abort.signal,
-        });
-        progress.stop();
-        process.stdout.write(
-          `${JSON.stringify({ event: 'synced', database: runtime.db.kind, ...summary })}\n`,
+        const { database, summary } = await withRuntime(
+          async ({ db, store }) => {
+            // Like `serve`, a pass brings the schema up to date first: it may be the first to run on a new version.
+            const applied = await migrate(db);
+            if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+            const summary = await runSyncPass({
+              db,
+              store,
+              api: stripeApi({
+                apiKey,
+                base: config.stripe.base,
+                requestsPerSecond: config.stripe.requestsPerSecond,
+              }),
+              logger,
+              accounts: config.stripe.accounts,
+              onProgress: progress.update,
+              signal: abort.signal,
+            });
+            return { database: db.kind, summary };
+          },
+          { config, logger, migrates: true },
         );
+        progress.stop();
+        process.stdout.write(`${JSON.stringify({ event: 'synced', database, ...summary })}\n`);
       } finally {
         progress.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
-        await runtime.close();
       }
     });

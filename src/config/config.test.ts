@@ -44,6 +44,75 @@ describe('loadConfig', () => {
     expect(config.warnings).toEqual([]);
   });
 
+  it.each([
+    [
+      'no URL at all',
+      'postgres://ledger:p#ss@db:5432/ledger',
+      /^DATABASE_URL is invalid: cannot be read as a URL: /,
+    ],
+    [
+      'a port out of range',
+      'postgres://ledger:s3cr3t@db:99999/ledger',
+      /^DATABASE_URL is invalid: cannot be read/,
+    ],
+    [
+      'a bare % in the password',
+      'postgres://ledger:50%off@db:5432/ledger',
+      /^DATABASE_URL is invalid: its password has a % that is not followed by two hex digits: write % as %25$/,
+    ],
+    [
+      'a bare % in the database name',
+      'postgres://ledger@db:5432/ledger%',
+      /^DATABASE_URL is invalid: its database name has a % /,
+    ],
+    ['another scheme', 'mysql://ledger@db/ledger', /^DATABASE_URL is invalid: must be a postgres:\/\//],
+  ])('stops with a line naming DATABASE_URL for %s, never quoting its password', (_, url, message) => {
+    const refused = refusal({ DATABASE_URL: url });
+    expect(refused).toMatch(message);
+    expect(refused).not.toMatch(/p#ss|50%off|s3cr3t/);
+  });
+
+  it.each([
+    ['postgres://ledger:p%40ss@db.internal/ledger', 'db.internal:5432/ledger'],
+    ['postgresql://ledger@db.internal:6432/', 'db.internal:6432/ledger'],
+    ['postgres://ledger@/ledger?host=/var/run/postgresql', '/var/run/postgresql:5432/ledger'],
+    ['postgres://db.internal/ledger?port=6543&user=ledger', 'db.internal:6543/ledger'],
+  ])('reads %s the way node-postgres does, naming it %s without credentials', (url, address) => {
+    expect(loadConfig({ DATABASE_URL: url })).toMatchObject({ databaseUrl: url, databaseAddress: address });
+  });
+
+  it('finds a placeholder password wherever node-postgres would take it from', () => {
+    expect(refusal({ DATABASE_URL: 'postgres://db/ledger?user=ledger&password=change-me' })).toMatch(
+      /^DATABASE_URL has a placeholder password/,
+    );
+  });
+
+  it.each([
+    ['the KurrentDB client scheme this client does not read', 'kurrentdb://localhost:2113?tls=false'],
+    ['a port that is not a number', 'esdb://localhost:abc?tls=false'],
+    ['a port out of range', 'esdb://localhost:99999'],
+    ['a bare % in the password', 'esdb://admin:50%off@localhost:2113'],
+    ['an @ in the password', 'esdb://admin:p@ss@localhost:2113'],
+    ['no host', 'esdb://?tls=false'],
+  ])('stops with a line naming EVENTSTORE_CONNECTION_STRING for %s', (_, connectionString) => {
+    const refused = refusal({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: connectionString });
+    expect(refused).toMatch(
+      /^EVENTSTORE_CONNECTION_STRING is invalid: .+ \(set it to e\.g\. esdb:\/\/localhost:2113\?tls=false\)$/,
+    );
+    expect(refused).not.toMatch(/50%off|p@ss/);
+  });
+
+  it.each([
+    'esdb://localhost:2113?tls=false',
+    'esdb://admin:ch%40ngeit@localhost:2113/?tls=true&nodePreference=leader',
+    'esdb+discover://node1:2113,node2:2113,node3',
+  ])('accepts the EventStoreDB connection string %s', (connectionString) => {
+    expect(
+      loadConfig({ EVENT_STORE: 'eventstoredb', EVENTSTORE_CONNECTION_STRING: connectionString })
+        .eventStoreConnectionString,
+    ).toBe(connectionString);
+  });
+
   it.each(['abc', '-1', '65536', '4000.5'])('answers PORT=%s in its own words', (port) => {
     expect(refusal({ PORT: port })).toBe('PORT is invalid: must be a port number from 0 to 65535');
   });

@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { parseDatabaseUrl } from './databaseUrl.js';
+import { eventStoreConnectionStringProblem } from './eventStoreConnectionString.js';
 
 /** Everything the process reads from its environment (SPEC section 9). Nothing else reads process.env. */
 const csv = (value: string) =>
@@ -12,16 +14,23 @@ const schema = z.object({
     .string()
     .trim()
     .min(1)
-    .refine((value) => /^postgres(ql)?:\/\//.test(value), 'must be a postgres:// or postgresql:// URL')
+    .transform((value, ctx) => {
+      const parsed = parseDatabaseUrl(value);
+      if ('problem' in parsed) {
+        ctx.addIssue({ code: 'custom', message: parsed.problem });
+        return z.NEVER;
+      }
+      return { value, ...parsed.parts };
+    })
     .optional(),
   EVENT_STORE: z.enum(['postgres', 'eventstoredb']).default('postgres'),
   EVENTSTORE_CONNECTION_STRING: z
     .string()
     .trim()
-    .refine(
-      (value) => /^(esdb|kurrentdb|kdb)(\+discover)?:\/\//.test(value),
-      'must start with esdb:// or kurrentdb://',
-    )
+    .superRefine((value, ctx) => {
+      const problem = eventStoreConnectionStringProblem(value);
+      if (problem !== undefined) ctx.addIssue({ code: 'custom', message: problem });
+    })
     .optional(),
   STRIPE_WEBHOOK_SECRET: z
     .string()
@@ -61,14 +70,19 @@ const schema = z.object({
     .default('https://api.stripe.com')
     .transform((value, ctx) => {
       const url = URL.canParse(value) ? new URL(value) : null;
+      // Anything but scheme, host and port would be dropped without a word: the client builds its own paths.
       if (
         url === null ||
         (url.protocol !== 'https:' && url.protocol !== 'http:') ||
-        url.pathname.length > 1
+        url.pathname.length > 1 ||
+        url.search !== '' ||
+        url.hash !== '' ||
+        url.username !== '' ||
+        url.password !== ''
       ) {
         ctx.addIssue({
           code: 'custom',
-          message: 'must be an http(s) URL with no path, e.g. https://api.stripe.com',
+          message: 'must be an http(s) URL with no path, query or credentials, e.g. https://api.stripe.com',
         });
         return z.NEVER;
       }
@@ -89,6 +103,8 @@ const schema = z.object({
 
 export type Config = {
   databaseUrl: string | undefined;
+  /** `host:port/database` of DATABASE_URL, without its credentials: what messages name. */
+  databaseAddress: string | undefined;
   eventStore: 'postgres' | 'eventstoredb';
   eventStoreConnectionString: string | undefined;
   webhookSecrets: string[];
@@ -148,7 +164,10 @@ export const loadConfig = (env: NodeJS.ProcessEnv = process.env): Config => {
   }
   return {
     warnings: problems,
-    databaseUrl: value.DATABASE_URL,
+    databaseUrl: value.DATABASE_URL?.value,
+    databaseAddress: value.DATABASE_URL
+      ? `${value.DATABASE_URL.host}:${value.DATABASE_URL.port}/${value.DATABASE_URL.database}`
+      : undefined,
     eventStore: value.EVENT_STORE,
     eventStoreConnectionString: value.EVENTSTORE_CONNECTION_STRING,
     webhookSecrets: value.STRIPE_WEBHOOK_SECRET,
@@ -185,8 +204,7 @@ export const MIN_API_TOKEN_LENGTH = 16;
 /** Secrets that are placeholders, and API tokens short enough to guess: one line each, naming the variable. */
 const secretProblems = (value: z.infer<typeof schema>): string[] => {
   const problems: string[] = [];
-  const databasePassword = value.DATABASE_URL ? decodeURIComponent(new URL(value.DATABASE_URL).password) : '';
-  if (PLACEHOLDER.test(databasePassword))
+  if (PLACEHOLDER.test(value.DATABASE_URL?.password ?? ''))
     problems.push("DATABASE_URL has a placeholder password (such as .env.example's POSTGRES_PASSWORD)");
   if (value.STRIPE_WEBHOOK_SECRET.some((secret) => PLACEHOLDER.test(secret.slice('whsec_'.length))))
     problems.push(`STRIPE_WEBHOOK_SECRET is a placeholder: ${HINTS.STRIPE_WEBHOOK_SECRET}`);

@@ -12,6 +12,19 @@ type ProjectionGaugeReading = {
 // One status query serves the three projection gauges of a scrape (each gauge's collect asks).
 const PROJECTION_REFRESH_MS = 1000;
 
+/** What the sync metrics show when read from the sync's pass log (src/sync/syncPassTotals.ts): the
+ * caller hands it in, so metrics need not know where passes are kept. */
+type SyncReading = {
+  lastSuccess: number | null;
+  passes: { ok: number; failed: number };
+  eventsRecovered: number;
+  objectsImported: number;
+  apiRequests: Record<string, number>;
+};
+
+// One pass-log query serves every sync metric of a scrape.
+const SYNC_REFRESH_MS = 1000;
+
 /** One registry per process (or per test server), so tests never share counters. */
 export const createMetrics = () => {
   const registry = new Registry();
@@ -41,11 +54,52 @@ export const createMetrics = () => {
       .finally(() => (refreshing = undefined));
     await refreshing;
   };
+  let syncSource: (() => Promise<SyncReading>) | undefined;
+  let syncReading: SyncReading | undefined;
+  let syncReadAt = 0;
+  let syncLoading: Promise<void> | undefined;
+  // The pass log is the truth: its totals replace, at every scrape, whatever this process counted
+  // itself (`serve` counts its own Stripe answers too), so a counter never shows a pass twice.
+  const showSync = (sync: SyncReading) => {
+    metrics.syncLastSuccess.set(sync.lastSuccess ?? 0);
+    // `busy` (another process held the lease) is no pass and is not logged: it stays this process's.
+    for (const outcome of ['ok', 'failed'] as const) {
+      metrics.syncPasses.remove({ outcome });
+      metrics.syncPasses.inc({ outcome }, sync.passes[outcome]);
+    }
+    metrics.syncEventsRecovered.reset();
+    metrics.syncEventsRecovered.inc({ account: 'all' }, sync.eventsRecovered);
+    metrics.syncObjectsImported.reset();
+    metrics.syncObjectsImported.inc({ account: 'all' }, sync.objectsImported);
+    metrics.stripeApiRequests.reset();
+    for (const [status, total] of Object.entries(sync.apiRequests))
+      metrics.stripeApiRequests.inc({ status }, total);
+  };
+  const refreshSync = async () => {
+    if (!syncSource) return;
+    if (Date.now() - syncReadAt >= SYNC_REFRESH_MS) {
+      syncLoading ??= syncSource()
+        .then((sync) => {
+          syncReading = sync;
+          syncReadAt = Date.now();
+        })
+        // A scrape while the database is down shows the last totals read; health reports the outage.
+        .catch(() => undefined)
+        .finally(() => (syncLoading = undefined));
+      await syncLoading;
+    }
+    if (syncReading !== undefined) showSync(syncReading);
+  };
   const metrics = {
     registry,
     /** Scrapes refresh the projection gauges from `status` (at most once a second). */
     watchProjections: (status: () => Promise<readonly ProjectionGaugeReading[]>) => {
       source = status;
+    },
+    /** Scrapes read the sync metrics from the sync's pass log (at most once a second), so every role
+     * shows what any process's passes did, `stripe-ledger sync` from cron included. */
+    watchSyncPasses: (totals: () => Promise<SyncReading>) => {
+      syncSource = totals;
     },
     webhooks: new Counter({
       name: 'stripe_ledger_webhooks_total',
@@ -85,23 +139,27 @@ export const createMetrics = () => {
       help: 'Events the Stripe sync appended that no webhook had delivered',
       labelNames: ['account'] as const,
       registers: [registry],
+      collect: refreshSync,
     }),
     syncObjectsImported: new Counter({
       name: 'stripe_ledger_sync_objects_imported_total',
       help: 'Stripe objects the history import appended as snapshots',
       labelNames: ['account'] as const,
       registers: [registry],
+      collect: refreshSync,
     }),
     syncLastSuccess: new Gauge({
       name: 'stripe_ledger_sync_last_success_timestamp_seconds',
       help: 'When the last successful Stripe sync pass finished (unix seconds; 0: none yet)',
       registers: [registry],
+      collect: refreshSync,
     }),
     syncPasses: new Counter({
       name: 'stripe_ledger_sync_passes_total',
       help: 'Stripe sync passes by outcome (ok, failed, busy: another process held the lease)',
       labelNames: ['outcome'] as const,
       registers: [registry],
+      collect: refreshSync,
     }),
     projectorThreadRestarts: new Counter({
       name: 'stripe_ledger_projector_thread_restarts_total',
@@ -113,6 +171,7 @@ export const createMetrics = () => {
       help: 'Stripe API requests by answer status (every attempt, retries included; network_error when none came)',
       labelNames: ['status'] as const,
       registers: [registry],
+      collect: refreshSync,
     }),
   };
   return metrics;

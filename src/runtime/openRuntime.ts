@@ -5,6 +5,7 @@ import { enableReaderLogin } from '../db/readerRole.js';
 import type { EventStore } from '../eventstore/port.js';
 import { postgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
 import type { Logger } from '../observability/logger.js';
+import { databaseLocation } from './databaseLocation.js';
 import { openEmbeddedDb } from './embedded.js';
 import { openEventStoreDb } from './eventStoreDb.js';
 import { closePools, samePool, serverPools, type Pools } from './pools.js';
@@ -53,8 +54,7 @@ export const openRuntime = async (
   } catch (error) {
     if (setup !== db) await setup.close().catch(() => undefined);
     await closePools(pools);
-    const where = config.databaseUrl ? new URL(config.databaseUrl).host : config.dataDir;
-    throw new StartupError(`cannot use the database at ${where}: ${errorMessage(error)}`);
+    throw new StartupError(`cannot use the database at ${databaseLocation(config)}: ${errorMessage(error)}`);
   }
   if (setup !== db) await setup.close().catch(() => undefined);
   let store: EventStore;

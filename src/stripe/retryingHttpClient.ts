@@ -41,6 +41,16 @@ const backoffMs = (policy: RetryPolicy, attempt: number, random: () => number): 
 };
 
 /**
+ * Lets go of an answer that will be retried. stripe-node's fetch response can be disposed of; its Node
+ * response cannot (no dispose), and a body never read holds its keep-alive socket: read it to the end
+ * (a small error body; a body that stalls ends at the request timeout) so the socket is reused.
+ */
+const discard = async (response: HttpResponse): Promise<void> => {
+  if (response.dispose !== undefined) return response.dispose();
+  await response.toJSON().catch(() => undefined);
+};
+
+/**
  * The stripe client's HTTP layer, wrapped so that every attempt (stripe-node's own retries included)
  * waits for the shared rate limiter, is counted by status, and 429 or 5xx answers are retried with
  * exponential backoff and jitter, honouring `Stripe-Should-Retry` and `Retry-After`. stripe-node alone
@@ -81,7 +91,7 @@ export const retryingHttpClient = (options: {
         done();
         options.onAnswer(response.getStatusCode());
         if (attempt >= options.policy.retries || !shouldRetry(response)) return response;
-        response.dispose?.();
+        await discard(response);
         const wait = backoffMs(options.policy, attempt, Math.random);
         await sleep(Math.min(Math.max(wait, retryAfterMs(response) ?? 0), options.policy.maxDelayMs));
       }

@@ -43,6 +43,8 @@ export interface StripeApi {
   /** The list's pages newest first (or oldest first with `ending_before`), requested one at a time. */
   pages(resource: ListResource, params: ListParams, scope: Scope): AsyncGenerator<Page>;
   balance(scope: Scope): Promise<Record<string, unknown>>;
+  /** Answers so far by status (every attempt, retries included; `network_error` when none came). */
+  answers(): Readonly<Record<string, number>>;
 }
 
 type Lister = (
@@ -77,6 +79,23 @@ const listerOf = (stripe: Stripe, resource: ListResource): Lister => {
 /** A live-mode key (`sk_live_`, `rk_live_`): its account's objects are live. */
 export const isLiveKey = (key: string): boolean => /^(sk|rk)_live_/.test(key);
 
+// Paging and shaping, not what is asked for: left out of the request's name in error lines.
+const NOT_FILTERS = new Set(['limit', 'expand', 'starting_after', 'ending_before']);
+
+/** `/v1/balance_transactions?payout=po_1&created[gte]=1700000000`: the list and its filters, as
+ * Stripe's query string spells them (brackets left readable), for error lines. */
+const listRequestPath = (resource: ListResource, params: ListParams): string => {
+  const filters = Object.entries(params).flatMap(([name, value]): string[] => {
+    if (NOT_FILTERS.has(name) || value === undefined || value === null) return [];
+    if (Array.isArray(value)) return value.map((item) => `${name}[]=${String(item)}`);
+    if (typeof value === 'object') {
+      return Object.entries(value).map(([key, item]) => `${name}[${key}]=${String(item)}`);
+    }
+    return [`${name}=${String(value as string | number | boolean)}`];
+  });
+  return `/v1/${resource}${filters.length === 0 ? '' : `?${filters.join('&')}`}`;
+};
+
 const optionsOf = (scope: Scope): Stripe.RequestOptions =>
   scope.account === null ? {} : { stripeAccount: scope.account };
 
@@ -93,6 +112,11 @@ export type StripeApiOptions = {
 
 export const stripeApi = (options: StripeApiOptions): StripeApi => {
   const limiter = rateLimiter(options.requestsPerSecond);
+  const answers: Record<string, number> = {};
+  const onAnswer = (status: number | 'network_error') => {
+    answers[status] = (answers[status] ?? 0) + 1;
+    options.onAnswer?.(status);
+  };
   const stripe = new Stripe(options.apiKey, {
     host: options.base.host,
     port: options.base.port,
@@ -105,7 +129,7 @@ export const stripeApi = (options: StripeApiOptions): StripeApi => {
       inner: Stripe.createNodeHttpClient(),
       limiter,
       policy: options.retry ?? DEFAULT_RETRY,
-      onAnswer: options.onAnswer ?? (() => undefined),
+      onAnswer,
     }),
   });
   const base = `${options.base.protocol}://${options.base.host}:${options.base.port}`;
@@ -121,11 +145,10 @@ export const stripeApi = (options: StripeApiOptions): StripeApi => {
     async *pages(resource, params, scope) {
       const list = listerOf(stripe, resource);
       const backwards = params.ending_before !== undefined;
+      const path = listRequestPath(resource, params);
       let cursor: Record<string, unknown> = {};
       for (;;) {
-        const answer = await call(`/v1/${resource}`, scope, () =>
-          list({ ...params, ...cursor }, optionsOf(scope)),
-        );
+        const answer = await call(path, scope, () => list({ ...params, ...cursor }, optionsOf(scope)));
         const data = answer.data as StripeObject[];
         yield { data, hasMore: answer.has_more };
         if (!answer.has_more || data.length === 0) return;
@@ -138,5 +161,6 @@ export const stripeApi = (options: StripeApiOptions): StripeApi => {
         const balance = await stripe.balance.retrieve({}, optionsOf(scope));
         return balance as unknown as Record<string, unknown>;
       }),
+    answers: () => ({ ...answers }),
   };
 };

@@ -54,8 +54,9 @@ export const syncMoney = async (deps: {
   checkDeadlineMs?: number;
 }): Promise<MoneySyncSummary> => {
   const now = deps.now ?? (() => new Date());
-  const balanceReadAt = now();
+  const readFrom = now();
   const { funds, livemode } = await stripeFunds(deps.stripe, deps.scopes);
+  const balanceRead = { from: readFrom, until: now() };
   const summary: Omit<MoneySyncSummary, 'balance_check'> = {
     balance_transactions: 0,
     balance_transactions_appended: 0,
@@ -83,7 +84,7 @@ export const syncMoney = async (deps: {
   const balanceCheck = await checkBalance({
     db: deps.db,
     store: deps.store,
-    balanceReadAt,
+    balanceRead,
     funds,
     ...(deps.checkDeadlineMs !== undefined && { deadlineMs: deps.checkDeadlineMs }),
   });

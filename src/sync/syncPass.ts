@@ -24,8 +24,18 @@ export type SyncSummary = {
   payouts_reconciled: number;
   /** The journal against Stripe's balance, or why it was not checked. */
   balance_check: MoneySyncSummary['balance_check'] | null;
+  /** The pass's Stripe API answers by status (every attempt), kept with the pass for the metrics. */
+  api_requests: Record<string, number>;
   duration_ms: number;
 };
+
+/** What `api` answered since `before` (a snapshot of its counts), by status. */
+const answeredSince = (api: StripeApi, before: Readonly<Record<string, number>>) =>
+  Object.fromEntries(
+    Object.entries(api.answers())
+      .map(([status, count]) => [status, count - (before[status] ?? 0)] as const)
+      .filter(([, count]) => count > 0),
+  );
 
 /** Another process holds the sync lease. */
 export class SyncBusyError extends Error {}
@@ -64,6 +74,7 @@ export const runSyncPass = async (options: SyncPassOptions): Promise<SyncSummary
   let lost = false;
   void lease.lost.then(() => (lost = true));
   const startedAt = new Date();
+  const answeredBefore = options.api.answers();
   const summary: SyncSummary = {
     accounts: 0,
     events_seen: 0,
@@ -75,6 +86,7 @@ export const runSyncPass = async (options: SyncPassOptions): Promise<SyncSummary
     balance_transactions_appended: 0,
     payouts_reconciled: 0,
     balance_check: null,
+    api_requests: {},
     duration_ms: 0,
   };
   const ctx: SyncContext = {
@@ -116,10 +128,12 @@ export const runSyncPass = async (options: SyncPassOptions): Promise<SyncSummary
     summary.refused += money.invalid.length;
     summary.balance_check = money.balance_check;
     for (const problem of money.invalid) options.logger.warn({ problem }, 'stripe object refused');
+    summary.api_requests = answeredSince(options.api, answeredBefore);
     summary.duration_ms = Date.now() - startedAt.getTime();
     await recordPass(options.db, startedAt, summary, null);
     return summary;
   } catch (error) {
+    summary.api_requests = answeredSince(options.api, answeredBefore);
     summary.duration_ms = Date.now() - startedAt.getTime();
     const message = errorMessage(error);
     await recordPass(options.db, startedAt, summary, message).catch(() => undefined);

@@ -14,6 +14,7 @@
  *   api.faults.serverErrors = 0.1;             // 10% answer 500
  *   api.faults.enforceRps = 20;                // 429 whenever more than 20 requests arrived in the last second
  *   api.maxRequestsInWindow(1000);             // the most requests that arrived within any one second
+ *   api.connections();                         // TCP connections accepted so far (keep-alive reuse shows)
  *   await api.close();
  *
  * Endpoints: GET /v1/events (types[], type, delivery_success), /v1/events/:id, /v1/payment_intents,
@@ -396,6 +397,8 @@ export const startStripeApi = async (options: StripeApiOptions = {}) => {
     server.once('error', reject);
   });
   const { port } = server.address() as AddressInfo;
+  let connections = 0;
+  server.on('connection', () => (connections += 1));
 
   return {
     /** For STRIPE_API_BASE. */
@@ -457,6 +460,8 @@ export const startStripeApi = async (options: StripeApiOptions = {}) => {
       }
       return most;
     },
+    /** TCP connections accepted so far: requests on a kept-alive connection do not add one. */
+    connections: (): number => connections,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();
