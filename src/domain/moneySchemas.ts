@@ -1,6 +1,7 @@
 /**
  * zod schemas of the Stripe payout and balance transaction objects: only the fields the ledger reads,
- * every other field let through untouched (the object is stored exactly as Stripe sent it).
+ * any other field accepted. They only validate (the object is stored exactly as Stripe sent it), so they
+ * are plain objects, as in schemas.ts.
  */
 import { z } from 'zod';
 import { unixTime } from './schemas.js';
@@ -9,11 +10,11 @@ const int = () => z.int();
 const id = () => z.string().min(1);
 
 /** An expandable reference: an id, or the expanded object carrying that id. */
-const ref = z.union([id(), z.looseObject({ id: id() })], {
+const ref = z.union([id(), z.object({ id: id() })], {
   error: 'expected an id string, an expanded object with a string id, or null',
 });
 
-export const payoutSchema = z.looseObject({
+export const payoutSchema = z.object({
   object: z.literal('payout'),
   id: id(),
   amount: int(),
