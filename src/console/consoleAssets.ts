@@ -5,7 +5,12 @@ import { dirname, extname, join, relative, sep } from 'node:path';
 import { brotliCompressSync, constants, gzipSync } from 'node:zlib';
 import { packageRoot } from '../paths.js';
 
-export type Asset = { type: string; identity: Buffer; br: Buffer; gzip: Buffer };
+export type Asset = {
+  readonly type: string;
+  readonly identity: Buffer;
+  readonly br: Buffer;
+  readonly gzip: Buffer;
+};
 
 export type ConsoleAssets = {
   /** Hash of every asset: part of their URLs, so a new release never meets a stale cached module. */
@@ -34,14 +39,29 @@ const listFiles = (dir: string): string[] =>
     entry.isDirectory() ? listFiles(join(dir, entry.name)) : [join(dir, entry.name)],
   );
 
-// Compressed once at start: the whole console is a few hundred kilobytes, so this costs milliseconds
-// and every request after it is a buffer write.
-const asset = (path: string, body: Buffer): Asset => ({
-  type: TYPES[extname(path)] ?? 'application/octet-stream',
-  identity: body,
-  br: brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }),
-  gzip: gzipSync(body, { level: 9 }),
-});
+/** A value computed on first use and kept. */
+const once = <T>(make: () => T): (() => T) => {
+  let value: T | undefined;
+  return () => (value ??= make());
+};
+
+// Each encoding is compressed on its first request and kept: every request after it is a buffer write.
+// Not at start: brotli at its best quality takes ~0.6 s of CPU for the whole console, which every
+// server start (the web role's, each test's) would pay whether or not anyone opens the console.
+const asset = (path: string, body: Buffer): Asset => {
+  const br = once(() => brotliCompressSync(body, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }));
+  const gzip = once(() => gzipSync(body, { level: 9 }));
+  return {
+    type: TYPES[extname(path)] ?? 'application/octet-stream',
+    identity: body,
+    get br() {
+      return br();
+    },
+    get gzip() {
+      return gzip();
+    },
+  };
+};
 
 export const ASSET_BASE_MARKER = '%ASSET_BASE%';
 
