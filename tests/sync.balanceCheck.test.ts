@@ -11,26 +11,14 @@ import { syncMoney } from '../src/sync/moneySync.js';
 import { projections } from '../projections/index.js';
 import { startStripeApi, type StripeApiStandIn } from './support/stripeApi/stripeApiStandIn.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
-import { standInClient } from './support/stripeApi/standInClient.js';
+import { adjustment, standInClient } from './support/stripeApi/standInClient.js';
 
 /** 2025-03-03T12:00:00Z */
 const NOON = 1_741_003_200;
 
 let counter = 0;
-const adjustment = (created: number, amount: number) => ({
-  id: `txn_check${(counter += 1).toString().padStart(4, '0')}`,
-  object: 'balance_transaction',
-  amount,
-  fee: 0,
-  net: amount,
-  currency: 'usd',
-  status: 'available',
-  type: 'adjustment',
-  reporting_category: 'other_adjustment',
-  source: null,
-  available_on: created,
-  created,
-});
+const adjustmentAt = (created: number, amount: number) =>
+  adjustment(`txn_check${(counter += 1).toString().padStart(4, '0')}`, created, amount);
 
 describe('the balance check on a busy account', () => {
   let database: TestDatabase;
@@ -73,9 +61,9 @@ describe('the balance check on a busy account', () => {
   };
 
   it('matches when a transaction of the read’s own second came after Stripe read its balance', async () => {
-    const earlier = adjustment(NOON - 3_600, 10_000);
+    const earlier = adjustmentAt(NOON - 3_600, 10_000);
     // Created at 12:00:00.700: the balance read at 12:00:00.400 did not have it.
-    const sameSecond = adjustment(NOON, 2_500);
+    const sameSecond = adjustmentAt(NOON, 2_500);
     given([earlier, sameSecond], 10_000);
 
     const { balance_check: check } = await syncAt(NOON * 1000 + 400);
@@ -88,8 +76,8 @@ describe('the balance check on a busy account', () => {
   });
 
   it('matches when Stripe’s answer took in a transaction created while the request was in flight', async () => {
-    const earlier = adjustment(NOON - 3_600, 10_000);
-    const inFlight = adjustment(NOON + 1, 700);
+    const earlier = adjustmentAt(NOON - 3_600, 10_000);
+    const inFlight = adjustmentAt(NOON + 1, 700);
     given([earlier, inFlight], 10_700);
 
     // Sent at 12:00:00.900, answered at 12:00:01.100, the balance read at 12:00:01.050.
@@ -103,8 +91,8 @@ describe('the balance check on a busy account', () => {
   });
 
   it('says matches: false, showing the nearest journal figure, when Stripe’s total fits no cut around the read', async () => {
-    const earlier = adjustment(NOON - 3_600, 10_000);
-    const sameSecond = adjustment(NOON, 2_500);
+    const earlier = adjustmentAt(NOON - 3_600, 10_000);
+    const sameSecond = adjustmentAt(NOON, 2_500);
     given([earlier, sameSecond], 12_501);
 
     const { balance_check: check } = await syncAt(NOON * 1000 + 400);

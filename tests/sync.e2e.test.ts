@@ -1,7 +1,5 @@
-import { pino } from 'pino';
 import type { Db } from '../src/db/port.js';
-import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
-import { runSyncPass, type SyncSummary } from '../src/sync/syncPass.js';
+import type { SyncSummary } from '../src/sync/syncPass.js';
 import { runCli } from './support/cli.js';
 import { startLedger, type TestServer } from './support/ledgerServer.js';
 import { readModels, waitForCheckpointsAtHead } from './support/ledgerRows.js';
@@ -11,19 +9,13 @@ import { startStripeApi, type StripeApiStandIn } from './support/stripeApi/strip
 import { postWebhook } from './support/stripeEvents.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
-import { standInClient } from './support/stripeApi/standInClient.js';
+import { standInSyncPass } from './support/stripeApi/standInClient.js';
 
 const CONNECTED = 'acct_1SyncConnected';
-const quiet = pino({ level: 'silent' });
 
 const syncOnce = (db: Db, api: StripeApiStandIn, accounts: string[] = []): Promise<SyncSummary> =>
-  runSyncPass({
-    db,
-    store: postgresEventStore(db),
-    api: standInClient(api, {
-      retry: { retries: 8, networkRetries: 2, initialDelayMs: 20, maxDelayMs: 200 },
-    }),
-    logger: quiet,
+  standInSyncPass(db, api, {
+    client: { retry: { retries: 8, networkRetries: 2, initialDelayMs: 20, maxDelayMs: 200 } },
     accounts,
   });
 

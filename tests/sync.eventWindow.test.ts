@@ -3,10 +3,7 @@
  * than 30 days later cannot read the rest of that range any more: the sync must notice, import the
  * account's history again, and read the window Stripe still has, rather than quietly finish the range.
  */
-import pino from 'pino';
 import type { Db } from '../src/db/port.js';
-import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
-import { runSyncPass } from '../src/sync/syncPass.js';
 import { DAY } from './support/generate.js';
 import { accountEvents } from './support/stripeApi/stripeAccountData.js';
 import {
@@ -15,7 +12,7 @@ import {
   type StripeEventJson,
 } from './support/stripeApi/stripeApiStandIn.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
-import { standInClient } from './support/stripeApi/standInClient.js';
+import { standInSyncPass } from './support/stripeApi/standInClient.js';
 
 const paymentIntentsOf = (events: readonly StripeEventJson[]) =>
   [
@@ -50,12 +47,7 @@ describe('a sync pass resumed after Stripe dropped the events it had left to rea
   });
 
   const pass = (signal?: AbortSignal, onProgress?: () => void) =>
-    runSyncPass({
-      db: database.db,
-      store: postgresEventStore(database.db),
-      api: standInClient(api),
-      logger: pino({ level: 'silent' }),
-      accounts: [],
+    standInSyncPass(database.db, api, {
       now: () => clock,
       ...(signal !== undefined && { signal }),
       ...(onProgress !== undefined && { onProgress }),

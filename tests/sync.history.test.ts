@@ -1,10 +1,7 @@
 import { spawn } from 'node:child_process';
 import { join } from 'node:path';
-import { pino } from 'pino';
 import type { Db } from '../src/db/port.js';
-import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { packageRoot } from '../src/paths.js';
-import { runSyncPass } from '../src/sync/syncPass.js';
 import { runCli } from './support/cli.js';
 import { startLedger } from './support/ledgerServer.js';
 import { readModels, waitForCheckpointsAtHead, type Row } from './support/ledgerRows.js';
@@ -14,17 +11,11 @@ import { startStripeApi, type StripeApiStandIn } from './support/stripeApi/strip
 import { postWebhook } from './support/stripeEvents.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
-import { standInClient } from './support/stripeApi/standInClient.js';
+import { standInSyncPass } from './support/stripeApi/standInClient.js';
 
 const syncOnce = (db: Db, api: StripeApiStandIn) =>
-  runSyncPass({
-    db,
-    store: postgresEventStore(db),
-    api: standInClient(api, {
-      retry: { retries: 8, networkRetries: 2, initialDelayMs: 20, maxDelayMs: 200 },
-    }),
-    logger: pino({ level: 'silent' }),
-    accounts: [],
+  standInSyncPass(db, api, {
+    client: { retry: { retries: 8, networkRetries: 2, initialDelayMs: 20, maxDelayMs: 200 } },
   });
 
 /** What Stripe's objects decide, not when or through which event the ledger learnt it. */

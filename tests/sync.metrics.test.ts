@@ -3,17 +3,14 @@
  * come from the sync's pass log, so a process that never ran a pass (the web role, while passes run in
  * the projector role or from `stripe-ledger sync` on a cron) shows what those passes did.
  */
-import pino from 'pino';
-import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { createMetrics } from '../src/observability/metrics.js';
-import { runSyncPass } from '../src/sync/syncPass.js';
 import { syncPassTotalsReader } from '../src/sync/syncPassTotals.js';
 import { accountEvents } from './support/stripeApi/stripeAccountData.js';
 import { startStripeApi, type StripeApiStandIn } from './support/stripeApi/stripeApiStandIn.js';
 import { startLedger } from './support/ledgerServer.js';
 import { waitFor } from './support/waitFor.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
-import { standInClient } from './support/stripeApi/standInClient.js';
+import { standInSyncPass } from './support/stripeApi/standInClient.js';
 
 const sample = (text: string, series: string): number | undefined => {
   const line = text.split('\n').find((l) => l.startsWith(`${series} `));
@@ -35,14 +32,8 @@ describe('sync metrics in a process that ran no pass', () => {
 
   /** A pass as `stripe-ledger sync` runs it: its own client, no metrics of its own. */
   const cronPass = () =>
-    runSyncPass({
-      db: database.db,
-      store: postgresEventStore(database.db),
-      api: standInClient(api, {
-        retry: { retries: 0, networkRetries: 0, initialDelayMs: 10, maxDelayMs: 10 },
-      }),
-      logger: pino({ level: 'silent' }),
-      accounts: [],
+    standInSyncPass(database.db, api, {
+      client: { retry: { retries: 0, networkRetries: 0, initialDelayMs: 10, maxDelayMs: 10 } },
     });
 
   it('shows the last successful pass, events recovered, passes and API requests by status from the pass log', async () => {

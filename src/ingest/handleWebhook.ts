@@ -1,5 +1,6 @@
 import { EventTooLargeError } from '../eventstore/eventTooLarge.js';
 import type { AppendResult, EventStore } from '../eventstore/port.js';
+import { unstorableText } from '../domain/storableText.js';
 import { chargeNeedingLookup, newEventOf, streamFor, translate, withPaymentId } from '../domain/translate.js';
 import { withDeadline } from '../runtime/deadline.js';
 import type { GroupAppender } from './groupCommit.js';
@@ -55,18 +56,6 @@ const tooLargeToStore = (error: EventTooLargeError, log: WebhookAnswer['log']): 
   log: { ...log, outcome: 'event_too_large' },
 });
 
-/** Whether any string or object key of a parsed body passes `test`. */
-const someText = (value: unknown, test: (text: string) => boolean): boolean => {
-  if (typeof value === 'string') return test(value);
-  if (Array.isArray(value)) return value.some((item) => someText(item, test));
-  if (value !== null && typeof value === 'object') {
-    return Object.entries(value).some(([key, item]) => test(key) || someText(item, test));
-  }
-  return false;
-};
-
-const hasNul = (text: string) => text.includes('\u0000');
-
 // The third hex digit of \ud800-\udfff.
 const SURROGATE_THIRD_DIGITS: ReadonlySet<number> = new Set(Buffer.from('89abcdefABCDEF'));
 
@@ -80,9 +69,10 @@ const hasSurrogateEscape = (raw: Buffer): boolean =>
     }
     return false;
   });
-// In a `u` regex a surrogate pair is one code point, so this matches only a surrogate without its pair.
-const LONE_SURROGATE = /\p{Surrogate}/u;
-const hasLoneSurrogate = (text: string) => LONE_SURROGATE.test(text);
+
+/** Whether the parsed body may hold text PostgreSQL cannot store (src/domain/storableText.ts): only a
+ * `\u0000` or surrogate escape in the raw bytes can put it there, so the common body is never walked. */
+const mayHoldUnstorableText = (raw: Buffer): boolean => raw.includes('\\u0000') || hasSurrogateEscape(raw);
 
 /** raw bytes -> verify -> parse -> translate -> durable append. Answers 2xx only after the commit. */
 export const handleWebhook =
@@ -104,21 +94,11 @@ export const handleWebhook =
     } catch {
       return rejected('invalid_json', 'the request body is not valid JSON');
     }
-    // PostgreSQL text cannot hold NUL: such an event could never be stored, so retrying is pointless.
-    // The raw bytes are searched first, so the common body is never walked.
-    if (rawBody.includes('\\u0000') && someText(body, hasNul)) {
-      return rejected(
-        'invalid_payload',
-        'the event contains a NUL character (\\u0000), which the ledger cannot store',
-      );
-    }
-    // A json column takes a lone surrogate, but jsonb (the webhook events API, the metadata column)
-    // refuses it: stored, it would break every read of the event as jsonb.
-    if (hasSurrogateEscape(rawBody) && someText(body, hasLoneSurrogate)) {
-      return rejected(
-        'invalid_payload',
-        'the event contains a lone UTF-16 surrogate (a \\ud800-\\udfff escape without its pair), which is not valid Unicode and the ledger cannot store',
-      );
+    // Such an event could never be stored (a NUL) or would break every jsonb read of it (a lone
+    // surrogate): retrying is pointless, so it is refused as bad input.
+    const unstorable = mayHoldUnstorableText(rawBody) ? unstorableText(body) : null;
+    if (unstorable !== null) {
+      return rejected('invalid_payload', `the event contains ${unstorable.message}`);
     }
     const translated = translate(body);
     if (translated.kind === 'invalid') return rejected(translated.code, translated.message);

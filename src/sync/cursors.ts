@@ -50,9 +50,18 @@ export const saveCursor = async (db: Queryable, at: Feed, cursor: Cursor): Promi
   );
 };
 
-/** Forgets that the history feeds of an account were imported, so the next pass imports them again. */
+/**
+ * The balance-transaction listing of the money pass (balanceTransactionsPass.ts) keeps where it stopped
+ * in the middle here, as a pending range; where it starts once done is ledger.sync_money_cursors'.
+ */
+export const BALANCE_TRANSACTIONS_FEED = 'money.balance_transactions';
+
+/** Forgets that the history feeds of an account were imported, so the next pass imports them again.
+ * The events cursor stays, and so does a balance-transaction listing left pending: Stripe keeps those
+ * transactions forever, so the rest of it is still there to read. */
 export const resetHistory = async (db: Queryable, account: string | null): Promise<void> => {
-  await db.query(`DELETE FROM ledger.stripe_sync_cursors WHERE account = $1 AND feed <> 'events'`, [
+  await db.query(`DELETE FROM ledger.stripe_sync_cursors WHERE account = $1 AND feed <> ALL($2::text[])`, [
     account ?? '',
+    ['events', BALANCE_TRANSACTIONS_FEED],
   ]);
 };

@@ -1,3 +1,4 @@
+import { unstorableText } from '../domain/storableText.js';
 import { newEventOf, translate } from '../domain/translate.js';
 import type { StripeObject } from '../stripe/stripeApi.js';
 import { appendToLog, type Prepared } from './appendToLog.js';
@@ -48,9 +49,15 @@ export const syncEvents = async (ctx: SyncContext, account: string | null): Prom
     for (const raw of events) {
       // Events read with Stripe-Account carry `account`; keep it so even if an API version omits it.
       const body = account !== null && raw.account === undefined ? { ...raw, account } : raw;
-      const translated = translate(body);
+      // A webhook delivery of it would have been refused (400): it is not stored either, and the rest
+      // of the page is. Text PostgreSQL cannot hold fails the page's append, pass after pass, or once
+      // stored every read of the event as jsonb (src/domain/storableText.ts).
+      const unstorable = unstorableText(body);
+      const translated =
+        unstorable === null
+          ? translate(body)
+          : { kind: 'invalid' as const, message: `the event contains ${unstorable.message}` };
       if (translated.kind === 'invalid') {
-        // A webhook delivery of it would have been refused (400): it is not stored either.
         outcome.invalid += 1;
         ctx.logger.warn(
           { account, stripe_event_id: raw.id, problem: translated.message },

@@ -5,6 +5,7 @@ import {
   payoutStream,
   type ImportableObject,
 } from '../domain/imported.js';
+import { unstorableText } from '../domain/storableText.js';
 import type { ListResource, StripeObject } from '../stripe/stripeApi.js';
 import { appendToLog, type Prepared } from './appendToLog.js';
 import { loadCursor, type Feed, type PendingRange } from './cursors.js';
@@ -44,7 +45,13 @@ export const syncHistory = async (
     const observedAt = Math.floor(receivedAt.getTime() / 1000);
     const prepared: Prepared[] = [];
     for (const object of objects) {
-      const imported = importObject(list.kind, object);
+      // Text PostgreSQL cannot hold fails the page's append, pass after pass, or once stored every
+      // read of the snapshot as jsonb (src/domain/storableText.ts): refused as a webhook carrying it is.
+      const unstorable = unstorableText(object);
+      const imported =
+        unstorable === null
+          ? importObject(list.kind, object)
+          : { kind: 'invalid' as const, message: `the ${list.kind} contains ${unstorable.message}` };
       if (imported.kind === 'invalid') {
         outcome.invalid += 1;
         ctx.logger.warn({ account, object_id: object.id, problem: imported.message }, 'object not imported');

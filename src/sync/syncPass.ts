@@ -121,6 +121,7 @@ export const runSyncPass = async (options: SyncPassOptions): Promise<SyncSummary
       store: options.store,
       stripe: options.api,
       scopes: [null, ...options.accounts].map((account) => ({ account })),
+      checkStillHolding: ctx.checkStillHolding,
     });
     summary.balance_transactions = money.balance_transactions;
     summary.balance_transactions_appended = money.balance_transactions_appended;
