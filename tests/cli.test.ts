@@ -77,6 +77,11 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
     expect(result.stdout).toMatch(/PaymentCreated\s+evt_test_\d+\s+\S+\s+\(new\) -> pending/);
   });
 
+  it('stops quietly with 0 when its reader closes the pipe early, as `| head` does', async () => {
+    const result = await runCli(['events', 'show', 'pi_L2'], env, 60_000, { closedStdout: true });
+    expect(result).toMatchObject({ code: 0, stderr: usingIt });
+  });
+
   it('lists no failures and answers retry of a healthy projection plainly', async () => {
     expect((await runCli(['projections', 'failures'], env)).stdout).toBe('no open failures\n');
     const retry = await runCli(['projections', 'retry', 'payments'], env);

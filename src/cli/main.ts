@@ -30,6 +30,15 @@ const parseRole = (value: string): Role => {
   throw new InvalidArgumentError('must be all, web or projector');
 };
 
+// A reader that stops early (`stripe-ledger events show pi_1 | head`) closes the pipe: that is its
+// answer, not a failure to report with a stack trace. Not for serve: its logs are its supervisor's.
+if (process.argv[2] !== 'serve') {
+  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
+    if (error.code !== 'EPIPE') throw error;
+    process.exit(0);
+  });
+}
+
 const program = new Command('stripe-ledger').description('Event-sourced payments ledger for Stripe webhooks');
 
 program
