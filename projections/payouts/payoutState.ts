@@ -1,5 +1,6 @@
 import { isPayoutEventType, PAYOUT_RECONCILED } from '../../src/domain/moneyEvents.js';
 import { IMPORTED } from '../../src/domain/imported.js';
+import { coverageOf, joinCoverage, WHOLE, type ListingCoverage } from '../../src/domain/payoutParts.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { compareKeys, joinNullable, joinRecords, maxByKey, type Key } from '../shared/lattice.js';
 import { fieldsOf, idOf, isRecord, type Json } from '../shared/fields.js';
@@ -8,7 +9,9 @@ import { contextOf } from '../shared/stripeObjects.js';
 /**
  * Fold state of one payout, a join-semilattice (order and duplicates do not matter): status by rank
  * (pending < in_transit < paid < failed, canceled: a paid payout can fail days later), other fields from
- * the freshest snapshot, and the union of the transactions reconciliations listed.
+ * the freshest snapshot, the union of the transactions reconciliations listed, and how much of a
+ * reconciliation's listing its parts hold (src/domain/payoutParts.ts): the transactions count only once
+ * one listing is whole.
  */
 export type PayoutSnapshot = {
   key: Key;
@@ -26,6 +29,8 @@ export type PayoutState = {
   status: PayoutStatus;
   snapshot: PayoutSnapshot;
   transactions: Record<string, ListedTransaction> | null;
+  /** Null until a PayoutReconciled (part) is seen. */
+  listing: ListingCoverage | null;
   updated: number;
 };
 
@@ -45,6 +50,7 @@ export const mergePayout = (a: PayoutState, b: PayoutState): PayoutState => ({
   status: maxByKey(a.status, b.status),
   snapshot: maxByKey(a.snapshot, b.snapshot),
   transactions: joinNullable(a.transactions, b.transactions, (x, y) => joinRecords(x, y, joinTransaction)),
+  listing: joinNullable(a.listing, b.listing, joinCoverage),
   updated: Math.max(a.updated, b.updated),
 });
 
@@ -63,6 +69,18 @@ const listedOf = (
     listed[f.string('id')] = { net: f.int('net'), own: idOf(bt.source) === payoutId };
   }
   return listed;
+};
+
+/** What a PayoutReconciled (part) lists, and how much of its reconciliation's listing that is. */
+const reconciledOf = (
+  payoutId: string,
+  event: Extract<StoredEvent, { type: typeof PAYOUT_RECONCILED }>,
+): Pick<PayoutState, 'transactions' | 'listing'> => {
+  const transactions = listedOf(payoutId, event.data.transactions, event.id);
+  return {
+    transactions,
+    listing: coverageOf(event.id, event.data.reconciliation, Object.keys(transactions)),
+  };
 };
 
 /** A payout the sync's history import read from GET /v1/payouts (a snapshot as of its reading). */
@@ -85,6 +103,8 @@ export const payoutStateOf = (event: StoredEvent): [payoutId: string, state: Pay
   const id = f.string('id');
   const status = f.string('status');
   const rank = rankOf(status);
+  const reconciled =
+    event.type === PAYOUT_RECONCILED ? reconciledOf(id, event) : { transactions: null, listing: null };
   return [
     id,
     {
@@ -99,7 +119,8 @@ export const payoutStateOf = (event: StoredEvent): [payoutId: string, state: Pay
         automatic: f.optBool('automatic') ?? true,
         balanceTransactionId: f.optRef('balance_transaction'),
       },
-      transactions: event.type === PAYOUT_RECONCILED ? listedOf(id, event.data.transactions, event.id) : null,
+      transactions: reconciled.transactions,
+      listing: reconciled.listing,
       updated: ctx.created,
     },
   ];
@@ -107,10 +128,22 @@ export const payoutStateOf = (event: StoredEvent): [payoutId: string, state: Pay
 
 const iso = (unix: number | null) => (unix === null ? null : new Date(unix * 1000).toISOString());
 
-/** The ledger.payouts row: reconciled when its transactions are known, it is paid, and they add up. */
+/** A state as stored. Those stored before reconciliations came in parts have no `listing`: their
+ * transactions came from single events, each a whole listing. */
+export const storedPayoutState = (
+  stored: Omit<PayoutState, 'listing'> & Partial<Pick<PayoutState, 'listing'>>,
+): PayoutState => ({
+  ...stored,
+  listing: stored.listing !== undefined ? stored.listing : stored.transactions === null ? null : WHOLE,
+});
+
+/** The ledger.payouts row: reconciled when its transactions are known (one listing whole), it is paid,
+ * and they add up. */
 export const payoutRow = (payoutId: string, state: PayoutState) => {
   const paidOut =
-    state.transactions === null ? null : Object.values(state.transactions).filter((t) => !t.own);
+    state.transactions === null || state.listing?.whole !== true
+      ? null
+      : Object.values(state.transactions).filter((t) => !t.own);
   const net = paidOut === null ? null : paidOut.reduce((sum, t) => sum + t.net, 0);
   return {
     payout_id: payoutId,

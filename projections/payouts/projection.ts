@@ -1,6 +1,6 @@
 import type { Row } from '../../src/db/port.js';
 import { defineProjection, type Fold } from '../projection.js';
-import { mergePayout, payoutRow, payoutStateOf, type PayoutState } from './payoutState.js';
+import { mergePayout, payoutRow, payoutStateOf, storedPayoutState, type PayoutState } from './payoutState.js';
 
 const COLUMNS = [
   'payout_id',
@@ -34,7 +34,7 @@ export const payoutFold: Fold<PayoutState> = {
     columns: ['state'],
     json: ['state'],
     toRow: (state) => ({ state }),
-    fromRow: (row: Row) => row.state as PayoutState,
+    fromRow: (row: Row) => storedPayoutState(row.state as PayoutState),
   },
 };
 

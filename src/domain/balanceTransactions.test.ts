@@ -1,4 +1,6 @@
 import { recordBalanceTransaction, reconcilePayout } from './balanceTransactions.js';
+import type { NewEvent } from './ledgerEvent.js';
+import type { ReconciliationPart } from './payoutParts.js';
 
 const context = { account: null, livemode: false, recordedAt: new Date('2025-02-01T00:00:00Z') };
 
@@ -17,6 +19,10 @@ const bt = (overrides: Record<string, unknown> = {}) => ({
   type: 'charge',
   ...overrides,
 });
+
+/** A PayoutReconciled part's data. */
+const dataOf = (event: NewEvent) =>
+  event.data as { transactions: { id: string }[]; reconciliation: ReconciliationPart };
 
 const recorded = (object: unknown, lookedUp: string | null = null) => {
   const result = recordBalanceTransaction(object, lookedUp, context);
@@ -116,17 +122,72 @@ describe('reconciling a payout', () => {
     net: -9_680,
   });
 
-  it('records the payout with its transactions in its stream, idempotently whatever their order', () => {
-    const a = reconcilePayout(payout, [bt(), own], context);
-    const b = reconcilePayout(payout, [own, bt()], context);
-    if (a.kind !== 'ok' || b.kind !== 'ok') throw new Error('not recorded');
-    expect(a.stream).toBe('payout-po_1');
-    expect(a.event.type).toBe('PayoutReconciled');
-    expect(a.event.id).toBe(b.event.id);
-    expect(reconcilePayout(payout, [own], context)).toMatchObject({
-      kind: 'ok',
-      event: { id: expect.not.stringMatching(a.event.id) },
+  const parts = (listing: unknown[], budget?: number) => {
+    const result = reconcilePayout(payout, listing, context, budget);
+    if (result.kind !== 'ok') throw new Error(result.message);
+    return result.parts.map(({ stream, event }) => ({
+      stream,
+      id: event.id,
+      type: event.type,
+      data: dataOf(event),
+    }));
+  };
+  /** `count` charge transactions of about 580 bytes each as JSON, ids in a shuffled order. */
+  const charges = (count: number) =>
+    Array.from({ length: count }, (_, i) =>
+      bt({ id: `txn_${String((i * 7919) % count).padStart(5, '0')}`, description: 'x'.repeat(250) }),
+    );
+
+  it('records a listing that fits one part as the single event it always was: same id, whatever the order', () => {
+    const [a, ...more] = parts([bt(), own]);
+    expect(more).toEqual([]);
+    expect(a!.stream).toBe('payout-po_1');
+    expect(a!.type).toBe('PayoutReconciled');
+    // UUIDv5 of "payout_reconciled:po_1:txn_1,txn_po": the id the event had before parts, so a payout
+    // reconciled then is a duplicate now, not a second reconciliation.
+    expect(a!.id).toBe('8711c276-9301-52eb-8ecf-02997e7d9772');
+    expect(parts([own, bt()])[0]!.id).toBe(a!.id);
+    expect(a!.data).toMatchObject({
+      reconciliation: { id: a!.id, index: 0, count: 1, listed: 2 },
     });
+    expect(parts([own])[0]!.id).not.toBe(a!.id);
+  });
+
+  it('splits a listing over the byte budget into parts within it, each transaction in exactly one', () => {
+    const listing = [own, ...charges(300)];
+    const budget = 16 * 1024;
+    const split = parts(listing, budget);
+
+    expect(split.length).toBeGreaterThanOrEqual(Math.ceil(JSON.stringify(listing).length / budget));
+    const ids = split.flatMap(({ data }) => data.transactions.map((t) => t.id));
+    expect(ids).toEqual(listing.map((t) => t.id).sort());
+    const { id } = split[0]!.data.reconciliation;
+    split.forEach(({ stream, data }, index) => {
+      expect(stream).toBe('payout-po_1');
+      expect(Buffer.byteLength(JSON.stringify(data.transactions))).toBeLessThanOrEqual(budget);
+      expect(data.reconciliation).toEqual({ id, index, count: split.length, listed: 301 });
+    });
+    expect(new Set(split.map((part) => part.id)).size).toBe(split.length);
+  });
+
+  it('cuts a daily payout of 2,000 charges, over 1 MiB as one event, into parts of at most 256 KiB', () => {
+    const listing = [own, ...charges(2_000)];
+    expect(Buffer.byteLength(JSON.stringify(listing))).toBeGreaterThan(1024 * 1024);
+    const split = parts(listing);
+    expect(split.length).toBeGreaterThan(4);
+    for (const { data } of split) {
+      expect(Buffer.byteLength(JSON.stringify(data.transactions))).toBeLessThanOrEqual(256 * 1024);
+    }
+  });
+
+  it('gives the parts of the same listing the same ids on every recording, whatever the order and repeats', () => {
+    const listing = [own, ...charges(120)];
+    const ids = (list: unknown[]) => parts(list, 8 * 1024).map((part) => part.id);
+    expect(ids([...listing].reverse())).toEqual(ids(listing));
+    expect(ids([...listing, ...listing.slice(0, 30)])).toEqual(ids(listing));
+    // Another listing of the same payout is another reconciliation: none of its parts is taken for ours.
+    const other = ids(listing.slice(1));
+    expect(other.filter((id) => ids(listing).includes(id))).toEqual([]);
   });
 
   it('refuses a listing with a malformed transaction, naming it', () => {

@@ -4,6 +4,7 @@ import { deriveKeys } from './derive.js';
 import { EVENT_ID_NAMESPACE } from './eventId.js';
 import type { DerivedKeys, StripeObjectKind } from './events.js';
 import { formatIssues } from './issues.js';
+import { PART_BUDGET_BYTES, splitByBytes, type ReconciliationPart } from './payoutParts.js';
 import {
   accountStream,
   BALANCE_TRANSACTION_RECORDED,
@@ -121,16 +122,29 @@ export const recordBalanceTransaction = (
   };
 };
 
+/** One PayoutReconciled part and its stream, ready to append. */
+export type ReconciledPart = { stream: string; event: NewEvent };
+
+export type Reconciled = { kind: 'ok'; parts: ReconciledPart[] } | { kind: 'invalid'; message: string };
+
+const byId = (a: StripeBalanceTransaction, b: StripeBalanceTransaction) =>
+  a.id < b.id ? -1 : a.id > b.id ? 1 : 0;
+
 /**
  * `PayoutReconciled`: a payout and every balance transaction Stripe lists for it
- * (`GET /v1/balance_transactions?payout=`), its own included. Its id is UUIDv5 of the payout id and the
- * sorted transaction ids, so recording the same reconciliation again is a no-op.
+ * (`GET /v1/balance_transactions?payout=`), its own included, in parts of at most `budgetBytes` of
+ * transactions (payoutParts.ts), sorted by id. The reconciliation's id is UUIDv5 of the payout id and
+ * the sorted transaction ids, as the single event's id was before parts: a listing that fits one part
+ * is that event, same id, so a payout reconciled then is not recorded again. A part of several has
+ * UUIDv5 of the reconciliation, its place and its transaction ids. Recording the same listing again is
+ * a no-op; an interrupted recording completes with the parts it lacked.
  */
 export const reconcilePayout = (
   payout: unknown,
   transactions: unknown[],
   context: RecordContext,
-): Recorded => {
+  budgetBytes: number = PART_BUDGET_BYTES,
+): Reconciled => {
   const p = payoutSchema.safeParse(payout, { reportInput: true });
   if (!p.success) return { kind: 'invalid', message: formatIssues(p.error.issues, 'payout') };
   for (const [i, bt] of transactions.entries()) {
@@ -139,7 +153,14 @@ export const reconcilePayout = (
       return { kind: 'invalid', message: formatIssues(parsed.error.issues, `transactions[${i}]`) };
     }
   }
-  const ids = transactions.map((bt) => (bt as { id: string }).id).sort();
+  // The objects as Stripe sent them, which the schemas just accepted.
+  const listed = transactions as StripeBalanceTransaction[];
+  // A transaction a listing repeats (pages shifting under it) is recorded once.
+  const distinct = [...new Map(listed.map((bt) => [bt.id, bt])).values()].sort(byId);
+  const ids = distinct.map((bt) => bt.id).join(',');
+  const reconciliationId = uuidv5(`payout_reconciled:${p.data.id}:${ids}`, EVENT_ID_NAMESPACE);
+  const runs = splitByBytes(distinct, budgetBytes);
+  const count = runs.length;
   const derived: DerivedKeys = {
     kind: 'payout',
     payment_intent_id: null,
@@ -147,19 +168,31 @@ export const reconcilePayout = (
     payment_id: null,
     payout_id: p.data.id,
   };
-  return {
-    kind: 'ok',
-    stream: payoutStream(p.data.id),
-    event: {
-      id: uuidv5(`payout_reconciled:${p.data.id}:${ids.join(',')}`, EVENT_ID_NAMESPACE),
-      type: PAYOUT_RECONCILED,
-      // The objects as Stripe sent them, which the schemas just accepted.
-      data: {
-        object: payout as StripePayout,
-        transactions: transactions as StripeBalanceTransaction[],
-        derived,
+  const parts = runs.map((run, index): ReconciledPart => {
+    const place = `${index + 1}/${count}`;
+    const id =
+      count === 1
+        ? reconciliationId
+        : uuidv5(
+            `payout_reconciled:${reconciliationId}:${place}:${run.map((bt) => bt.id).join(',')}`,
+            EVENT_ID_NAMESPACE,
+          );
+    const reconciliation: ReconciliationPart = {
+      id: reconciliationId,
+      index,
+      count,
+      listed: distinct.length,
+    };
+    const stripeId = count === 1 ? `reconciled:${p.data.id}` : `reconciled:${p.data.id}:${place}`;
+    return {
+      stream: payoutStream(p.data.id),
+      event: {
+        id,
+        type: PAYOUT_RECONCILED,
+        data: { object: payout as StripePayout, transactions: run, derived, reconciliation },
+        metadata: metadata(stripeId, 'payout.reconciled', p.data.created, context),
       },
-      metadata: metadata(`reconciled:${p.data.id}`, 'payout.reconciled', p.data.created, context),
-    },
-  };
+    };
+  });
+  return { kind: 'ok', parts };
 };

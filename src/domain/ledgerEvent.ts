@@ -4,6 +4,7 @@ import type { LedgerEventData as EventData, ModelledDomainEventType, UNMODELLED 
 import type { IMPORTED } from './imported.js';
 import type { BALANCE_TRANSACTION_RECORDED, PAYOUT_RECONCILED, PayoutEventType } from './moneyEvents.js';
 import type { StripeBalanceTransaction, StripePayout } from './moneySchemas.js';
+import type { ReconciliationPart } from './payoutParts.js';
 import type { StripeCharge, StripeDispute, StripePaymentIntent, StripeRefund } from './schemas.js';
 
 export type EventMetadata = {
@@ -35,7 +36,12 @@ export type DomainEvent =
   | { type: typeof BALANCE_TRANSACTION_RECORDED; data: EventData<StripeBalanceTransaction> }
   | {
       type: typeof PAYOUT_RECONCILED;
-      data: EventData<StripePayout> & { transactions: StripeBalanceTransaction[] };
+      /** One part of the payout's listing; `reconciliation` absent: the whole listing, recorded before
+       * parts existed (src/domain/payoutParts.ts). */
+      data: EventData<StripePayout> & {
+        transactions: StripeBalanceTransaction[];
+        reconciliation?: ReconciliationPart;
+      };
     }
   /** A snapshot of any importable object (src/domain/imported.ts); `object.object` says which. */
   | { type: typeof IMPORTED; data: EventData<Json> }

@@ -18,7 +18,8 @@ export type PayoutEventType = (typeof PAYOUT_EVENT_TYPES)[PayoutStripeEventType]
 
 /** Appended by the sync: one balance transaction as Stripe lists it, once per status it was seen in. */
 export const BALANCE_TRANSACTION_RECORDED = 'BalanceTransactionRecorded';
-/** Appended by the sync: a paid payout with every balance transaction it paid out. */
+/** Appended by the sync: a paid payout with the balance transactions it paid out, in parts under a
+ * size budget (payoutParts.ts). */
 export const PAYOUT_RECONCILED = 'PayoutReconciled';
 
 export type MoneyEventType = PayoutEventType | typeof BALANCE_TRANSACTION_RECORDED | typeof PAYOUT_RECONCILED;

@@ -140,8 +140,13 @@ const sources: Source[] = [
     name: 'reconciled payout',
     kind: 'reconciliation',
     input: { payout, transactions: [chargeTransaction, ownTransaction] },
-    accept: ({ payout: p, transactions }) =>
-      viaMoneySync(reconcilePayout(p, transactions as unknown[], MONEY)),
+    // Two transactions: one part, the whole listing.
+    accept: ({ payout: p, transactions }) => {
+      const reconciled = reconcilePayout(p, transactions as unknown[], MONEY);
+      return reconciled.kind === 'ok'
+        ? stored(reconciled.parts[0]!.event, reconciled.parts[0]!.stream)
+        : null;
+    },
     objects: { object: ['payout'], transactions: ['transactions'] },
   },
 ];

@@ -1,6 +1,7 @@
 import { reconcilePayout } from '../domain/balanceTransactions.js';
 import { PAYOUT_RECONCILED, payoutStream } from '../domain/moneyEvents.js';
-import type { EventStore } from '../eventstore/port.js';
+import { coverageOf, joinCoverage, type ListingCoverage } from '../domain/payoutParts.js';
+import type { EventStore, StoredEvent } from '../eventstore/port.js';
 import type { Scope, StripeApi, StripeObject } from '../stripe/stripeApi.js';
 import { appendRecorded } from './appendRecorded.js';
 import { eachAtMost } from './eachAtMost.js';
@@ -21,11 +22,13 @@ export type PayoutsResult = {
 const isFinal = (status: unknown) => status === 'paid' || status === 'failed' || status === 'canceled';
 
 /**
- * Payouts created since `from`; for each paid automatic payout not reconciled in the log yet, every
- * balance transaction it paid out (`GET /v1/balance_transactions?payout=`, its own included), recorded
- * as PayoutReconciled. Manual payouts have no such listing (Stripe lists transactions by payout only for
- * automatic ones). Up to PAYOUTS_AT_ONCE payouts of a page are reconciled at a time, under the client's
- * one rate limit.
+ * Payouts created since `from`; for each paid automatic payout not wholly reconciled in the log yet,
+ * every balance transaction it paid out (`GET /v1/balance_transactions?payout=`, its own included),
+ * recorded as PayoutReconciled parts under a size budget (src/domain/payoutParts.ts). A pass stopped
+ * between parts leaves the payout not wholly reconciled, so the next one lists it again and appends
+ * the parts it lacks (those it has are duplicates by event id). Manual payouts have no such listing
+ * (Stripe lists transactions by payout only for automatic ones). Up to PAYOUTS_AT_ONCE payouts of a
+ * page are reconciled at a time, under the client's one rate limit.
  */
 export const reconcilePayouts = async (deps: {
   stripe: StripeApi;
@@ -55,7 +58,7 @@ export const reconcilePayouts = async (deps: {
       result.invalid.push(`${payout.id}: ${outcome.message}`);
       return;
     }
-    await appendRecorded(deps.store, [outcome]);
+    await appendRecorded(deps.store, outcome.parts);
     result.reconciled += 1;
   };
   for await (const page of deps.stripe.pages('payouts', params, deps.scope)) {
@@ -73,5 +76,18 @@ export const reconcilePayouts = async (deps: {
   return result;
 };
 
-const alreadyReconciled = async (store: Pick<EventStore, 'readStream'>, payoutId: string) =>
-  (await store.readStream(payoutStream(payoutId))).some((event) => event.type === PAYOUT_RECONCILED);
+const isReconciliation = (
+  event: StoredEvent,
+): event is Extract<StoredEvent, { type: typeof PAYOUT_RECONCILED }> => event.type === PAYOUT_RECONCILED;
+
+/** Whether the payout's stream holds every part of one reconciliation (as the payouts fold counts it). */
+const alreadyReconciled = async (store: Pick<EventStore, 'readStream'>, payoutId: string) => {
+  const coverage = (await store.readStream(payoutStream(payoutId)))
+    .filter(isReconciliation)
+    .map((event): ListingCoverage => {
+      const ids = (Array.isArray(event.data.transactions) ? event.data.transactions : []).map((bt) => bt.id);
+      return coverageOf(event.id, event.data.reconciliation, ids);
+    })
+    .reduce<ListingCoverage | null>((a, b) => (a === null ? b : joinCoverage(a, b)), null);
+  return coverage?.whole === true;
+};

@@ -1,7 +1,7 @@
 /**
  * The log a ledger would hold for a generated account (moneyHistory.ts): payout webhooks, every balance
  * transaction recorded as the sync records it (pending first when it was pending once, then available),
- * and a PayoutReconciled for every paid payout. Test-only.
+ * and the PayoutReconciled parts of every paid payout. Test-only.
  */
 import { recordBalanceTransaction, reconcilePayout } from '../../src/domain/balanceTransactions.js';
 import { newEventOf, streamFor, translate } from '../../src/domain/translate.js';
@@ -58,7 +58,9 @@ export const moneyEventsOf = (history: MoneyHistory): Appendable[] => {
     const listed = history.payoutTransactions.get(payout.id as string)!.map((id) => byId.get(id)!);
     // Listed as the API lists them: sources not expanded.
     const collapsed = listed.map((bt) => ({ ...bt, source: collapse(bt.source) }));
-    out.push(ok(reconcilePayout(payout, collapsed, context(created + 86_400))));
+    const reconciled = reconcilePayout(payout, collapsed, context(created + 86_400));
+    if (reconciled.kind !== 'ok') throw new Error(reconciled.message);
+    out.push(...reconciled.parts);
   }
   return out;
 };
