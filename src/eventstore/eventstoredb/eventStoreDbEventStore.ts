@@ -12,13 +12,19 @@ import { paymentOfCharge } from './chargeLinks.js';
 import { headPosition, readAllAfter, readStream } from './read.js';
 import { subscribeAll } from './subscribeAll.js';
 
+/** Streams appended at once. Each append also writes to PostgreSQL (its receipt, the event's claim), so
+ * a sync batch of a thousand streams appended all at once waited for the pool's few connections past
+ * its connect timeout, and some of them failed. */
+export const STREAMS_AT_ONCE = 8;
+
 /**
- * EventStoreDB has no multi-stream transaction: one append per request, streams in parallel, requests
- * for the same stream in order so a later one sees an earlier one (as within one PostgreSQL commit).
- * When one fails, the stream's later requests are not tried and the others may have been stored: the
- * PartialAppendError says which, so that no stored one is retried and answered as a duplicate.
+ * EventStoreDB has no multi-stream transaction: one append per request, up to STREAMS_AT_ONCE streams
+ * in parallel, requests for the same stream in order so a later one sees an earlier one (as within one
+ * PostgreSQL commit). When one fails, the stream's later requests are not tried and the others may have
+ * been stored: the PartialAppendError says which, so that no stored one is retried and answered as a
+ * duplicate.
  */
-const appendPerStream = async (
+export const appendPerStream = async (
   requests: AppendRequest[],
   append: EventStore['append'],
 ): Promise<AppendResult[]> => {
@@ -27,19 +33,22 @@ const appendPerStream = async (
   requests.forEach((request, index) =>
     byStream.set(request.stream, [...(byStream.get(request.stream) ?? []), index]),
   );
-  await Promise.all(
-    [...byStream.values()].map(async (indexes) => {
+  const streams = [...byStream.values()];
+  let next = 0;
+  const appendStreams = async () => {
+    for (let indexes = streams[next++]; indexes !== undefined; indexes = streams[next++]) {
       for (const index of indexes) {
         const { stream, events, expectedVersion } = requests[index]!;
         try {
           outcomes[index] = { status: 'fulfilled', value: await append(stream, events, expectedVersion) };
         } catch (reason) {
           outcomes[index] = { status: 'rejected', reason };
-          return;
+          break;
         }
       }
-    }),
-  );
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(STREAMS_AT_ONCE, streams.length) }, appendStreams));
   const results = outcomes.flatMap((outcome) => (outcome?.status === 'fulfilled' ? [outcome.value] : []));
   if (results.length === requests.length) return results;
   // One request alone: its own error, as the PostgreSQL store throws it.
