@@ -6,11 +6,12 @@
  * read of the event as jsonb.
  */
 import type { Db } from '../src/db/port.js';
-import { BALANCE_TRANSACTION_RECORDED } from '../src/domain/moneyEvents.js';
+import { BALANCE_TRANSACTION_RECORDED, PAYOUT_RECONCILED } from '../src/domain/moneyEvents.js';
 import { IMPORTED } from '../src/domain/imported.js';
 import { capturedLogger } from './support/capturedLogger.js';
 import { accountEvents } from './support/stripeApi/stripeAccountData.js';
-import { standInSyncPass } from './support/stripeApi/standInClient.js';
+import { adjustment, standInSyncPass } from './support/stripeApi/standInClient.js';
+import { payout } from './support/payoutShapes.js';
 import {
   startStripeApi,
   type StripeApiStandIn,
@@ -150,28 +151,17 @@ describe('a sync pass reading text PostgreSQL cannot store', () => {
 
   it('records the other balance transactions and moves the money cursor when one holds a NUL or a lone surrogate', async () => {
     const created = Math.floor(Date.now() / 1000) - 86_400;
-    const adjustment = (n: number, fields: Json = {}): Json => ({
-      id: `txn_text${n}`,
-      object: 'balance_transaction',
-      amount: 1_000,
-      fee: 0,
-      net: 1_000,
-      currency: 'usd',
-      status: 'available',
-      type: 'adjustment',
-      reporting_category: 'other_adjustment',
+    const numbered = (n: number, fields: Json = {}): Json => ({
+      ...adjustment(`txn_text${n}`, created + n, 1_000),
       description: null,
-      source: null,
-      available_on: created + n,
-      created: created + n,
       ...fields,
     });
     api.addObjects([
-      adjustment(1),
-      adjustment(2, { description: WITH_NUL }),
-      adjustment(3),
-      adjustment(4, { metadata: { note: WITH_LONE_SURROGATE } }),
-      adjustment(5),
+      numbered(1),
+      numbered(2, { description: WITH_NUL }),
+      numbered(3),
+      numbered(4, { metadata: { note: WITH_LONE_SURROGATE } }),
+      numbered(5),
     ]);
     api.setBalance({ available: [{ amount: 3_000, currency: 'usd' }], pending: [] });
 
@@ -197,5 +187,33 @@ describe('a sync pass reading text PostgreSQL cannot store', () => {
     expectNoPayloadLogged();
 
     expect(await pass()).toMatchObject({ balance_transactions_appended: 0, refused: 2 });
+  });
+
+  it('reconciles the other payouts and refuses the one whose listing holds a NUL', async () => {
+    const created = Math.floor(Date.now() / 1000) - 86_400;
+    const paidOut = (id: string, fields: Json = {}): Json => ({
+      ...adjustment(id, created, 1_000),
+      type: 'charge',
+      reporting_category: 'charge',
+      ...fields,
+    });
+    api.addObjects([
+      paidOut('txn_po_clean'),
+      paidOut('txn_po_dirty', { description: WITH_NUL }),
+      payout({ id: 'po_clean', status: 'paid', created, amount: 1_000 }),
+      payout({ id: 'po_dirty', status: 'paid', created: created + 1, amount: 1_000 }),
+    ]);
+    api.payOut('po_clean', ['txn_po_clean']);
+    api.payOut('po_dirty', ['txn_po_dirty']);
+    api.setBalance({ available: [{ amount: 0, currency: 'usd' }], pending: [] });
+
+    const summary = await pass();
+
+    expect(await eventsOfType(database.db, PAYOUT_RECONCILED)).toEqual(['po_clean']);
+    expect(summary.refused).toBeGreaterThanOrEqual(1);
+    expect(warnings('stripe object refused').map((line) => line.problem)).toEqual(
+      expect.arrayContaining([expect.stringMatching(/^po_dirty: txn_po_dirty contains .*NUL/)]),
+    );
+    expectNoPayloadLogged();
   });
 });

@@ -86,7 +86,7 @@ export const syncMoney = async (deps: {
       saveProgress: (pending) => saveCursor(deps.db, listing, { completeUntil: null, pending }),
       checkStillHolding,
     });
-    const payoutsRun = reconcilePayouts({ ...common, from: from.payouts });
+    const payoutsRun = reconcilePayouts({ ...common, from: from.payouts, checkStillHolding });
     await Promise.allSettled([btsRun, payoutsRun]);
     const bts = await btsRun;
     const payouts = await payoutsRun;

@@ -1,6 +1,7 @@
 import { reconcilePayout } from '../domain/balanceTransactions.js';
 import { PAYOUT_RECONCILED, payoutStream } from '../domain/moneyEvents.js';
 import { coverageOf, joinCoverage, type ListingCoverage } from '../domain/payoutParts.js';
+import { unstorableText } from '../domain/storableText.js';
 import type { EventStore, StoredEvent } from '../eventstore/port.js';
 import type { Scope, StripeApi, StripeObject } from '../stripe/stripeApi.js';
 import { appendRecorded } from './appendRecorded.js';
@@ -28,7 +29,9 @@ const isFinal = (status: unknown) => status === 'paid' || status === 'failed' ||
  * between parts leaves the payout not wholly reconciled, so the next one lists it again and appends
  * the parts it lacks (those it has are duplicates by event id). Manual payouts have no such listing
  * (Stripe lists transactions by payout only for automatic ones). Up to PAYOUTS_AT_ONCE payouts of a
- * page are reconciled at a time, under the client's one rate limit.
+ * page are reconciled at a time, under the client's one rate limit. A payout or transaction holding
+ * text PostgreSQL cannot store is refused (`invalid`), not appended. `checkStillHolding` throws when the
+ * pass must stop: checked at every page and before every append.
  */
 export const reconcilePayouts = async (deps: {
   stripe: StripeApi;
@@ -37,7 +40,9 @@ export const reconcilePayouts = async (deps: {
   livemode: boolean;
   from: number | null;
   now: () => Date;
+  checkStillHolding?: () => void;
 }): Promise<PayoutsResult> => {
+  const checkStillHolding = deps.checkStillHolding ?? (() => undefined);
   const result: PayoutsResult = { seen: 0, reconciled: 0, invalid: [], nextFrom: null };
   let oldestOpen: number | null = null;
   let newest: number | null = null;
@@ -50,7 +55,15 @@ export const reconcilePayouts = async (deps: {
       { payout: payout.id, limit: 100 },
       deps.scope,
     )) {
+      checkStillHolding();
       transactions.push(...listed.data);
+    }
+    const unstorable = [payout, ...transactions]
+      .map((object) => ({ id: object.id, found: unstorableText(object) }))
+      .find(({ found }) => found !== null);
+    if (unstorable !== undefined) {
+      result.invalid.push(`${payout.id}: ${String(unstorable.id)} contains ${unstorable.found!.message}`);
+      return;
     }
     const context = { account: deps.scope.account, livemode: deps.livemode, recordedAt: deps.now() };
     const outcome = reconcilePayout(payout, transactions, context);
@@ -58,10 +71,12 @@ export const reconcilePayouts = async (deps: {
       result.invalid.push(`${payout.id}: ${outcome.message}`);
       return;
     }
+    checkStillHolding();
     await appendRecorded(deps.store, outcome.parts);
     result.reconciled += 1;
   };
   for await (const page of deps.stripe.pages('payouts', params, deps.scope)) {
+    checkStillHolding();
     for (const payout of page.data) {
       result.seen += 1;
       newest = Math.max(newest ?? payout.created, payout.created);
