@@ -11,7 +11,7 @@ import { contextOf } from '../shared/stripeObjects.js';
  * What the log says about one balance transaction. Stripe never changes a transaction's amounts, type,
  * category or dates; only `status` moves (pending -> available), and the ledger learns its payment and
  * payout from different events. So facts join field by field: the highest status, a payment intent id
- * over a charge id, any payout. The same join runs in SQL (balanceTransactionSql.ts).
+ * over a charge id, any payout.
  */
 export type BalanceTransactionFacts = {
   id: string;
