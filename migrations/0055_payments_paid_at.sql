@@ -20,21 +20,22 @@ CREATE INDEX payments_paid_at_idx ON ledger.payments (paid_at) WHERE paid_at IS 
 
 -- The fold states carry it too (`paidAt`, unix seconds), so the next event of an existing payment keeps
 -- the earlier time instead of replacing it with its own. States are stored as the projector's JSON text,
--- which now ends with `paidAt` and `importedPaidAt`: appending them keeps the text it would write.
+-- which now ends with `paidAt`, `importedPaidAt` and `impliedPaidAt`: appending them keeps the text it
+-- would write.
 UPDATE ledger.payments_fold_state s
    SET state = left(s.state, -1) || ',"paidAt":' ||
                coalesce((SELECT extract(epoch FROM p.paid_at)::bigint::text
-                           FROM ledger.payments p WHERE p.payment_id = s.payment_id), 'null') || ',"importedPaidAt":null}'
+                           FROM ledger.payments p WHERE p.payment_id = s.payment_id), 'null') || ',"importedPaidAt":null,"impliedPaidAt":null}'
  WHERE s.state NOT LIKE '%"paidAt":%';
 UPDATE ledger.orders_payment_state s
    SET state = left(s.state, -1) || ',"paidAt":' ||
                coalesce((SELECT extract(epoch FROM p.paid_at)::bigint::text
-                           FROM ledger.payments p WHERE p.payment_id = s.payment_id), 'null') || ',"importedPaidAt":null}'
+                           FROM ledger.payments p WHERE p.payment_id = s.payment_id), 'null') || ',"importedPaidAt":null,"impliedPaidAt":null}'
  WHERE s.state NOT LIKE '%"paidAt":%';
 UPDATE ledger.history_fold_state s
    SET state = left(s.state, -1) || ',"paidAt":' ||
                coalesce((SELECT extract(epoch FROM p.paid_at)::bigint::text
-                           FROM ledger.payments p WHERE p.payment_id = s.payment_id), 'null') || ',"importedPaidAt":null}'
+                           FROM ledger.payments p WHERE p.payment_id = s.payment_id), 'null') || ',"importedPaidAt":null,"impliedPaidAt":null}'
  WHERE s.state NOT LIKE '%"paidAt":%';
 
 -- The report no longer reads the history's transitions into paid: their partial indexes (0053) only

@@ -12,9 +12,10 @@ const STATE_TABLES = ['payments_fold_state', 'orders_payment_state', 'history_fo
 
 /** The text a projector of before 0055 stored: the same state without the two new keys, last in order. */
 const storedBefore0055 = (state: PaymentState): string => {
-  const { paidAt, importedPaidAt, ...rest } = state;
+  const { paidAt, importedPaidAt, impliedPaidAt, ...rest } = state;
   void paidAt;
   void importedPaidAt;
+  void impliedPaidAt;
   return JSON.stringify(rest);
 };
 
@@ -77,9 +78,12 @@ describe('migration 0055: payments paid_at', () => {
       expect(rows).toEqual([
         {
           payment_id: 'pi_failed',
-          state: JSON.stringify({ ...paidState, paidAt: null, importedPaidAt: null }),
+          state: JSON.stringify({ ...paidState, paidAt: null, importedPaidAt: null, impliedPaidAt: null }),
         },
-        { payment_id: 'pi_twice', state: JSON.stringify({ ...paidState, paidAt, importedPaidAt: null }) },
+        {
+          payment_id: 'pi_twice',
+          state: JSON.stringify({ ...paidState, paidAt, importedPaidAt: null, impliedPaidAt: null }),
+        },
       ]);
     }
   });

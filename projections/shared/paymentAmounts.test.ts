@@ -28,6 +28,32 @@ describe('payment fold: refunds, disputes and links', () => {
       .thenPayment(PI, { payment_status: 'partially_refunded', amount_refunded: 700 });
   });
 
+  it('counts the refunds no object was delivered for from the charge, when only some objects came', () => {
+    // Until 2024-10-28 Stripe sent charge.refunded for each refund and a refund event only when one changed.
+    const first = chargeEvent('charge.refunded', 20, { status: 'succeeded', amount_refunded: 500 });
+    const second = chargeEvent('charge.refunded', 30, { status: 'succeeded', amount_refunded: 800 });
+    const secondFailed = refundEvent('charge.refund.updated', 3 * 86_400, {
+      id: 're_2',
+      amount: 300,
+      status: 'failed',
+    });
+    const secondSucceeded = refundEvent('charge.refund.updated', 3 * 86_400, {
+      id: 're_2',
+      amount: 300,
+      status: 'succeeded',
+    });
+    for (const order of [
+      [first, second, secondFailed],
+      [secondFailed, second, first],
+    ])
+      given(...paid(), ...order)
+        .whenFolded()
+        .thenPayment(PI, { payment_status: 'partially_refunded', amount_refunded: 500 });
+    given(...paid(), first, secondSucceeded, second)
+      .whenFolded()
+      .thenPayment(PI, { payment_status: 'partially_refunded', amount_refunded: 800 });
+  });
+
   it('turns two partial refunds summing to the amount into refunded', () => {
     const first = refundEvent('refund.created', 20, { id: 're_1', amount: 500, status: 'pending' });
     const second = refundEvent('refund.created', 30, { id: 're_2', amount: 1500, status: 'succeeded' });

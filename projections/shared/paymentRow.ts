@@ -74,18 +74,31 @@ const effectiveStatus = (state: PaymentState, charges: ChargeState[]): PaymentIn
 export const provesSuccess = (state: PaymentState): boolean =>
   effectiveStatus(state, Object.values(state.charges)) === 'succeeded';
 
-/** SPEC rule 3: the sum of its distinct pending or succeeded refunds; for a captured charge of which
- * no refund object was delivered (API >= 2022-11-15 embeds none), the charge's own amount_refunded. */
+/**
+ * SPEC rule 3: the sum of its distinct pending or succeeded refunds, and for each captured charge what
+ * its own (cumulative, largest seen) amount_refunded counts beyond the refund objects delivered for it,
+ * of any status (a refund that failed was taken back out of it): refunds no object was delivered for.
+ * That is the charge's whole amount_refunded when no refund object came (API >= 2022-11-15 embeds none),
+ * and the rest when only some came (until 2024-10-28 Stripe sent refund events only for refunds that
+ * changed after charge.refunded). A refund object naming no charge is counted against the payment's
+ * only charge.
+ */
 const amountRefunded = (state: PaymentState): number => {
   const refunds = Object.values(state.refunds);
-  const covered = new Set(refunds.map((r) => r.chargeId));
+  const charges = Object.entries(state.charges);
   const fromRefunds = refunds
     .filter((r) => r.status.status === 'pending' || r.status.status === 'succeeded')
     .reduce((sum, r) => sum + r.amount, 0);
-  const fromCharges = Object.entries(state.charges)
-    .filter(([id, c]) => c.captured && !covered.has(id))
-    .reduce((sum, [, c]) => sum + c.amountRefunded, 0);
-  return fromRefunds + fromCharges;
+  const onlyCharge = charges.length === 1 ? charges[0]![0] : null;
+  const delivered = new Map<string, number>();
+  for (const r of refunds) {
+    const charge = r.chargeId ?? onlyCharge;
+    if (charge !== null) delivered.set(charge, (delivered.get(charge) ?? 0) + r.amount);
+  }
+  const undelivered = charges
+    .filter(([, c]) => c.captured)
+    .reduce((sum, [id, c]) => sum + Math.max(0, c.amountRefunded - (delivered.get(id) ?? 0)), 0);
+  return fromRefunds + undelivered;
 };
 
 const paymentStatusOf = (
@@ -188,7 +201,8 @@ const rowOf = (paymentId: string, state: PaymentState): PaymentRow | null => {
 };
 
 const paidAtOf = (state: PaymentState): string | null => {
-  const at = state.paidAt ?? state.importedPaidAt ?? null;
+  const estimates = [state.importedPaidAt, state.impliedPaidAt].filter((at): at is number => at != null);
+  const at = state.paidAt ?? (estimates.length > 0 ? Math.min(...estimates) : null);
   return at === null ? null : isoOf(at);
 };
 

@@ -20,13 +20,18 @@ export type PaymentState = {
   latest: Key;
   /**
    * When the payment first succeeded (unix seconds): the earliest `created` of the Stripe events that
-   * alone prove it (a succeeded payment intent, a captured succeeded charge), whatever order they
-   * arrived in; null until one does. Absent from states stored before migration 0055: read as null.
+   * say so as it happens (a payment intent event showing it succeeded, charge.succeeded or
+   * charge.captured of a captured charge), whatever order they arrived in; null until one does. Absent
+   * from states stored before migration 0055: read as null.
    */
   paidAt?: number | null;
   /** The same proven only by imported snapshots, which say that a payment succeeded but not when: the
-   * time of its succeeded charge (else of its payment intent). Used only while no event proves it. */
+   * time of its succeeded charge (else of its payment intent). */
   importedPaidAt?: number | null;
+  /** The same proven only by later events that show a succeeded charge (charge.refunded, charge.updated):
+   * the payment had succeeded by then, at the latest. Used, like importedPaidAt, only while no event of
+   * the success itself is known, and then the earlier of the two. */
+  impliedPaidAt?: number | null;
 };
 
 export type PaymentIntentState = {
@@ -59,6 +64,7 @@ export const EMPTY: PaymentState = {
   latest: [],
   paidAt: null,
   importedPaidAt: null,
+  impliedPaidAt: null,
 };
 
 const joinPaymentIntent = (a: PaymentIntentState, b: PaymentIntentState): PaymentIntentState => ({
@@ -97,6 +103,7 @@ export const merge = (a: PaymentState, b: PaymentState): PaymentState => ({
   latest: compareKeys(a.latest, b.latest) >= 0 ? a.latest : b.latest,
   paidAt: earliest(a.paidAt ?? null, b.paidAt ?? null),
   importedPaidAt: earliest(a.importedPaidAt ?? null, b.importedPaidAt ?? null),
+  impliedPaidAt: earliest(a.impliedPaidAt ?? null, b.impliedPaidAt ?? null),
 });
 
 const earliest = (a: number | null, b: number | null): number | null => joinNullable(a, b, Math.min);
@@ -110,13 +117,22 @@ const importedAt = (c: Carried): number | null => {
   return charged.length > 0 ? Math.min(...charged) : (c.paymentIntent?.facts.snapshot.created ?? null);
 };
 
+/** Whether an event proving success is the success itself, dated when it happened: a payment intent
+ * event showing the intent succeeded, or a charge's success or capture. A later charge.refunded or
+ * charge.updated shows the succeeded charge too, but days after. */
+const isTheSuccess = (c: Carried, type: string): boolean =>
+  c.paymentIntent?.facts.status.status === 'succeeded' ||
+  type === 'ChargeSucceeded' ||
+  type === 'ChargeCaptured';
+
 /** The state of a payment that saw only this event. */
 const stateOf = (c: Carried, type: string): PaymentState => {
   const state = statusStateOf(c, type);
   // Set on the object just built, before anyone holds it.
   if (provesSuccess(state)) {
     if (c.snapshot) state.importedPaidAt = importedAt(c);
-    else state.paidAt = c.context.created;
+    else if (isTheSuccess(c, type)) state.paidAt = c.context.created;
+    else state.impliedPaidAt = c.context.created;
   }
   return state;
 };
@@ -165,6 +181,7 @@ const statusStateOf = (c: Carried, type: string): PaymentState => {
     latest: main?.key ?? [],
     paidAt: null,
     importedPaidAt: null,
+    impliedPaidAt: null,
   };
 };
 
