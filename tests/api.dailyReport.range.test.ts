@@ -15,7 +15,7 @@ WITH activity AS (
   UNION ALL
   SELECT r.created_at, p.livemode, r.currency, 0, r.amount, 0, 0
     FROM ledger.refunds r LEFT JOIN ledger.payments p USING (payment_id)
-   WHERE r.status IN ('pending', 'succeeded')
+   WHERE r.status IN ('pending', 'succeeded') AND (p.payment_id IS NULL OR p.amount_received > 0)
   UNION ALL
   SELECT d.closed_at, p.livemode, d.currency, 0, 0, d.amount, 0
     FROM ledger.disputes d LEFT JOIN ledger.payments p USING (payment_id)
@@ -52,11 +52,15 @@ describe('the daily report over a range', () => {
               ('pi_before_range', false, 'usd', 300, 300, 0, 'succeeded', 'paid', '2025-02-28T23:00:00Z',
                '2025-02-28T23:59:59Z', '2025-03-02T00:00:00Z', 'evt_10'),
               ('pi_failed', false, 'usd', 900, 0, 0, 'requires_payment_method', 'failed', '2025-03-02T08:00Z',
-               NULL, '2025-03-02T08:00Z', 'evt_9')`,
+               NULL, '2025-03-02T08:00Z', 'evt_9'),
+              ('pi_released', false, 'usd', 800, 0, 0, 'canceled', 'canceled', '2025-03-02T08:00Z',
+               NULL, '2025-03-02T09:00Z', 'evt_11')`,
     );
     await db.query(
       `INSERT INTO ledger.refunds (refund_id, payment_id, amount, currency, status, created_at, updated_at)
-       VALUES ('re_1', 'pi_refunded', 700, 'eur', 'succeeded', '2025-03-02T12:00Z', '2025-03-02T12:00Z')`,
+       VALUES ('re_1', 'pi_refunded', 700, 'eur', 'succeeded', '2025-03-02T12:00Z', '2025-03-02T12:00Z'),
+              -- API 2024-06-20 gave a cancelled authorisation back as a Refund: nothing went to a customer.
+              ('re_release', 'pi_released', 800, 'usd', 'succeeded', '2025-03-02T09:00Z', '2025-03-02T09:00Z')`,
     );
     await db.query(
       `INSERT INTO ledger.disputes (dispute_id, payment_id, amount, currency, status, opened_at, closed_at, updated_at)
@@ -75,6 +79,14 @@ describe('the daily report over a range', () => {
         expect({ from, to, rows: report.rows }).toEqual({ from, to, rows: definition.rows });
       }
     }
+  });
+
+  it('counts no refund of a payment that received nothing (a cancelled authorisation)', async () => {
+    const { rows } = await database.db.query<{ currency: string; refunded: string }>(DAILY_SQL, [
+      '2025-03-02',
+      '2025-03-02',
+    ]);
+    expect(rows.map((r) => [r.currency, Number(r.refunded)])).toEqual([['eur', 700]]);
   });
 
   it('counts each payment once, on the UTC day it first succeeded, edges of the day included', async () => {

@@ -50,6 +50,8 @@ export type ChargeState = {
   attemptFailed: boolean;
   amountCaptured: number;
   amountRefunded: number;
+  /** See ChargeFacts.releasedAtCapture; absent from states stored before it existed (read as 0). */
+  releasedAtCapture?: number;
 };
 
 export type RefundEntry = { status: Ranked<RefundStatus>; amount: number; chargeId: string | null };
@@ -82,6 +84,7 @@ const joinCharge = (a: ChargeState, b: ChargeState): ChargeState => ({
   attemptFailed: a.attemptFailed || b.attemptFailed,
   amountCaptured: Math.max(a.amountCaptured, b.amountCaptured),
   amountRefunded: Math.max(a.amountRefunded, b.amountRefunded),
+  releasedAtCapture: Math.max(a.releasedAtCapture ?? 0, b.releasedAtCapture ?? 0),
 });
 
 const joinRefund = (a: RefundEntry, b: RefundEntry): RefundEntry => ({
@@ -166,6 +169,7 @@ const statusStateOf = (c: Carried, type: string): PaymentState => {
           attemptFailed: failedAttempt,
           amountCaptured: facts.amountCaptured,
           amountRefunded: facts.amountRefunded,
+          releasedAtCapture: facts.releasedAtCapture,
         },
       ]),
     ),

@@ -1,3 +1,4 @@
+import { IMPORTED } from '../../src/domain/imported.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { fieldsOf, isRecord, type Fields, type Json } from './fields.js';
 import type { Key } from './lattice.js';
@@ -23,7 +24,17 @@ export type EventContext = {
   stripeEventId: string;
   livemode: boolean;
   accountId: string | null;
+  /**
+   * The event renders its objects as API versions before 2025-03-31.basil did, where a partial capture
+   * or a cancellation gave back the rest of an authorisation as a Refund counted in the charge's
+   * amount_refunded. Webhook events carry their version (none before 2017: older still); imported
+   * snapshots are read with the sync client's own version, which is later.
+   */
+  refundsReleases: boolean;
 };
+
+/** API versions are dated, and a date sorts as text. */
+const BASIL = '2025-03-31';
 
 /** A status with its key [tier, event created, rank, stripe event id]: the greater key wins. */
 export type Ranked<S extends string> = { status: S; key: Key };
@@ -102,6 +113,8 @@ export type ChargeFacts = {
   released: boolean;
   amountCaptured: number;
   amountRefunded: number;
+  /** The part of the authorisation a partial capture gave back as a refund (before API 2025-03-31). */
+  releasedAtCapture: number;
 };
 
 /** Pre-2015 charges carry no status, only `paid`; some 2015 versions said `paid` for succeeded. */
@@ -116,6 +129,7 @@ export const readCharge = (f: Fields, ctx: EventContext): ChargeFacts => {
   // `captured` predates auth-and-capture on the oldest payloads: a paid charge without it was captured.
   const captured = f.optBool('captured') ?? status === 'succeeded';
   const amount = f.int('amount');
+  const amountCaptured = f.optInt('amount_captured');
   return {
     status: ranked(CHARGE_RANKS, status, ctx),
     snapshot: {
@@ -129,8 +143,12 @@ export const readCharge = (f: Fields, ctx: EventContext): ChargeFacts => {
     },
     captured,
     released: !captured && f.optBool('refunded') === true,
-    amountCaptured: f.optInt('amount_captured') ?? (captured ? amount : 0),
+    amountCaptured: amountCaptured ?? (captured ? amount : 0),
     amountRefunded: f.optInt('amount_refunded') ?? 0,
+    releasedAtCapture:
+      captured && ctx.refundsReleases && amountCaptured !== null && amountCaptured < amount
+        ? amount - amountCaptured
+        : 0,
   };
 };
 
@@ -212,6 +230,7 @@ export const contextOf = (event: StoredEvent): EventContext => {
     stripeEventId: m.string('stripe_event_id'),
     livemode: m.optBool('livemode') ?? false,
     accountId: m.optString('account'),
+    refundsReleases: event.type !== IMPORTED && (m.optString('api_version') ?? '') < BASIL,
   };
 };
 

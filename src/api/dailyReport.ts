@@ -20,7 +20,8 @@ export const dailyQuery = z
  * - gross_paid / payments_paid: a payment counts on the day it first succeeded, `paid_at` of its
  *   payments row: the earliest `created` of the Stripe events that prove it succeeded, folded whatever
  *   order they arrived in (projections/shared/paymentState.ts); the amount is its amount_received.
- * - refunded: refunds in status pending or succeeded, by the day they were created.
+ * - refunded: refunds in status pending or succeeded, by the day they were created; not those of a
+ *   payment that received nothing (before API 2025-03-31 a cancelled authorisation was a Refund).
  * - disputed: disputes lost, by the day they closed.
  * Refunds and disputes take livemode from their payment.
  */
@@ -39,6 +40,8 @@ WITH activity AS (
   SELECT r.created_at, p.livemode, r.currency, 0, r.amount, 0, 0
     FROM ledger.refunds r LEFT JOIN ledger.payments p USING (payment_id)
    WHERE r.status IN ('pending', 'succeeded') AND r.created_at >= ${LO} AND r.created_at < ${HI}
+     -- A refund of a payment that received nothing gave an authorisation back (API < 2025-03-31).
+     AND (p.payment_id IS NULL OR p.amount_received > 0)
   UNION ALL
   SELECT d.closed_at, p.livemode, d.currency, 0, 0, d.amount, 0
     FROM ledger.disputes d LEFT JOIN ledger.payments p USING (payment_id)

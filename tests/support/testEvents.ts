@@ -28,6 +28,8 @@ export type EventOptions = {
   livemode?: boolean;
   /** The charge links ingest knew when it appended (decides the stream of a refund naming only a charge). */
   links?: ReadonlyMap<string, string>;
+  /** The API version the event renders its object in; default 2024-06-20. */
+  apiVersion?: string;
 };
 
 export const stripeEvent = (
@@ -49,7 +51,7 @@ export const stripeEvent = (
     metadata: {
       stripe_event_id: stripeId,
       stripe_event_type: type,
-      api_version: '2024-06-20',
+      api_version: options.apiVersion ?? '2024-06-20',
       created: options.created,
       livemode: options.livemode ?? false,
       account: options.account ?? null,
