@@ -174,4 +174,21 @@ describe('GET list endpoints', () => {
       payments.map((row) => row.payment_id).sort(),
     );
   });
+
+  it('finds the payment of a charge with charge_id, matching its latest charge', async () => {
+    const [payment] = await sql(
+      `SELECT payment_id, latest_charge_id FROM ledger.payments
+        WHERE latest_charge_id IS NOT NULL AND latest_charge_id <> payment_id ORDER BY payment_id LIMIT 1`,
+    );
+    const answer = await get(ledger.url, `/api/payments?charge_id=${String(payment!.latest_charge_id)}`);
+    expect(answer.status).toBe(200);
+    expect(answer.body.data.map((row) => [row.payment_id, row.latest_charge_id])).toEqual([
+      [payment!.payment_id, payment!.latest_charge_id],
+    ]);
+    const none = await get(ledger.url, '/api/payments?charge_id=ch_not_in_the_ledger');
+    expect(none.body).toMatchObject({ data: [], next_cursor: null });
+    const bad = await get(ledger.url, '/api/payments?charge_id=ch%20bad');
+    expect(bad.status).toBe(400);
+    expect(bad.body.error).toMatchObject({ code: 'invalid_parameter', parameter: 'charge_id' });
+  });
 });

@@ -113,6 +113,7 @@ describe('GET /api/openapi.json', () => {
         'status',
         'order_id',
         'customer_id',
+        'charge_id',
         'currency',
         'livemode',
         'created_from',

@@ -1,8 +1,16 @@
 import { readFileSync } from 'node:fs';
 import type { Browser, Page } from 'playwright-core';
-import { AUDIT, consoleLedger, YEN, type ConsoleLedger } from './support/consoleLedger.js';
+import {
+  AUDIT,
+  consoleLedger,
+  FAILED_PAYOUT,
+  MANUAL_PAYOUT,
+  YEN,
+  type ConsoleLedger,
+} from './support/consoleLedger.js';
 import {
   describeInChromium,
+  holdRequests,
   launchChromium,
   openConsolePage,
   screenshot,
@@ -24,6 +32,8 @@ const money = (amount: number, currency: string, digits = 2) =>
     minimumFractionDigits: digits,
     maximumFractionDigits: digits,
   }).format(amount / 10 ** digits);
+
+const MANUAL_UNLISTED = "Stripe does not list a manual payout's transactions";
 
 const day = (unix: unknown) => new Date(Number(unix) * 1000).toISOString().slice(0, 10);
 const cells = (row: string) => page.locator(`[data-testid="${row}"] tbody tr`);
@@ -107,6 +117,55 @@ describeInChromium('finance console pages', () => {
     });
   });
 
+  it("keeps each page's number when the browser goes Back and Forward through the pages", async () => {
+    const pages = [await get(ledger.url, '/api/payments?limit=25')];
+    for (let n = 1; n < 3; n += 1)
+      pages.push(await get(ledger.url, `/api/payments?limit=25&cursor=${pages[n - 1]!.body.next_cursor}`));
+    const shows = (n: number) =>
+      waitFor(
+        async () =>
+          (await firstColumn('payments')).join() ===
+            pages[n - 1]!.body.data.map((row) => row.payment_id).join() &&
+          ((await page.locator('.pager span').textContent()) ?? '').startsWith(`Page ${n} ·`),
+        { what: `page ${n}, numbered ${n}` },
+      );
+    await shows(1);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await shows(2);
+    await page.getByRole('button', { name: 'Next page' }).click();
+    await shows(3);
+    for (const [move, n] of [
+      [() => page.goBack(), 2],
+      [() => page.goBack(), 1],
+      [() => page.goForward(), 2],
+      [() => page.goForward(), 3],
+    ] as const) {
+      await move();
+      await shows(n);
+    }
+  });
+
+  it('says "Loading…" over the old rows from the moment filters are applied until the API answers', async () => {
+    const slow = await holdRequests(page, (url) => url.pathname === '/api/payments');
+    try {
+      await page.getByLabel('Payment status').selectOption('paid');
+      await page.getByRole('button', { name: 'Apply filters' }).click();
+      await page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+      await waitFor(() => slow.held.length > 0, { what: 'the filtered request to be sent' });
+      expect(await page.locator('main').getAttribute('aria-busy')).toBe('true');
+    } finally {
+      await slow.release();
+    }
+    const paid = await get(ledger.url, '/api/payments?payment_status=paid&limit=25');
+    await waitFor(
+      async () =>
+        (await firstColumn('payments')).join() === paid.body.data.map((row) => row.payment_id).join(),
+      { what: 'the paid payments' },
+    );
+    expect(await page.getByText('Loading…').count()).toBe(0);
+    expect(await page.locator('main').getAttribute('aria-busy')).toBeNull();
+  });
+
   it('opens a payment: amounts in major units, its status history as a timeline, refunds and disputes', async () => {
     const { rows } = await ledger.database.db.query<{ payment_id: string }>(
       `SELECT payment_id FROM ledger.payments p
@@ -146,6 +205,51 @@ describeInChromium('finance console pages', () => {
       (payment.disputes as unknown as Row[]).map((d) => d.dispute_id),
     );
     await screenshot(page, 'payment');
+  });
+
+  it('opens the payment a charge id belongs to when the search is given a ch_ id', async () => {
+    const { rows } = await ledger.database.db.query<{ payment_id: string; latest_charge_id: string }>(
+      `SELECT payment_id, latest_charge_id FROM ledger.payments
+        WHERE payment_id LIKE 'pi\\_%' AND latest_charge_id LIKE 'ch\\_%' ORDER BY payment_id LIMIT 1`,
+    );
+    const { payment_id: id, latest_charge_id: charge } = rows[0]!;
+    await page.getByRole('link', { name: 'Payments', exact: true }).click();
+    await page.getByLabel('Payment id').fill(charge);
+    await page.getByRole('button', { name: 'Open payment' }).click();
+    await page.getByRole('heading', { name: `Payment ${id}` }).waitFor();
+    await expect(page.getByText(`Found by its charge ${charge}`).count()).resolves.toBe(1);
+    expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#/payments/${id}?charge=${charge}`);
+  });
+
+  it('replaces the old page with "Loading…" as soon as another page is chosen, until it answers', async () => {
+    const slow = await holdRequests(page, (url) => url.pathname === '/api/reports/daily');
+    try {
+      await page.getByRole('link', { name: 'Reports' }).click();
+      await page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+      await waitFor(() => slow.held.length > 0, { what: 'the daily report request to be sent' });
+      // The payment's heading and tables are gone, not left under the Reports link.
+      expect(await page.locator('main h1').count()).toBe(0);
+      expect(await page.locator('main table').count()).toBe(0);
+    } finally {
+      await slow.release();
+    }
+    await page.getByRole('heading', { name: 'Reports', exact: true }).waitFor();
+    expect(await page.getByText('Loading…').count()).toBe(0);
+  });
+
+  it('says "Loading…" in place of the sign-in form as soon as the token is sent', async () => {
+    const fresh = await openConsolePage(browser);
+    const slow = await holdRequests(fresh.page, (url) => url.pathname === '/api/payments');
+    try {
+      await signIn(fresh.page, ledger.url, TOKEN);
+      await fresh.page.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+      expect(await fresh.page.getByLabel('API token').count()).toBe(0);
+    } finally {
+      await slow.release();
+    }
+    await fresh.page.locator('[data-testid="payments"] tbody tr').first().waitFor();
+    expect(fresh.problems).toEqual([]);
+    await fresh.page.context().close();
   });
 
   it('shows a zero-decimal currency in whole units', async () => {
@@ -265,7 +369,10 @@ describeInChromium('finance console pages', () => {
     for (const [index, payout] of payouts.entries()) {
       const shown = await cells('payouts').nth(index).locator('td').last().textContent();
       if (payout.reconciled) expect(shown).toBe('reconciled');
-      else expect(shown).toMatch(/^(not paid out yet|transactions not known yet|off by)/);
+      else if (payout.status === 'failed' || payout.status === 'canceled')
+        expect(shown).toBe(`not paid out (${String(payout.status)})`);
+      else if (payout.automatic === false) expect(shown).toBe(MANUAL_UNLISTED);
+      else expect(shown).toMatch(/^(not paid out yet \(|transactions not known yet|off by)/);
     }
     await screenshot(page, 'payouts');
     const paid = payouts.find((p) => p.reconciled)!;
@@ -284,6 +391,23 @@ describeInChromium('finance console pages', () => {
       (detail.transactions as unknown as Row[]).map((t) => t.balance_transaction_id),
     );
     await screenshot(page, 'payout');
+  });
+
+  it("says Stripe never lists a manual payout's transactions, and a failed payout was not paid out", async () => {
+    await page.getByRole('link', { name: 'Payouts', exact: true }).click();
+    const rows = cells('payouts');
+    await rows.filter({ hasText: MANUAL_PAYOUT.id }).waitFor();
+    await expect(rows.filter({ hasText: MANUAL_PAYOUT.id }).locator('td').last().textContent()).resolves.toBe(
+      MANUAL_UNLISTED,
+    );
+    await expect(rows.filter({ hasText: FAILED_PAYOUT.id }).locator('td').last().textContent()).resolves.toBe(
+      'not paid out (failed)',
+    );
+    await page.getByRole('link', { name: MANUAL_PAYOUT.id }).click();
+    const facts = page.getByRole('region', { name: 'Reconciliation' });
+    await facts.waitFor();
+    await expect(facts.textContent()).resolves.toContain(MANUAL_UNLISTED);
+    await expect(facts.textContent()).resolves.toContain('Automaticno');
   });
 
   it("shows a payment's balance transactions with fee and net", async () => {
@@ -322,6 +446,86 @@ describeInChromium('finance console pages', () => {
     await screenshot(page, 'operations');
   });
 
+  it('pages through every event a projection could not apply, 50 a page', async () => {
+    const error = 'cannot apply (recorded by the console paging test)';
+    await ledger.database.db.query(
+      `INSERT INTO ledger.projection_failures (projection, position, event_id, stripe_event_id, event_type, error)
+       SELECT $1, position, event_id, metadata->>'stripe_event_id', metadata->>'stripe_event_type', $2
+         FROM eventstore.events ORDER BY position LIMIT 60`,
+      [AUDIT, error],
+    );
+    try {
+      const first = await get(ledger.url, '/api/webhooks/events?failed=true&limit=50');
+      const second = await get(
+        ledger.url,
+        `/api/webhooks/events?failed=true&limit=50&cursor=${first.body.next_cursor}`,
+      );
+      const positions = (answer: typeof first) => answer.body.data.map((event) => String(event.id)).join();
+      expect([first.body.data.length, second.body.data.length]).toEqual([50, 11]);
+      await page.getByRole('button', { name: 'Refresh' }).click();
+      await waitFor(async () => (await firstColumn('failed-events')).join() === positions(first), {
+        what: 'the newest 50 failed events',
+      });
+      await expect(page.getByTestId('open-failures').textContent()).resolves.toContain('61 open failures');
+      await page
+        .getByRole('region', { name: 'Events a projection could not apply' })
+        .getByRole('button', { name: 'Next page' })
+        .click();
+      await waitFor(async () => (await firstColumn('failed-events')).join() === positions(second), {
+        what: 'the other 11 failed events',
+      });
+    } finally {
+      await ledger.database.db.query(
+        'UPDATE ledger.projection_failures SET resolved_at = now() WHERE error = $1 AND resolved_at IS NULL',
+        [error],
+      );
+    }
+  });
+
+  it('says above the numbers that they may be incomplete while a projection they read has failed', async () => {
+    const staleRefunds = async () =>
+      (await get(ledger.url, '/api/refunds?limit=1')).headers.get('ledger-stale') === 'refunds';
+    await ledger.database.db.query(
+      `UPDATE ledger.projection_checkpoints SET state = 'failed', last_error = 'stopped by the console test'
+        WHERE projection = 'refunds'`,
+    );
+    try {
+      await waitFor(staleRefunds, { what: 'answers to name refunds in Ledger-Stale' });
+      const notice = page.locator('main h1 + [data-testid="stale"]');
+      // The daily report names it in its `stale` list.
+      await page.goto(`${ledger.url}/#/reports?from=2024-03-04&to=2024-03-16`);
+      await cells('daily-report').first().waitFor();
+      await notice.waitFor();
+      await expect(notice.textContent()).resolves.toContain('Numbers may be incomplete: refunds failed.');
+      // A payment's answer names it only in its Ledger-Stale header.
+      const { rows } = await ledger.database.db.query<{ payment_id: string }>(
+        'SELECT payment_id FROM ledger.refunds ORDER BY refund_id LIMIT 1',
+      );
+      await page.goto(`${ledger.url}/#/payments/${rows[0]!.payment_id}`);
+      await page.getByRole('heading', { name: `Payment ${rows[0]!.payment_id}` }).waitFor();
+      await notice.waitFor();
+      await expect(notice.textContent()).resolves.toContain('Numbers may be incomplete: refunds failed.');
+      // The payments list reads the payments projection only: nothing to say there.
+      await page.getByRole('link', { name: 'Payments', exact: true }).click();
+      await cells('payments').first().waitFor();
+      expect(await page.getByTestId('stale').count()).toBe(0);
+    } finally {
+      await ledger.database.db.query(
+        `UPDATE ledger.projection_checkpoints SET state = 'active', last_error = NULL WHERE projection = 'refunds'`,
+      );
+      await waitFor(async () => !(await staleRefunds()), { what: 'refunds to be current again' });
+    }
+  });
+
+  it('says "Bad link" for a damaged link, with no uncaught error', async () => {
+    await page.getByRole('link', { name: 'Payouts' }).click();
+    await page.getByRole('heading', { name: 'Payouts', exact: true }).waitFor();
+    await page.goto(`${ledger.url}/#/payments/%E0%A4%A`);
+    await page.getByRole('heading', { name: 'Bad link' }).waitFor();
+    expect(await page.getByRole('heading', { name: 'Payouts', exact: true }).count()).toBe(0);
+    expect(session.problems.filter((problem) => problem.includes('URI'))).toEqual([]);
+  });
+
   it('works from the keyboard, with every control labelled', async () => {
     const unlabelled = `[...document.querySelectorAll('main input, main select, main button')]
       .filter((c) => !(c.labels?.length || c.getAttribute('aria-label') || c.textContent.trim()))
@@ -354,6 +558,66 @@ describeInChromium('finance console pages', () => {
       await page.getByRole('heading', { name: section, exact: true }).waitFor();
       expect(await page.evaluate(unlabelled)).toEqual([]);
     }
+  });
+
+  it('shows payout arrival dates as the UTC calendar day Stripe means, in a zone west of UTC', async () => {
+    const { page: west, problems } = await openConsolePage(browser, { timezoneId: 'America/Los_Angeles' });
+    const utcDay = (iso: unknown) =>
+      new Intl.DateTimeFormat('en-US', {
+        year: 'numeric',
+        month: 'short',
+        day: 'numeric',
+        timeZone: 'UTC',
+      }).format(new Date(String(iso)));
+    await signIn(west, ledger.url, TOKEN);
+    await west.locator('[data-testid="payments"] tbody tr').first().waitFor();
+    await west.getByRole('link', { name: 'Payouts' }).click();
+    const payouts = (await get(ledger.url, '/api/payouts?limit=50')).body.data;
+    // Stripe's arrival_date is a day, sent as its first instant in UTC: the evening before in Los Angeles.
+    const manualArrival = payouts.find((p) => p.payout_id === MANUAL_PAYOUT.id)?.arrival_date;
+    expect(new Date(String(manualArrival)).toISOString()).toBe('2025-01-20T00:00:00.000Z');
+    const rows = west.locator('[data-testid="payouts"] tbody tr');
+    await waitFor(async () => (await rows.count()) === payouts.length, { what: 'the payouts table' });
+    for (const [index, payout] of payouts.entries())
+      await expect(rows.nth(index).locator('td').nth(2).textContent()).resolves.toBe(
+        utcDay(payout.arrival_date),
+      );
+    const manual = rows.filter({ hasText: MANUAL_PAYOUT.id });
+    await expect(manual.locator('td').nth(2).textContent()).resolves.toBe('Jan 20, 2025');
+    await expect(manual.locator('td').nth(2).locator('time').getAttribute('datetime')).resolves.toBe(
+      '2025-01-20',
+    );
+    await west.getByRole('link', { name: MANUAL_PAYOUT.id }).click();
+    const facts = west.getByRole('region', { name: 'Reconciliation' });
+    await facts.waitFor();
+    await expect(facts.textContent()).resolves.toContain('Arrival (UTC day)Jan 20, 2025');
+    expect(problems).toEqual([]);
+    await west.context().close();
+  });
+
+  it('says which part of the ledger is down when health answers 503', async () => {
+    const { page: ops, problems } = await openConsolePage(browser);
+    const health = async () => (await get(ledger.url, '/api/webhooks/health', { token: null })).status;
+    await signIn(ops, ledger.url, TOKEN);
+    await ops.locator('[data-testid="payments"] tbody tr').first().waitFor();
+    // The event store's head cannot be read: health answers 503 unavailable, its body saying why.
+    await ledger.database.db.query('ALTER TABLE eventstore.head RENAME TO head_hidden_by_console_test');
+    try {
+      await waitFor(async () => (await health()) === 503, { what: 'health to answer 503' });
+      await ops.getByRole('link', { name: 'Operations' }).click();
+      const facts = ops.getByTestId('health');
+      await facts.waitFor();
+      await expect(facts.textContent()).resolves.toContain('unavailable');
+      await expect(
+        ops.getByRole('region', { name: 'Health' }).getByRole('alert').textContent(),
+      ).resolves.toBe('Not answering: the event store.');
+    } finally {
+      await ledger.database.db.query('ALTER TABLE eventstore.head_hidden_by_console_test RENAME TO head');
+      await waitFor(async () => (await health()) === 200, { what: 'health to answer 200 again' });
+    }
+    // The browser itself reports the 503 and the projections' failed answer; nothing else may appear.
+    expect(problems.filter((problem) => !/status of 50\d/.test(problem))).toEqual([]);
+    await ops.context().close();
   });
 
   it('wrote nothing to the browser console on any page', () => {

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { chromium, type Browser, type Page } from 'playwright-core';
+import { chromium, type Browser, type Page, type Route } from 'playwright-core';
 import { packageRoot } from '../../src/paths.js';
 
 /** Debian's chromium (`apt-get install -y chromium`); CHROMIUM_PATH points elsewhere. */
@@ -65,6 +65,33 @@ export const openConsolePage = async (
       );
   });
   return { page, problems, transferred };
+};
+
+/**
+ * A slow API on demand: the page's requests whose URL `matches` wait, unanswered, until `release()`
+ * lets them through to the ledger. `held` lists what waited.
+ */
+export const holdRequests = async (page: Page, matches: (url: URL) => boolean) => {
+  let open!: () => void;
+  const released = new Promise<void>((resolve) => (open = resolve));
+  const held: string[] = [];
+  const passing: Promise<void>[] = [];
+  const hold = (route: Route) => {
+    held.push(route.request().url());
+    const passed = released.then(() => route.continue());
+    passing.push(passed);
+    return passed;
+  };
+  await page.route(matches, hold);
+  return {
+    held,
+    release: async () => {
+      open();
+      // Every held request goes on to the ledger before the route is taken away.
+      await Promise.all(passing);
+      await page.unroute(matches, hold);
+    },
+  };
 };
 
 /** Types the token into the field labelled "API token" and signs in. */

@@ -5,7 +5,7 @@ import { COUNTS_TABLE_SQL, countingProjection } from './countingProjection.js';
 import { newEvent } from './eventStoreContract.js';
 import { BASE, DAY, generator, type Delivery } from './generate.js';
 import { moneyEventsOf } from './moneyEvents.js';
-import { generateMoneyHistory, type MoneyHistory } from './moneyHistory.js';
+import { generateMoneyHistory, START, type MoneyHistory } from './moneyHistory.js';
 import { HOSTILE_TEXT, IMG, paymentLife, PLAIN_TEXT, SCRIPT } from './paymentLife.js';
 import { startLedger, type TestServer } from './ledgerServer.js';
 import { deliver, waitForProjections } from './queryApi.js';
@@ -46,6 +46,30 @@ export const YEN: Payment = {
   orderId: 'order_yen',
 };
 
+/** 00:00 UTC of a day after the generated account's first, as Stripe sends a payout's arrival_date. */
+const arrivalOn = (day: number) => START + day * DAY;
+
+/**
+ * A manual payout (automatic: false), paid: Stripe lists no transactions for it, so it never
+ * reconciles. The newest payout, arriving on 2025-01-20 (00:00 UTC).
+ */
+export const MANUAL_PAYOUT = {
+  id: 'po_manual0001',
+  automatic: false,
+  status: 'paid',
+  created: arrivalOn(12) - 3600,
+  arrival_date: arrivalOn(14),
+} as const;
+
+/** An automatic payout that failed: it was never paid out. */
+export const FAILED_PAYOUT = {
+  id: 'po_failed0001',
+  automatic: true,
+  status: 'failed',
+  created: arrivalOn(12) - 7200,
+  arrival_date: arrivalOn(13),
+} as const;
+
 export type ConsoleLedger = {
   url: string;
   /** Balance transactions and payouts of a generated Stripe account (SPEC section 12). */
@@ -84,6 +108,7 @@ export const consoleLedger = async (options: { seed: number; payments: number })
     // The account's payments arrive as webhooks; its balance transactions and payouts as the sync
     // and payout webhooks record them.
     await deliver(server.url, money.payments.flatMap(paymentWebhooks));
+    await deliver(server.url, [MANUAL_PAYOUT, FAILED_PAYOUT].map(payoutWebhook));
     const store = postgresEventStore(database.db);
     for (const { stream, event } of moneyEventsOf(money)) await store.append(stream, [event], 'any');
     await waitForProjections(server.url, projections.length + 1);
@@ -114,6 +139,22 @@ export const consoleLedger = async (options: { seed: number; payments: number })
   };
 };
 
+/** A webhook delivery of `type` about `object`, sent when it was created. */
+const webhook = (id: string, type: string, object: Record<string, unknown>, created: number): Delivery => {
+  const body = JSON.stringify({
+    id,
+    object: 'event',
+    api_version: '2024-06-20',
+    created,
+    data: { object },
+    livemode: false,
+    pending_webhooks: 1,
+    request: { id: null, idempotency_key: null },
+    type,
+  });
+  return { id, type, created, body };
+};
+
 /** payment_intent.succeeded and charge.succeeded deliveries for a generated account's payment. */
 const paymentWebhooks = (payment: MoneyHistory['payments'][number]): Delivery[] =>
   (
@@ -121,19 +162,24 @@ const paymentWebhooks = (payment: MoneyHistory['payments'][number]): Delivery[] 
       ['payment_intent.succeeded', payment.intent],
       ['charge.succeeded', payment.charge],
     ] as const
-  ).map(([type, object]) => {
-    const id = `evt_money_${type.split('.')[0]}_${String(object.id)}`;
-    const created = Number(object.created);
-    const body = JSON.stringify({
-      id,
-      object: 'event',
-      api_version: '2024-06-20',
-      created,
-      data: { object },
-      livemode: false,
-      pending_webhooks: 1,
-      request: { id: null, idempotency_key: null },
-      type,
-    });
-    return { id, type, created, body };
-  });
+  ).map(([type, object]) =>
+    webhook(`evt_money_${type.split('.')[0]}_${String(object.id)}`, type, object, Number(object.created)),
+  );
+
+/** payout.paid or payout.failed for one of the payouts above. */
+const payoutWebhook = (payout: typeof MANUAL_PAYOUT | typeof FAILED_PAYOUT): Delivery => {
+  const { id, status, created } = payout;
+  const object = {
+    ...payout,
+    object: 'payout',
+    amount: 125_00,
+    currency: 'usd',
+    balance_transaction: null,
+    destination: 'ba_test',
+    failure_code: status === 'failed' ? 'account_closed' : null,
+    livemode: false,
+    method: 'standard',
+    type: 'bank_account',
+  };
+  return webhook(`evt_payout_${status}_${id}`, `payout.${status}`, object, created + 3600);
+};

@@ -31,8 +31,12 @@ export const queryString = (params = {}) => {
   return text ? `?${text}` : '';
 };
 
-/** @param {string} path @param {string} accept @param {AbortSignal} [signal] */
-const request = async (path, accept, signal) => {
+/**
+ * @param {string} path @param {string} accept @param {AbortSignal} [signal]
+ * @param {readonly number[]} [answered] error statuses whose JSON body is the answer (health's 503);
+ * the same status from something else (a proxy's page) is still an error
+ */
+const request = async (path, accept, signal, answered = []) => {
   const response = await fetch(path, {
     headers: { authorization: `Bearer ${token.get() ?? ''}`, accept },
     cache: 'no-store',
@@ -40,6 +44,8 @@ const request = async (path, accept, signal) => {
     signal,
   });
   if (response.ok) return response;
+  if (answered.includes(response.status) && /\bjson\b/.test(response.headers.get('content-type') ?? ''))
+    return response;
   /** @type {{ error?: { code?: string, message?: string } }} */
   let body = {};
   try {
@@ -53,13 +59,47 @@ const request = async (path, accept, signal) => {
   throw new Kind(response.status, code, text, path.split('?')[0] ?? path);
 };
 
+const STALE_HEADER = 'Ledger-Stale';
+
+/**
+ * What the API said a page's numbers were read from while failed or behind, by projection: its state
+ * and lag when an answer's `stale` list told them, null when only the Ledger-Stale header named it.
+ * @typedef {Map<string, { state: string, lag_seconds: number } | null>} Staleness
+ */
+
+/** @param {Staleness} stale @param {Response} response @param {any} body */
+const noteStale = (stale, response, body) => {
+  for (const name of (response.headers.get(STALE_HEADER) ?? '').split(','))
+    if (name.trim() && !stale.has(name.trim())) stale.set(name.trim(), null);
+  if (Array.isArray(body?.stale))
+    for (const entry of body.stale)
+      if (typeof entry?.projection === 'string')
+        stale.set(entry.projection, { state: String(entry.state), lag_seconds: Number(entry.lag_seconds) });
+};
+
+/**
+ * @typedef {{ stale?: Staleness, answered?: readonly number[] }} GetOptions
+ * `stale` collects what the answer says may be incomplete; `answered` lists error statuses whose JSON
+ * body is read as the answer.
+ */
+
 /**
  * GET a JSON answer of the query API.
  * @param {string} path @param {Record<string, string | number | boolean | null | undefined>} [params] @param {AbortSignal} [signal]
+ * @param {GetOptions} [options]
  * @returns {Promise<any>}
  */
-export const getJson = async (path, params, signal) =>
-  (await request(`${path}${queryString(params)}`, 'application/json', signal)).json();
+export const getJson = async (path, params, signal, options = {}) => {
+  const response = await request(
+    `${path}${queryString(params)}`,
+    'application/json',
+    signal,
+    options.answered,
+  );
+  const body = await response.json();
+  if (options.stale) noteStale(options.stale, response, body);
+  return body;
+};
 
 /**
  * Downloads a CSV export. A bare link cannot carry the Authorization header, so the file is fetched

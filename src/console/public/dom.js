@@ -118,6 +118,7 @@ export const badge = (status) => {
 const GOOD = new Set(['paid', 'succeeded', 'won', 'live', 'ok', 'reconciled', 'available']);
 const BAD = new Set([
   'failed',
+  'unavailable',
   'lost',
   'canceled',
   'needs_response',
@@ -125,6 +126,7 @@ const BAD = new Set([
   'not reconciled',
 ]);
 const WARN = new Set([
+  'degraded',
   'refunded',
   'partially_refunded',
   'under_review',

@@ -82,9 +82,29 @@ export const time = (iso) => {
   if (!iso) return h('span', { class: 'muted' }, '—');
   const date = new Date(iso);
   if (Number.isNaN(date.getTime())) return String(iso);
-  // A bare date (a payout's arrival_date) is a calendar day, not an instant: shown as is.
-  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return h('time', { datetime: iso }, iso);
+  // A bare date is a calendar day, not an instant.
+  if (/^\d{4}-\d{2}-\d{2}$/.test(iso)) return calendarDay(iso);
   return h('time', { datetime: date.toISOString(), title: utcText(iso) }, localTime.format(date));
+};
+
+const utcDayFormat = new Intl.DateTimeFormat(undefined, {
+  year: 'numeric',
+  month: 'short',
+  day: 'numeric',
+  timeZone: 'UTC',
+});
+
+/**
+ * A calendar day that the API sends as an instant at 00:00 UTC (a payout's arrival_date, as Stripe
+ * gives it): shown as that UTC day, in the reader's locale. In the reader's zone, west of UTC, the
+ * instant falls on the evening before. @param {string | null | undefined} iso
+ */
+export const calendarDay = (iso) => {
+  if (!iso) return h('span', { class: 'muted' }, '—');
+  const date = new Date(/^\d{4}-\d{2}-\d{2}$/.test(iso) ? `${iso}T00:00:00Z` : iso);
+  if (Number.isNaN(date.getTime())) return String(iso);
+  const day = date.toISOString().slice(0, 10);
+  return h('time', { datetime: day, title: `${day} (UTC calendar day)` }, utcDayFormat.format(date));
 };
 
 /** Whole days from now until `iso` (negative when past). @param {string} iso @param {number} [now] */

@@ -1,7 +1,17 @@
-import { token, Unauthorized, describeError } from './api.js';
+import { token, Unauthorized, describeError, getJson } from './api.js';
 import { h, replace, message } from './dom.js';
+import { staleNotice } from './staleNotice.js';
 
-/** @typedef {{ main: HTMLElement, path: string[], params: URLSearchParams, signal: AbortSignal, go: (hash: string) => void }} Route */
+/**
+ * What a page is given to draw itself. `get` reads the query API for this route (aborted when the reader
+ * moves on; what its answers say is stale is shown above the page). `redirect` replaces the current
+ * history entry, so Back does not return to a link that only forwards.
+ * @typedef {{
+ *   main: HTMLElement, path: string[], params: URLSearchParams, signal: AbortSignal,
+ *   get: (path: string, params?: Record<string, string | number | boolean | null | undefined>, options?: { answered?: readonly number[] }) => Promise<any>,
+ *   go: (hash: string) => void, redirect: (hash: string) => void,
+ * }} Route
+ */
 
 // Pages load when first visited, so signing in costs only the payments page.
 const PAGES = {
@@ -22,6 +32,8 @@ let lastPath = '';
 
 /** @param {string} [reason] */
 const signInForm = (reason) => {
+  // The page after signing in is drawn afresh, not dimmed over this form.
+  lastPath = '';
   nav.hidden = true;
   signOutButton.hidden = true;
   const field = h('input', {
@@ -65,12 +77,26 @@ const signIn = () => {
   else void route();
 };
 
+/**
+ * From the moment a route starts until its page is drawn: a new page replaces the old one with
+ * "Loading…" (the old heading and table must not sit under the new nav link); a new filter or page of
+ * the same list keeps the old content, dimmed, under the note.
+ * @param {boolean} moved
+ */
+const showLoading = (moved) => {
+  main.setAttribute('aria-busy', 'true');
+  const existing = main.querySelector(':scope > .loading-note');
+  const note = existing ?? h('p', { class: 'loading-note', role: 'status' }, 'Loading…');
+  if (moved) replace(main, note);
+  else if (!existing) main.prepend(note);
+};
+
 const route = async () => {
   if (!token.get()) return signInForm();
   if (location.hash === '#main') return;
   const [pathPart = '', queryPart = ''] = location.hash.replace(/^#\/?/, '').split('?');
-  const path = pathPart.split('/').filter(Boolean).map(decodeURIComponent);
-  const section = /** @type {keyof typeof PAGES} */ (path[0] && path[0] in PAGES ? path[0] : 'payments');
+  const parts = pathPart.split('/').filter(Boolean);
+  const section = /** @type {keyof typeof PAGES} */ (parts[0] && parts[0] in PAGES ? parts[0] : 'payments');
   for (const link of nav.querySelectorAll('a')) {
     if (link.dataset.section === section) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -80,26 +106,52 @@ const route = async () => {
   // A new page (not a new filter or page of the same list) moves focus to it, as a page load would.
   const moved = pathPart !== lastPath;
   lastPath = pathPart;
-  main.setAttribute('aria-busy', 'true');
+  showLoading(moved);
+  /** @type {import('./api.js').Staleness} */
+  const stale = new Map();
   try {
+    // Inside the try: a damaged link (`%E0%A4%A`) is a message on the page, not an uncaught error.
+    const path = parts.map(decodeURIComponent);
     const page = await PAGES[section]();
     await page.render({
       main,
       path,
       params: new URLSearchParams(queryPart),
       signal: controller.signal,
+      get: (apiPath, params, options) => getJson(apiPath, params, controller.signal, { ...options, stale }),
       go: (hash) => (location.hash = hash),
+      redirect: (hash) => {
+        history.replaceState(null, '', hash);
+        void route();
+      },
     });
-    if (moved && !controller.signal.aborted) main.focus({ preventScroll: true });
+    if (controller.signal.aborted) return;
+    if (moved) main.focus({ preventScroll: true });
+    const notice = await staleNotice(stale, controller.signal);
+    if (notice && !controller.signal.aborted) {
+      const heading = main.querySelector('h1');
+      if (heading) heading.after(notice);
+      else main.prepend(notice);
+    }
   } catch (error) {
     if (controller.signal.aborted) return;
     if (error instanceof Unauthorized) {
       token.clear();
       return signInForm(`The API token was refused: ${error.message}. Sign in again.`);
     }
+    if (error instanceof URIError)
+      return replace(
+        main,
+        h('h1', {}, 'Bad link'),
+        message('error', `This link is damaged and cannot be read: ${location.hash}`),
+        h('p', {}, h('a', { href: `#/${section}` }, `Open ${section[0]?.toUpperCase()}${section.slice(1)}`)),
+      );
     replace(main, h('h1', {}, 'Something went wrong'), message('error', describeError(error)));
   } finally {
-    if (current === controller) main.removeAttribute('aria-busy');
+    if (current === controller) {
+      main.removeAttribute('aria-busy');
+      main.querySelector(':scope > .loading-note')?.remove();
+    }
   }
 };
 

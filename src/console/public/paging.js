@@ -4,9 +4,11 @@ import { h } from './dom.js';
 /** `#/<base>?filters` for a list page. @param {string} base @param {Record<string, string | undefined>} params */
 export const hashFor = (base, params) => `#/${base}${queryString(params)}`;
 
-// The cursors of the pages before the one shown, per list and filter set. Keyset cursors only go
-// forward, so "Previous" goes back to a cursor seen on the way.
-/** @type {Map<string, string[]>} */
+// Keyset cursors only go forward, so "Previous" goes back to a cursor seen on the way. Per list and
+// filter set, each cursor seen as a "Next" is kept with its page number and the cursor before it:
+// keyed by cursor, not by the order pages were drawn in, so Back and Forward (which draw pages in any
+// order) still show the right number.
+/** @type {Map<string, Map<string, { page: number, previous: string }>>} */
 const trails = new Map();
 
 /**
@@ -15,14 +17,13 @@ const trails = new Map();
  */
 export const pager = ({ base, filters, cursor, nextCursor, go, shown }) => {
   const key = hashFor(base, filters);
-  const trail = trails.get(key) ?? [];
+  const trail = trails.get(key) ?? new Map();
   trails.set(key, trail);
   const here = cursor ?? '';
-  const seen = trail.indexOf(here);
-  if (seen >= 0) trail.length = seen;
-  else if (here === '') trail.length = 0;
-  const page = cursor && trail.length === 0 ? undefined : trail.length + 1;
-  const previous = trail.at(-1);
+  // The first page has no cursor; a later page opened from a link (not reached here) has no number.
+  const known = here === '' ? { page: 1, previous: undefined } : trail.get(here);
+  if (known && nextCursor) trail.set(nextCursor, { page: known.page + 1, previous: here });
+  const previous = known?.previous;
   return h(
     'nav',
     { class: 'pager', 'aria-label': 'Pages' },
@@ -38,17 +39,14 @@ export const pager = ({ base, filters, cursor, nextCursor, go, shown }) => {
     h(
       'span',
       { class: 'muted', 'aria-live': 'polite' },
-      `${page ? `Page ${page}` : 'A later page'} · ${shown} row${shown === 1 ? '' : 's'}`,
+      `${known ? `Page ${known.page}` : 'A later page'} · ${shown} row${shown === 1 ? '' : 's'}`,
     ),
     h(
       'button',
       {
         type: 'button',
         disabled: !nextCursor,
-        onclick: () => {
-          trail.push(here);
-          go(hashFor(base, { ...filters, cursor: nextCursor ?? undefined }));
-        },
+        onclick: () => go(hashFor(base, { ...filters, cursor: nextCursor ?? undefined })),
       },
       'Next page',
     ),

@@ -1,4 +1,4 @@
-import { attempt, getJson } from '../api.js';
+import { attempt } from '../api.js';
 import { badge, formValues, h, replace, select, table } from '../dom.js';
 import { failureMessage } from '../failure.js';
 import { daysUntil, money, time } from '../format.js';
@@ -18,8 +18,8 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
   const filters = filtersFrom(route.params, ['status', 'sort']);
   const cursor = route.params.get('cursor') ?? undefined;
   const [open, all] = await Promise.all([
-    attempt(needingResponse(route.signal)),
-    attempt(getJson('/api/disputes', { ...filters, cursor, limit: 50 }, route.signal)),
+    attempt(needingResponse(route)),
+    attempt(route.get('/api/disputes', { ...filters, cursor, limit: 50 })),
   ]);
   if (route.signal.aborted) return;
   const statusForm = h(
@@ -84,12 +84,12 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
 
 /**
  * The disputes needing a response with the soonest deadlines (none last): the first page of each such
- * status in the API's evidence order, merged. @param {AbortSignal} signal
+ * status in the API's evidence order, merged. @param {import('../main.js').Route} route
  */
-const needingResponse = async (signal) => {
+const needingResponse = async (route) => {
   const pages = await Promise.all(
     NEEDS_RESPONSE.map((status) =>
-      getJson('/api/disputes', { status, sort: EVIDENCE_ORDER, limit: NEEDS_RESPONSE_SHOWN }, signal),
+      route.get('/api/disputes', { status, sort: EVIDENCE_ORDER, limit: NEEDS_RESPONSE_SHOWN }),
     ),
   );
   const due = (/** @type {any} */ d) => (d.evidence_due_by ? Date.parse(d.evidence_due_by) : Infinity);

@@ -1,14 +1,19 @@
-import { attempt, getJson } from '../api.js';
-import { badge, h, replace, table } from '../dom.js';
+import { attempt } from '../api.js';
+import { badge, h, message, replace, table } from '../dom.js';
 import { failureMessage } from '../failure.js';
 import { time } from '../format.js';
+import { pager } from '../paging.js';
+
+const FAILED_PER_PAGE = 50;
 
 /** Every projection's state, lag and failures; the store's health; events a projection could not apply. */
 export const render = async (/** @type {import('../main.js').Route} */ route) => {
+  const cursor = route.params.get('cursor') ?? undefined;
   const [projections, health, failed] = await Promise.all([
-    attempt(getJson('/api/projections', {}, route.signal)),
-    attempt(getJson('/api/webhooks/health', {}, route.signal)),
-    attempt(getJson('/api/webhooks/events', { failed: 'true', limit: 50 }, route.signal)),
+    attempt(route.get('/api/projections')),
+    // 503 is health's answer when the database or the event store does not answer: its body says which.
+    attempt(route.get('/api/webhooks/health', {}, { answered: [503] })),
+    attempt(route.get('/api/webhooks/events', { failed: 'true', limit: FAILED_PER_PAGE, cursor })),
   ]);
   if (route.signal.aborted) return;
   // Refreshed on request, not on a timer: a re-render would close what the reader opened and move focus.
@@ -57,37 +62,67 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
       'section',
       { 'aria-labelledby': 'failed-events' },
       h('h2', { id: 'failed-events' }, 'Events a projection could not apply'),
+      projections.ok ? openFailures(projections.value.data) : null,
       failed.ok
-        ? table({
-            testid: 'failed-events',
-            rows: failed.value.data,
-            empty: 'None: every stored event was applied or is waiting its turn.',
-            columns: [
-              { header: 'Position', num: true, cell: (e) => e.id },
-              { header: 'Received', cell: (e) => time(e.created_at) },
-              { header: 'Type', cell: (e) => e.event_type },
-              { header: 'Stripe event', cell: (e) => e.event_id },
-              { header: 'Error', wrap: true, cell: (e) => e.error_message ?? '' },
-              {
-                header: 'Payload',
-                wrap: true,
-                cell: (e) =>
-                  h(
-                    'details',
-                    {},
-                    h('summary', {}, 'Show'),
-                    h('pre', { class: 'payload' }, JSON.stringify(e.payload, null, 2)),
-                  ),
-              },
-            ],
-          })
+        ? [
+            table({
+              testid: 'failed-events',
+              rows: failed.value.data,
+              empty: 'None: every stored event was applied or is waiting its turn.',
+              columns: [
+                { header: 'Position', num: true, cell: (e) => e.id },
+                { header: 'Received', cell: (e) => time(e.created_at) },
+                { header: 'Type', cell: (e) => e.event_type },
+                { header: 'Stripe event', cell: (e) => e.event_id },
+                { header: 'Error', wrap: true, cell: (e) => e.error_message ?? '' },
+                {
+                  header: 'Payload',
+                  wrap: true,
+                  cell: (e) =>
+                    h(
+                      'details',
+                      {},
+                      h('summary', {}, 'Show'),
+                      h('pre', { class: 'payload' }, JSON.stringify(e.payload, null, 2)),
+                    ),
+                },
+              ],
+            }),
+            pager({
+              base: 'operations',
+              filters: {},
+              cursor,
+              nextCursor: failed.value.next_cursor,
+              go: route.go,
+              shown: failed.value.data.length,
+            }),
+          ]
         : failureMessage(failed.error, 'Failed events'),
     ),
   );
 };
 
+/** How many failures are open in all: the table below pages through their events. @param {any[]} projections */
+const openFailures = (projections) => {
+  const open = projections.reduce((total, p) => total + (Number(p.open_failures) || 0), 0);
+  if (open === 0) return null;
+  return h(
+    'p',
+    { class: 'muted', 'data-testid': 'open-failures' },
+    `${open.toLocaleString()} open failure${open === 1 ? '' : 's'} in all projections, ${FAILED_PER_PAGE} events a page, newest first (an event can fail in more than one projection).`,
+  );
+};
+
+/** Which parts of the ledger do not answer, from health's body. @param {any} health */
+const down = (health) =>
+  [
+    health.database?.ok === false && `the database (${health.database.kind ?? 'unknown'})`,
+    health.event_store?.ok === false && 'the event store',
+  ].filter(Boolean);
+
 /** @param {any} health */
-const healthFacts = (health) =>
+const healthFacts = (health) => [
+  down(health).length > 0 ? message('error', `Not answering: ${down(health).join(' and ')}.`) : null,
   h(
     'dl',
     { class: 'facts', 'data-testid': 'health' },
@@ -103,4 +138,8 @@ const healthFacts = (health) =>
       ' head at position ',
       String(health.event_store?.head ?? '—'),
     ),
-  );
+    health.failed_projections?.length > 0
+      ? [h('dt', {}, 'Failed projections'), h('dd', {}, health.failed_projections.join(', '))]
+      : null,
+  ),
+];

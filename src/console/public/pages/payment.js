@@ -1,6 +1,6 @@
-import { attempt, getJson } from '../api.js';
+import { attempt } from '../api.js';
 import { detailFailure } from '../failure.js';
-import { badge, h, replace, table } from '../dom.js';
+import { badge, h, message, replace, table } from '../dom.js';
 import { money, time } from '../format.js';
 import { hashFor } from '../paging.js';
 import { paymentLink } from './payments.js';
@@ -8,18 +8,30 @@ import { paymentLink } from './payments.js';
 /** One payment: its amounts, its status history as a timeline, refunds, disputes, balance transactions. */
 export const render = async (/** @type {import('../main.js').Route} */ route) => {
   const id = route.path[1] ?? '';
-  const answer = await attempt(getJson(`/api/payments/${encodeURIComponent(id)}`, {}, route.signal));
+  // The search takes a charge id too: its payment is looked up first (a legacy charge is a payment of
+  // its own, found below by its id).
+  if (CHARGE_ID.test(id)) {
+    const owner = await attempt(paymentOfCharge(route, id));
+    if (route.signal.aborted) return;
+    if (owner.ok && owner.value && owner.value !== id)
+      return route.redirect(hashFor(`payments/${encodeURIComponent(owner.value)}`, { charge: id }));
+  }
+  const answer = await attempt(route.get(`/api/payments/${encodeURIComponent(id)}`));
   if (route.signal.aborted) return;
   const back = h('p', {}, h('a', { href: '#/payments' }, '← All payments'));
   if (!answer.ok) {
     return replace(route.main, ...detailFailure({ back, what: 'Payment', id, error: answer.error }));
   }
   const p = answer.value;
+  const charge = route.params.get('charge');
   const amount = (/** @type {number} */ value) => money(value, p.currency);
   replace(
     route.main,
     back,
     h('h1', {}, 'Payment ', h('code', {}, p.payment_id), ' ', badge(p.payment_status)),
+    charge && charge === p.latest_charge_id
+      ? message('notice', `Found by its charge ${charge}, the latest charge of this payment.`)
+      : null,
     h(
       'div',
       { class: 'cards' },
@@ -116,6 +128,14 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
       balanceTransactions(p.balance_transactions ?? []),
     ),
   );
+};
+
+const CHARGE_ID = /^(ch|py)_/;
+
+/** The payment whose latest charge is `chargeId`, or null. @param {import('../main.js').Route} route @param {string} chargeId */
+const paymentOfCharge = async (route, chargeId) => {
+  const found = await route.get('/api/payments', { charge_id: chargeId, limit: 1 });
+  return found.data[0]?.payment_id ?? null;
 };
 
 const card = (/** @type {string} */ label, /** @type {string} */ figure) =>

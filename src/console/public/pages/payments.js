@@ -1,4 +1,4 @@
-import { attempt, getJson } from '../api.js';
+import { attempt } from '../api.js';
 import { failureMessage } from '../failure.js';
 import { badge, formValues, h, input, replace, select, table } from '../dom.js';
 import { localDayBound, money, time } from '../format.js';
@@ -29,17 +29,13 @@ export const render = async (route) => {
   const cursor = route.params.get('cursor') ?? undefined;
   const { limit = '50', created_from: from, created_to: to, ...rest } = filters;
   const answer = await attempt(
-    getJson(
-      '/api/payments',
-      {
-        ...rest,
-        limit,
-        cursor,
-        created_from: from && localDayBound(from, 'start'),
-        created_to: to && localDayBound(to, 'end'),
-      },
-      route.signal,
-    ),
+    route.get('/api/payments', {
+      ...rest,
+      limit,
+      cursor,
+      created_from: from && localDayBound(from, 'start'),
+      created_to: to && localDayBound(to, 'end'),
+    }),
   );
   if (route.signal.aborted) return;
   replace(
@@ -57,7 +53,7 @@ const searchForm = (route) => {
     'form',
     { class: 'inline panel', role: 'search', 'aria-label': 'Find a payment by id' },
     input('Payment id', 'id', {
-      placeholder: 'pi_...',
+      placeholder: 'pi_... or ch_...',
       required: true,
       pattern: '[A-Za-z0-9_.:@#\\/+\\-]{1,255}',
       title: 'a payment intent or charge id',

@@ -1,7 +1,7 @@
-import { attempt, getJson } from '../api.js';
+import { attempt } from '../api.js';
 import { badge, h, input, replace, select, table } from '../dom.js';
 import { detailFailure, failureMessage } from '../failure.js';
-import { localDayBound, money, time } from '../format.js';
+import { calendarDay, localDayBound, money, time } from '../format.js';
 import { filtersFrom, hashFor, pager } from '../paging.js';
 import { PAYOUT_STATUSES } from '../statuses.js';
 import { balanceTransactions } from './payment.js';
@@ -10,12 +10,17 @@ const payoutLink = (/** @type {string} */ id) => h('a', { href: `#/payouts/${enc
 
 /**
  * A payout's reconciliation: once paid, the transactions it paid out must be known and their net must
- * equal its amount. @param {any} p
+ * equal its amount. Stripe lists the transactions of automatic payouts only (SPEC section 12), so a
+ * manual payout's are never known. @param {any} p
  */
 const reconciliation = (p) => {
   if (p.reconciled) return h('span', { class: 'badge good' }, 'reconciled');
-  if (p.status !== 'paid')
-    return h('span', { class: 'badge neutral' }, `not paid out yet (${p.status.replaceAll('_', ' ')})`);
+  const status = String(p.status).replaceAll('_', ' ');
+  if (p.status === 'failed' || p.status === 'canceled')
+    return h('span', { class: 'badge neutral' }, `not paid out (${status})`);
+  if (p.status !== 'paid') return h('span', { class: 'badge neutral' }, `not paid out yet (${status})`);
+  if (p.automatic === false)
+    return h('span', { class: 'badge neutral' }, "Stripe does not list a manual payout's transactions");
   if (p.transaction_count === null || p.transactions_net === null)
     return h('span', { class: 'badge warn' }, 'transactions not known yet');
   return h('span', { class: 'badge bad' }, `off by ${money(p.amount - p.transactions_net, p.currency)}`);
@@ -28,17 +33,13 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
   const cursor = route.params.get('cursor') ?? undefined;
   const { created_from: from, created_to: to, ...rest } = filters;
   const answer = await attempt(
-    getJson(
-      '/api/payouts',
-      {
-        ...rest,
-        cursor,
-        limit: 50,
-        created_from: from && localDayBound(from, 'start'),
-        created_to: to && localDayBound(to, 'end'),
-      },
-      route.signal,
-    ),
+    route.get('/api/payouts', {
+      ...rest,
+      cursor,
+      limit: 50,
+      created_from: from && localDayBound(from, 'start'),
+      created_to: to && localDayBound(to, 'end'),
+    }),
   );
   if (route.signal.aborted) return;
   const form = h(
@@ -75,7 +76,7 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
             columns: [
               { header: 'Payout', cell: (p) => payoutLink(p.payout_id) },
               { header: 'Created', cell: (p) => time(p.created_at) },
-              { header: 'Arrival', cell: (p) => time(p.arrival_date) },
+              { header: 'Arrival (UTC day)', cell: (p) => calendarDay(p.arrival_date) },
               { header: 'Amount', num: true, cell: (p) => money(p.amount, p.currency) },
               { header: 'Status', cell: (p) => badge(p.status) },
               { header: 'Transactions', num: true, cell: (p) => p.transaction_count ?? '—' },
@@ -98,7 +99,7 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
 
 /** @param {import('../main.js').Route} route @param {string} id */
 const renderPayout = async (route, id) => {
-  const answer = await attempt(getJson(`/api/payouts/${encodeURIComponent(id)}`, {}, route.signal));
+  const answer = await attempt(route.get(`/api/payouts/${encodeURIComponent(id)}`));
   if (route.signal.aborted) return;
   const back = h('p', {}, h('a', { href: '#/payouts' }, '← All payouts'));
   if (!answer.ok) {
@@ -129,7 +130,7 @@ const renderPayout = async (route, id) => {
           ['Transactions paid out', String(p.transaction_count ?? '—')],
           ['Result', reconciliation(p)],
           ['Created', time(p.created_at)],
-          ['Arrival', time(p.arrival_date)],
+          ['Arrival (UTC day)', calendarDay(p.arrival_date)],
           ['Automatic', p.automatic ? 'yes' : 'no'],
           ["Payout's own transaction", p.balance_transaction_id ?? '—'],
         ].map(([term, value]) => [h('dt', {}, term), h('dd', {}, value)]),

@@ -1,4 +1,4 @@
-import { attempt, downloadCsv, describeError, getJson } from '../api.js';
+import { attempt, downloadCsv, describeError } from '../api.js';
 import { daysBetween, dailyChart } from '../chart.js';
 import { h, input, message, replace, table } from '../dom.js';
 import { failureMessage } from '../failure.js';
@@ -17,8 +17,8 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
   const to = isDay(route.params.get('to')) ? /** @type {string} */ (route.params.get('to')) : utcToday();
   const range = { from, to };
   const [daily, settlement] = await Promise.all([
-    attempt(getJson('/api/reports/daily', range, route.signal)),
-    attempt(getJson('/api/reports/settlement', range, route.signal)),
+    attempt(route.get('/api/reports/daily', range)),
+    attempt(route.get('/api/reports/settlement', range)),
   ]);
   if (route.signal.aborted) return;
   const form = h(
