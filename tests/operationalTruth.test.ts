@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { BASE } from './support/generate.js';
 import { runCli } from './support/cli.js';
 import { get } from './support/queryApi.js';
@@ -89,6 +90,31 @@ describeWithPostgres('the CLI runs as its own process against PostgreSQL')(
         headers: { authorization: 'Bearer test-token-0123456789' },
       });
       expect([null, 'orders']).toContain(orders.headers.get('ledger-stale'));
+    });
+
+    it('health stays degraded, naming it, while projection status cannot be read in time', async () => {
+      // A transaction holding the checkpoints as a busy database would: status cannot be read for a while.
+      const blocker = new pg.Client({ connectionString: ledger.database.url });
+      await blocker.connect();
+      try {
+        await blocker.query('BEGIN');
+        await blocker.query('LOCK TABLE ledger.projection_checkpoints IN ACCESS EXCLUSIVE MODE');
+        let health: Awaited<ReturnType<typeof get>> | undefined;
+        await waitFor(
+          async () => {
+            health = await get(ledger.url, '/api/webhooks/health', { token: null });
+            return health.body.projections_unknown === true;
+          },
+          { timeoutMs: 20_000, what: 'health to find projection status unanswered' },
+        );
+        expect(health).toMatchObject({
+          status: 200,
+          body: { status: 'degraded', projections_unknown: true },
+        });
+        expect(health!.body.failed_projections).toContain('refunds');
+      } finally {
+        await blocker.end();
+      }
     });
 
     it('makes `projections status` exit 3, so it can serve as a health check', async () => {

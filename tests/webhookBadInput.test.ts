@@ -215,6 +215,29 @@ describe('POST /api/webhooks/stripe with bad input', () => {
     expect(listed.body.data).toHaveLength(1);
   });
 
+  it('answers 400 invalid_payload naming the nesting and stores nothing when a body nests 100,000 levels deep', async () => {
+    const before = await storedEventCount(database.db);
+    const event = JSON.parse(paymentIntentSucceeded().body) as Json;
+    const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+    const body = JSON.stringify(event).replace('"description":null', `"description":${deep}`);
+    expect(body.length).toBeLessThan(MAX_WEBHOOK_BYTES);
+    expect(await postWebhook(server.url, body)).toEqual(
+      error400('invalid_payload', expect.stringContaining('nests deeper than 64 levels')),
+    );
+    await expectNothingStoredAndStillServing(before);
+  });
+
+  it('answers 400 invalid_object naming the id when a payment intent id is longer than Stripe makes them', async () => {
+    const before = await storedEventCount(database.db);
+    const event = paymentIntentSucceeded();
+    const id = (JSON.parse(event.body) as { data: { object: { id: string } } }).data.object.id;
+    const body = event.body.split(id).join(`pi_${'x'.repeat(5_300)}`);
+    expect(await postWebhook(server.url, body)).toEqual(
+      error400('invalid_object', expect.stringContaining('data.object.id')),
+    );
+    await expectNothingStoredAndStillServing(before);
+  });
+
   it('answers 400 invalid_payload and stores nothing when a signed event carries a NUL character', async () => {
     const before = await storedEventCount(database.db);
     const event = paymentIntentSucceeded();

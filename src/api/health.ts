@@ -13,6 +13,9 @@ export type HealthReport = {
   database: { ok: boolean; kind: Db['kind'] };
   event_store: { ok: boolean; head: number | null };
   failed_projections: string[];
+  /** Projection status did not answer within the deadline (a busy database): the projections shown are
+   * the last read, and the status is at best degraded, never ok. */
+  projections_unknown?: true;
   projections: {
     name: string;
     state: string;
@@ -26,28 +29,38 @@ export type HealthReport = {
 const answers = <T>(work: Promise<T>, what: string): Promise<T | null> =>
   withDeadline(work, HEALTH_DEADLINE_MS, what).catch(() => null);
 
-const check = async (db: Db, store: EventStore, watch: ProjectionWatch): Promise<HealthReport> => {
-  const [database, head, statuses] = await Promise.all([
+type Statuses = NonNullable<Awaited<ReturnType<ProjectionWatch['current']>>>;
+
+const check = async (
+  db: Db,
+  store: EventStore,
+  watch: ProjectionWatch,
+  lastKnown: { statuses: Statuses | null },
+): Promise<HealthReport> => {
+  const [database, head, read] = await Promise.all([
     answers(db.ping(), 'the database ping').then((ok) => ok === true),
     answers(store.headPosition(), 'the event store head'),
     answers(watch.current(), 'projection status'),
   ]);
-  const projections = (statuses ?? []).map(
-    ({ name, state, position, lag_events, lag_seconds, last_error }) => ({
-      name,
-      state,
-      position,
-      lag_events,
-      lag_seconds,
-      last_error: last_error === null ? null : redactErrorText(last_error),
-    }),
-  );
+  if (read !== null) lastKnown.statuses = read;
+  const statuses = read ?? lastKnown.statuses ?? [];
+  const projections = statuses.map(({ name, state, position, lag_events, lag_seconds, last_error }) => ({
+    name,
+    state,
+    position,
+    lag_events,
+    lag_seconds,
+    last_error: last_error === null ? null : redactErrorText(last_error),
+  }));
   const failed = projections.filter((projection) => projection.state === 'failed').map(({ name }) => name);
+  // Not knowing whether a projection failed is not knowing that all is well.
+  const degraded = failed.length > 0 || read === null;
   return {
-    status: !database || head === null ? 'unavailable' : failed.length > 0 ? 'degraded' : 'ok',
+    status: !database || head === null ? 'unavailable' : degraded ? 'degraded' : 'ok',
     database: { ok: database, kind: db.kind },
     event_store: { ok: head !== null, head },
     failed_projections: failed,
+    ...(read === null && { projections_unknown: true as const }),
     projections,
   };
 };
@@ -62,11 +75,12 @@ const timedOut = (db: Db): HealthReport => ({
 
 /**
  * GET /api/webhooks/health: 200 when the database and the event store answer (`degraded` naming failed
- * projections: ingest still works), 503 otherwise. Cached for a second, and answered within
+ * projections, or when their status did not answer in time: ingest still works), 503 otherwise. Cached for a second, and answered within
  * HEALTH_DEADLINE_MS whatever the database does, so probes can neither pile up nor hang.
  */
 export const healthRouter = (db: Db, store: EventStore, watch: ProjectionWatch): Router => {
-  const report = cachedCheck(() => check(db, store, watch), {
+  const lastKnown: { statuses: Statuses | null } = { statuses: null };
+  const report = cachedCheck(() => check(db, store, watch, lastKnown), {
     ttlMs: 1000,
     deadlineMs: HEALTH_DEADLINE_MS + 500,
     what: 'the health check',

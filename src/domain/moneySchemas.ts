@@ -7,7 +7,8 @@ import { z } from 'zod';
 import { unixTime } from './schemas.js';
 
 const int = () => z.int();
-const id = () => z.string().min(1);
+// Stripe's ids are at most 255 characters; longer ones could not be indexed (a stream, a charge link).
+const id = () => z.string().min(1).max(255);
 
 /** An expandable reference: an id, or the expanded object carrying that id. */
 const ref = z.union([id(), z.object({ id: id() })], {

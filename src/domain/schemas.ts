@@ -10,7 +10,8 @@ import { z } from 'zod';
 
 /** Every number the ledger reads (amounts in minor units, unix times) is an integer. */
 const int = () => z.int();
-const id = () => z.string().min(1);
+// Stripe's ids are at most 255 characters; longer ones could not be indexed (a stream, a charge link).
+const id = () => z.string().min(1).max(255);
 
 const FIRST_SECOND = -62_135_596_800; // 0001-01-01T00:00:00Z
 const LAST_SECOND = 253_402_300_799; // 9999-12-31T23:59:59Z

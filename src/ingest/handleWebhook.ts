@@ -1,8 +1,11 @@
 import { EventTooLargeError } from '../eventstore/eventTooLarge.js';
 import type { AppendResult, EventStore } from '../eventstore/port.js';
+import { MAX_NESTING, nestedTooDeep } from '../domain/nesting.js';
 import { unstorableText } from '../domain/storableText.js';
 import { chargeNeedingLookup, newEventOf, streamFor, translate, withPaymentId } from '../domain/translate.js';
+import { redactErrorText } from '../health/redactError.js';
 import { withDeadline } from '../runtime/deadline.js';
+import { errorMessage } from '../shared/errorMessage.js';
 import type { GroupAppender } from './groupCommit.js';
 import { verifySignature } from './verifySignature.js';
 
@@ -10,7 +13,7 @@ export type WebhookAnswer = {
   status: 200 | 400 | 413 | 503;
   body: Record<string, unknown>;
   /** For the request log line: never the payload. */
-  log: { stripeEventId?: string; type?: string; outcome: string };
+  log: { stripeEventId?: string; type?: string; outcome: string; error?: string };
 };
 
 export type WebhookDeps = {
@@ -36,10 +39,15 @@ const rejected = (
   log: { outcome: code, ...extra },
 });
 
-const unavailable = (log: WebhookAnswer['log']): WebhookAnswer => ({
+const unavailable = (log: WebhookAnswer['log'], error?: unknown): WebhookAnswer => ({
   status: 503,
   body: { error: { code: 'store_unavailable', message: 'the event store is unavailable; retry later' } },
-  log: { ...log, outcome: 'store_unavailable' },
+  log: {
+    ...log,
+    outcome: 'store_unavailable',
+    // The cause for the log line, with any quoted value (a fragment of the payload) taken out.
+    ...(error !== undefined && { error: redactErrorText(errorMessage(error)) }),
+  },
 });
 
 // The body fit under the webhook's 1 MiB cap, but its stored form (the object, derived keys, metadata)
@@ -100,6 +108,12 @@ export const handleWebhook =
     if (unstorable !== null) {
       return rejected('invalid_payload', `the event contains ${unstorable.message}`);
     }
+    if (nestedTooDeep(rawBody, body)) {
+      return rejected(
+        'invalid_payload',
+        `the event nests deeper than ${MAX_NESTING} levels of objects and arrays, which no Stripe event does`,
+      );
+    }
     const translated = translate(body);
     if (translated.kind === 'invalid') return rejected(translated.code, translated.message);
     const event = translated.event;
@@ -123,7 +137,7 @@ export const handleWebhook =
       result = await withDeadline(store(), deps.deadlineMs ?? WEBHOOK_DEADLINE_MS, 'the append');
     } catch (error) {
       if (error instanceof EventTooLargeError) return tooLargeToStore(error, log);
-      return unavailable(log);
+      return unavailable(log, error);
     }
     switch (result.kind) {
       case 'ok':
