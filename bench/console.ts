@@ -123,7 +123,7 @@ export const consoleBenchmark: Benchmark = {
         args: ['--role', 'web'],
         env: {
           DATABASE_URL: database.url,
-          STRIPE_WEBHOOK_SECRET: 'whsec_bench_console',
+          STRIPE_WEBHOOK_SECRET: 'whsec_bench_console_0d6a3c8e',
           LEDGER_API_TOKENS: TOKEN,
           LOG_LEVEL: 'warn',
         },

@@ -25,7 +25,7 @@ import { printTable } from './printTable.js';
 import { cpuSeconds, machineCpu } from './procStats.js';
 import { startServerProcess, type ServerProcess } from './serverProcess.js';
 
-const SECRET = 'whsec_bench_e2e';
+const SECRET = 'whsec_bench_e2e_7c4f1a9d2b';
 const TARGET = { rate: 1000, p99Ms: 200 };
 
 const round = (value: number, digits = 1) => Math.round(value * 10 ** digits) / 10 ** digits;

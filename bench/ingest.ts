@@ -26,7 +26,7 @@ import { printTable } from './printTable.js';
 import { cpuSeconds, cpuSecondsBetween, cpuSecondsOf, machineCpu, memoryMiB } from './procStats.js';
 import { startServerProcess, type ServerProcess } from './serverProcess.js';
 
-const SECRET = 'whsec_bench_ingest';
+const SECRET = 'whsec_bench_ingest_5b2d8e0a';
 const TARGET = { connections: 50, eventsPerSecond: 6000, p99Ms: 30 };
 
 export type SubjectName = 'web' | 'all' | 'peer';

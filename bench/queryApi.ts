@@ -201,7 +201,7 @@ const run = async ({ durationSeconds, flags }: BenchOptions) => {
       args: ['--role', 'web'],
       env: {
         DATABASE_URL: database.url,
-        STRIPE_WEBHOOK_SECRET: 'whsec_bench_query',
+        STRIPE_WEBHOOK_SECRET: 'whsec_bench_query_3e9a1f7c',
         LEDGER_API_TOKENS: TOKEN,
         LOG_LEVEL: flags.get('log-level') ?? 'info',
       },

@@ -1,3 +1,4 @@
+import { capturedLogger } from './support/capturedLogger.js';
 import { type TestServer, startLedger } from './support/ledgerServer.js';
 import { storedCopies, storedEventCount } from './support/storedEvents.js';
 import { paymentIntentSucceeded } from './support/syntheticEvents.js';
@@ -20,11 +21,12 @@ describeWithPostgres('the outage is a TCP proxy in front of a PostgreSQL server'
     let database: TestDatabase;
     let proxy: TcpProxy;
     let server: TestServer;
+    const log = capturedLogger();
     beforeAll(async () => {
       database = await createTestDatabase();
       let url: string;
       ({ proxy, url } = await proxyInFront(database.url));
-      server = await startLedger(url, { role: 'web' });
+      server = await startLedger(url, { role: 'web', logger: log.logger });
     });
     afterAll(async () => {
       await server?.stop();
@@ -46,6 +48,16 @@ describeWithPostgres('the outage is a TCP proxy in front of a PostgreSQL server'
       const event = paymentIntentSucceeded();
       const header = signatureFor(event.body);
       expect(await postWebhook(server.url, event.body, header)).toEqual(unavailable);
+      // The operator's log says why, at warn.
+      await waitFor(() => log.lines.some((line) => line.stripe_event_id === event.id), {
+        what: 'the 503 request line',
+      });
+      expect(log.lines.find((line) => line.stripe_event_id === event.id)).toMatchObject({
+        level: 40,
+        status: 503,
+        outcome: 'store_unavailable',
+        error: expect.any(String),
+      });
       expect(await health()).toBe(503);
       expect(await storedCopies(database.db, event.id)).toEqual([]);
       expect(await storedEventCount(database.db)).toBe(before);

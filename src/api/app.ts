@@ -32,7 +32,7 @@ export const createApp = (deps: AppDeps): Express => {
   app.use(webhookRouter(deps.handleWebhook, deps.metrics, deps.bodyBudget));
   app.use(healthRouter(deps.db, deps.store, deps.watch));
   app.get('/metrics', async (_req, res) => {
-    res.type(deps.metrics.registry.contentType).send(await deps.metrics.registry.metrics());
+    res.type(deps.metrics.registry.contentType).send(await deps.metrics.render());
   });
   for (const router of deps.extraRouters ?? []) app.use(router);
   app.use((_req, res) => sendError(res, 404, 'not_found', 'no such endpoint'));

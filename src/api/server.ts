@@ -3,6 +3,7 @@ import { serveWebhook, WEBHOOK_PATH } from '../ingest/webhookRoute.js';
 import { bodyBudget } from '../ingest/bodyBudget.js';
 import { createApp, type AppDeps } from './app.js';
 import { errorMessage } from '../shared/errorMessage.js';
+import { pipelineLimit } from './pipelineLimit.js';
 
 /**
  * Deadlines for what clients send (node checks them every connectionsCheckingInterval): headers within
@@ -15,15 +16,23 @@ export const MAX_CONNECTIONS = 10_000;
 /**
  * The HTTP server: webhook deliveries, the hot path, go straight to the webhook handler (express's
  * routing and response helpers cost more CPU than verifying and appending an event); everything else
- * goes through the express app.
+ * goes through the express app. Before either, a connection's pipelined requests are capped
+ * (pipelineLimit.ts): one client cannot start handlers faster than they answer.
  */
 export const createHttpServer = (deps: AppDeps): Server => {
   const budget = deps.bodyBudget ?? bodyBudget();
   const app = createApp({ ...deps, bodyBudget: budget });
   const webhook = serveWebhook(deps.handleWebhook, deps.metrics, budget);
+  const admit = pipelineLimit((socket) =>
+    deps.logger.warn(
+      { remote: socket.remoteAddress },
+      'connection closed: too many pipelined requests unanswered on it',
+    ),
+  );
   const server = createServer(
     { ...CLIENT_DEADLINES, connectionsCheckingInterval: 1000 },
     (req: IncomingMessage, res: ServerResponse) => {
+      if (!admit(req, res)) return;
       if (req.method !== 'POST' || req.url !== WEBHOOK_PATH) {
         app(req, res);
         return;
@@ -31,7 +40,8 @@ export const createHttpServer = (deps: AppDeps): Server => {
       const started = process.hrtime.bigint();
       void webhook(req, res, (log) => {
         res.once('finish', () =>
-          deps.logger.info(
+          // A 5xx is an outage or a fault to look at (at warn, as the other requests' 5xx): with its cause.
+          deps.logger[res.statusCode >= 500 ? 'warn' : 'info'](
             {
               method: 'POST',
               path: WEBHOOK_PATH,
@@ -40,6 +50,7 @@ export const createHttpServer = (deps: AppDeps): Server => {
               stripe_event_id: log.stripeEventId,
               type: log.type,
               outcome: log.outcome,
+              ...(log.error !== undefined && { error: log.error }),
             },
             'request',
           ),

@@ -24,6 +24,7 @@ import { stripeApi } from '../stripe/stripeApi.js';
 import { startPeriodicSync } from '../sync/periodicSync.js';
 import { projections as allProjections } from '../../projections/index.js';
 import type { Projection } from '../../projections/projection.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 export type Role = 'all' | 'web' | 'projector';
 
@@ -34,6 +35,35 @@ const runtimeOn = async (db: Db): Promise<Runtime> => {
   await migrate(db);
   const store = postgresEventStore(db);
   return { db, store, pools: samePool(db), projectorStore: store, close: async () => undefined };
+};
+
+/** Why the server cannot listen, in one line naming HOST or PORT: the operator set them, not node. */
+const listenError = (error: NodeJS.ErrnoException, { host, port }: Config): StartupError => {
+  const code = error.code ?? 'unknown error';
+  switch (code) {
+    case 'EADDRINUSE':
+      return new StartupError(
+        `port ${port} on ${host} is in use by another process: stop it, or set PORT to a free port`,
+      );
+    case 'ENOTFOUND':
+    case 'EAI_AGAIN':
+    case 'EAI_FAIL':
+    case 'EAI_NONAME':
+      return new StartupError(
+        `HOST ${host} cannot be resolved to an address (${code}): set HOST to an address or name of this machine, e.g. 127.0.0.1, or 0.0.0.0 for all of its addresses`,
+      );
+    case 'EADDRNOTAVAIL':
+      return new StartupError(
+        `HOST ${host} is no address of this machine (${code}): set HOST to one of its addresses, e.g. 127.0.0.1, or 0.0.0.0 for all of them`,
+      );
+    case 'EACCES':
+    case 'EPERM':
+      return new StartupError(
+        `port ${port} on ${host} is not open to this process (${code}): set PORT to 1024 or above, or grant it the privilege to bind lower ports`,
+      );
+    default:
+      return new StartupError(`cannot listen on ${host}:${port} (HOST, PORT): ${errorMessage(error)}`);
+  }
 };
 
 /** `stripe-ledger serve`: the web role (webhooks, API), the projector role, or both. */
@@ -149,15 +179,7 @@ export const serve = async (
     });
     try {
       server = await new Promise<Server>((resolve, reject) => {
-        http.once('error', (error: NodeJS.ErrnoException) =>
-          reject(
-            error.code === 'EADDRINUSE'
-              ? new StartupError(
-                  `port ${config.port} on ${config.host} is in use by another process: stop it, or set PORT to a free port`,
-                )
-              : error,
-          ),
-        );
+        http.once('error', (error: NodeJS.ErrnoException) => reject(listenError(error, config)));
         http.listen(config.port, config.host, () => resolve(http));
       });
     } catch (error) {

@@ -27,11 +27,40 @@ describe('loadConfig', () => {
     );
   });
 
+  it.each(['whsec_a', 'whsec_a1b2c3d4e5f6a7b', 'whsec_9f8a7b6c5d4e3f2a1b0c,whsec_short'])(
+    'refuses on PostgreSQL a webhook secret too short to be one Stripe made (%s), naming it and not the value',
+    (secrets) => {
+      const refused = refusal({ ...POSTGRES, STRIPE_WEBHOOK_SECRET: secrets });
+      expect(refused).toBe(
+        'STRIPE_WEBHOOK_SECRET holds a secret too short to be one Stripe made (fewer than 16 characters after whsec_): ' +
+          'set it to the whsec_... signing secret of your webhook endpoint (refused on PostgreSQL: set a real secret)',
+      );
+    },
+  );
+
+  it.each([{ ...POSTGRES }, {}])('refuses a webhook secret that is whsec_ alone, anywhere', (env) => {
+    expect(refusal({ ...env, STRIPE_WEBHOOK_SECRET: 'whsec_9f8a7b6c5d4e3f2a1b0c, whsec_' })).toBe(
+      'STRIPE_WEBHOOK_SECRET is invalid: a secret is whsec_ with nothing after it, so anyone could sign webhooks ' +
+        '(set it to the whsec_... signing secret of your webhook endpoint)',
+    );
+  });
+
+  it('accepts webhook secrets of 16 characters after whsec_, and those Stripe makes', () => {
+    const stripes = 'whsec_5BvjG8Xl0qcJ2HbYw3nR7tKpLm9sVd1A';
+    const cli = `whsec_${'0123456789abcdef'.repeat(4)}`;
+    expect(
+      loadConfig({ ...POSTGRES, STRIPE_WEBHOOK_SECRET: `whsec_a1b2c3d4e5f6a7b8,${stripes},${cli}` }),
+    ).toMatchObject({ webhookSecrets: ['whsec_a1b2c3d4e5f6a7b8', stripes, cli], warnings: [] });
+  });
+
   it('only warns about them on the embedded database', () => {
     const config = loadConfig({ LEDGER_API_TOKENS: 'dev-token', STRIPE_WEBHOOK_SECRET: 'whsec_replace_me' });
     expect(config.warnings).toEqual([
       expect.stringMatching(/^STRIPE_WEBHOOK_SECRET is a placeholder/),
       expect.stringMatching(/^LEDGER_API_TOKENS holds a token shorter than 16/),
+    ]);
+    expect(loadConfig({ STRIPE_WEBHOOK_SECRET: 'whsec_dev' }).warnings).toEqual([
+      expect.stringMatching(/^STRIPE_WEBHOOK_SECRET holds a secret too short/),
     ]);
   });
 

@@ -9,6 +9,8 @@ const csv = (value: string) =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
 
+const WEBHOOK_SECRET_PREFIX = 'whsec_';
+
 const schema = z.object({
   DATABASE_URL: z
     .string()
@@ -37,8 +39,12 @@ const schema = z.object({
     .optional()
     .transform((value) => (value === undefined ? [] : csv(value)))
     .refine(
-      (secrets) => secrets.every((secret) => secret.startsWith('whsec_')),
+      (secrets) => secrets.every((secret) => secret.startsWith(WEBHOOK_SECRET_PREFIX)),
       'every secret must start with whsec_',
+    )
+    .refine(
+      (secrets) => secrets.every((secret) => secret.length > WEBHOOK_SECRET_PREFIX.length),
+      'a secret is whsec_ with nothing after it, so anyone could sign webhooks',
     ),
   STRIPE_WEBHOOK_TOLERANCE: z.coerce.number().int().min(1).max(86_400).default(300),
   LEDGER_API_TOKENS: z
@@ -200,14 +206,27 @@ export const requireStripeApiKey = (config: Config): string => {
 const PLACEHOLDER =
   /replace|change-?me|example|placeholder|your[-_ ]|secret_here|\.\.\.|^x+$|^(test|password|secret|token)$/i;
 export const MIN_API_TOKEN_LENGTH = 16;
+/**
+ * Stripe's signing secrets carry 32 base64 characters after whsec_ (`stripe listen`'s, 64 hex): a much
+ * shorter key is no secret Stripe made but one typed by hand, short enough to guess, and whoever guesses
+ * it forges webhooks. Stripe does not promise the length, so the floor is half a real key (the API
+ * tokens' floor too), not the whole of one.
+ */
+export const MIN_WEBHOOK_SECRET_KEY_LENGTH = 16;
 
-/** Secrets that are placeholders, and API tokens short enough to guess: one line each, naming the variable. */
+/** Secrets that are placeholders, and webhook secrets and API tokens short enough to guess: one line each,
+ * naming the variable, never quoting the value. */
 const secretProblems = (value: z.infer<typeof schema>): string[] => {
   const problems: string[] = [];
   if (PLACEHOLDER.test(value.DATABASE_URL?.password ?? ''))
     problems.push("DATABASE_URL has a placeholder password (such as .env.example's POSTGRES_PASSWORD)");
-  if (value.STRIPE_WEBHOOK_SECRET.some((secret) => PLACEHOLDER.test(secret.slice('whsec_'.length))))
+  const webhookKeys = value.STRIPE_WEBHOOK_SECRET.map((secret) => secret.slice(WEBHOOK_SECRET_PREFIX.length));
+  if (webhookKeys.some((key) => PLACEHOLDER.test(key)))
     problems.push(`STRIPE_WEBHOOK_SECRET is a placeholder: ${HINTS.STRIPE_WEBHOOK_SECRET}`);
+  else if (webhookKeys.some((key) => key.length < MIN_WEBHOOK_SECRET_KEY_LENGTH))
+    problems.push(
+      `STRIPE_WEBHOOK_SECRET holds a secret too short to be one Stripe made (fewer than ${MIN_WEBHOOK_SECRET_KEY_LENGTH} characters after whsec_): ${HINTS.STRIPE_WEBHOOK_SECRET}`,
+    );
   if (value.LEDGER_API_TOKENS.some((token) => PLACEHOLDER.test(token)))
     problems.push('LEDGER_API_TOKENS holds a placeholder: set long random tokens (openssl rand -hex 32)');
   if (value.LEDGER_API_TOKENS.some((token) => token.length < MIN_API_TOKEN_LENGTH))

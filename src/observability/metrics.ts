@@ -25,6 +25,10 @@ type SyncReading = {
 // One pass-log query serves every sync metric of a scrape.
 const SYNC_REFRESH_MS = 1000;
 
+// Rendering walks every metric (default ones included) and builds the whole text: scrapes within a second
+// of one another get the same text, so a flood of them costs one rendering a second, not one each.
+const TEXT_REUSE_MS = 1000;
+
 /** One registry per process (or per test server), so tests never share counters. */
 export const createMetrics = () => {
   const registry = new Registry();
@@ -90,8 +94,25 @@ export const createMetrics = () => {
     }
     if (syncReading !== undefined) showSync(syncReading);
   };
+  let text: string | undefined;
+  let textAt = 0;
+  let rendering: Promise<string> | undefined;
+  const render = async (): Promise<string> => {
+    if (text !== undefined && Date.now() - textAt < TEXT_REUSE_MS) return text;
+    rendering ??= registry
+      .metrics()
+      .then((rendered) => {
+        text = rendered;
+        textAt = Date.now();
+        return rendered;
+      })
+      .finally(() => (rendering = undefined));
+    return rendering;
+  };
   const metrics = {
     registry,
+    /** The Prometheus text of `registry`, rendered at most once a second however many scrape at once. */
+    render,
     /** Scrapes refresh the projection gauges from `status` (at most once a second). */
     watchProjections: (status: () => Promise<readonly ProjectionGaugeReading[]>) => {
       source = status;

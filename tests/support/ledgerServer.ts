@@ -1,7 +1,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { pino } from 'pino';
+import { pino, type Logger } from 'pino';
 import { loadConfig } from '../../src/config/config.js';
 import { serve, type Role, type Running } from '../../src/cli/serve.js';
 import type { Projection } from '../../projections/projection.js';
@@ -22,6 +22,8 @@ export const startLedger = async (
     env?: Record<string, string>;
     projections?: readonly Projection[];
     dataDir?: string;
+    /** The server's logger (default: silent, or TEST_LOG_LEVEL). */
+    logger?: Logger;
   } = {},
 ): Promise<TestServer> => {
   const temporaryDir =
@@ -40,7 +42,7 @@ export const startLedger = async (
   const level = process.env.TEST_LOG_LEVEL;
   let running: Running;
   try {
-    running = await serve(config, pino({ level: level ?? 'silent' }), {
+    running = await serve(config, options.logger ?? pino({ level: level ?? 'silent' }), {
       role: options.role ?? 'all',
       projections: options.projections,
       ...(level === undefined && { notice: () => undefined }),
