@@ -193,7 +193,9 @@ describe('rebuild', () => {
       ),
     );
     expect(await snapshots(database.db)).toEqual(before);
-    const { rows } = await database.db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_rebuild'`);
+    const { rows } = await database.db.query(
+      `SELECT 1 FROM pg_namespace WHERE nspname LIKE 'ledger\\_rebuild%'`,
+    );
     expect(rows).toEqual([]);
   });
 });

@@ -90,7 +90,9 @@ describe('projections rebuild', () => {
     const report = await rebuildProjections({ db: database.db, store: store(), projections });
     expect(report.projections).toEqual(projections.map((p) => p.name));
     expect(await snapshots()).toEqual(live);
-    const { rows } = await database.db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_rebuild'`);
+    const { rows } = await database.db.query(
+      `SELECT 1 FROM pg_namespace WHERE nspname LIKE 'ledger\\_rebuild%'`,
+    );
     expect(rows).toEqual([]);
   });
 
@@ -186,7 +188,9 @@ describe('projections rebuild', () => {
       /failed at event evt_test_\d+ \(position \d+, payment_intent.created\): fold bug/,
     );
     expect(await snapshots()).toEqual(live);
-    const { rows } = await database.db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_rebuild'`);
+    const { rows } = await database.db.query(
+      `SELECT 1 FROM pg_namespace WHERE nspname LIKE 'ledger\\_rebuild%'`,
+    );
     expect(rows).toEqual([]);
   });
 
@@ -277,7 +281,9 @@ describe('projections rebuild', () => {
     });
     await expect(rebuild).rejects.toThrow('rebuild aborted');
     expect(await snapshots()).toEqual(live);
-    const { rows } = await database.db.query(`SELECT 1 FROM pg_namespace WHERE nspname = 'ledger_rebuild'`);
+    const { rows } = await database.db.query(
+      `SELECT 1 FROM pg_namespace WHERE nspname LIKE 'ledger\\_rebuild%'`,
+    );
     expect(rows).toEqual([]);
   };
 

@@ -28,7 +28,9 @@ export const projectionsCommand = (rebuild: Command): Command => {
     .description('position, head, lag, state and last error of every projection; exits 3 when one failed')
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
-      const status = await withRuntime(({ db, store }) => projectionStatus(db, store));
+      const status = await withRuntime(({ db, store }) => projectionStatus(db, store), {
+        doing: "reading the projections' status",
+      });
       // A failed projection makes this a failing health check (docker-compose's projector uses it).
       if (status.some((projection) => projection.state === 'failed')) process.exitCode = FAILED_EXIT_CODE;
       if (options.json) return printJson(status);
@@ -51,7 +53,9 @@ export const projectionsCommand = (rebuild: Command): Command => {
     .option('--json', 'print JSON')
     .action(async (name: string | undefined, options: { json?: boolean }) => {
       if (name) checkProjectionNames([name]);
-      const failures = await withRuntime(({ db }) => openFailures(db, name));
+      const failures = await withRuntime(({ db }) => openFailures(db, name), {
+        doing: 'reading the projection failures',
+      });
       if (options.json) return printJson(failures);
       if (failures.length === 0) return void process.stdout.write('no open failures\n');
       printTable(failures as unknown as Record<string, unknown>[], [
@@ -72,7 +76,7 @@ export const projectionsCommand = (rebuild: Command): Command => {
     .argument('<name>', 'projection name')
     .action(async (name: string) => {
       checkProjectionNames([name]);
-      const resumed = await withRuntime(({ db }) => markActive(db, name));
+      const resumed = await withRuntime(({ db }) => markActive(db, name), { doing: `resuming ${name}` });
       process.stdout.write(
         resumed
           ? `${name}: resumed; the projector retries the failed event now\n`

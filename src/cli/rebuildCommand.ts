@@ -1,9 +1,47 @@
 import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { projections } from '../../projections/index.js';
-import { rebuildProjections, type RebuildProgress } from '../projector/rebuild.js';
+import { loadConfig } from '../config/config.js';
+import { pgDb, type PgTimeouts } from '../db/pg.js';
+import type { Db } from '../db/port.js';
+import { rebuildProjections, type RebuildOptions, type RebuildProgress } from '../projector/rebuild.js';
+import { withDeadline } from '../runtime/deadline.js';
 import { checkProjectionNames, UsageError } from './projectionsCommand.js';
 import { withRuntime } from './withRuntime.js';
+
+/** The rebuild's catalog, lock waits, log reads and swap: the live projector's deadlines (the swap
+ * applies the last events as a projector batch does). */
+const REBUILD_TIMEOUTS = {
+  statementMs: 60_000,
+  queryMs: 65_000,
+  lockMs: 10_000,
+  idleInTransactionMs: 60_000,
+} satisfies PgTimeouts;
+
+/** Its long work (writing millions of rows, building indexes over them) fits no statement deadline; its
+ * lock waits keep one. A server that stops answering still ends the rebuild: the pings of its lock go
+ * unanswered, and a rebuild that lost its lock stops at once (rebuildLock.ts). */
+const WORK_TIMEOUTS = { lockMs: 10_000, idleInTransactionMs: 60_000 } satisfies PgTimeouts;
+
+/** The rebuild on connections of its own for the long work (PostgreSQL); the embedded database has one. */
+const rebuildWithWorkPool = async (databaseUrl: string | undefined, options: RebuildOptions) => {
+  const workDb: Db = databaseUrl
+    ? pgDb({
+        connectionString: databaseUrl,
+        max: 4,
+        applicationName: 'stripe-ledger rebuild',
+        timeouts: WORK_TIMEOUTS,
+      })
+    : options.db;
+  try {
+    return await rebuildProjections({ ...options, workDb });
+  } finally {
+    if (workDb !== options.db) {
+      // A statement left waiting on a server that stopped answering would hold the close for ever.
+      await withDeadline(workDb.close(), 2000, 'closing the rebuild connections').catch(() => undefined);
+    }
+  }
+};
 
 /** A bar on a terminal; JSON lines (at most one a second) for logs and scripts. */
 const progressReporter = () => {
@@ -55,20 +93,27 @@ export const rebuildCommand = (): Command =>
       const chosen = options.all
         ? projections
         : projections.filter((projection) => names.includes(projection.name));
+      const config = loadConfig();
       const abort = new AbortController();
       const onSignal = () => abort.abort();
       process.once('SIGINT', onSignal);
       process.once('SIGTERM', onSignal);
       const progress = progressReporter();
       try {
-        const report = await withRuntime(({ db, store }) =>
-          rebuildProjections({
-            db,
-            store,
-            projections: chosen,
-            onProgress: progress.update,
-            signal: abort.signal,
-          }),
+        const report = await withRuntime(
+          ({ db, store }) =>
+            rebuildWithWorkPool(config.databaseUrl, {
+              db,
+              store,
+              projections: chosen,
+              onProgress: progress.update,
+              signal: abort.signal,
+            }),
+          {
+            config,
+            timeouts: REBUILD_TIMEOUTS,
+            doing: `rebuilding ${chosen.map((projection) => projection.name).join(', ')}`,
+          },
         );
         progress.stop();
         process.stdout.write(`${JSON.stringify({ event: 'swapped', ...report })}\n`);

@@ -5,12 +5,14 @@ import type { Projection } from '../../projections/projection.js';
 import { foldLog } from './rebuildFold.js';
 import { RebuildError } from './rebuildError.js';
 import { applyToAll, swapIn } from './rebuildSwap.js';
+import { takeRebuildLock } from './rebuildLock.js';
 import {
   analyzeRebuildTables,
   createDeferredIndexes,
   createRebuildTables,
+  dropLeftoverRebuilds,
   dropRebuildTables,
-  REBUILD_SCHEMA,
+  newRebuildSchema,
   withSwapRetries,
 } from './rebuildTables.js';
 
@@ -40,7 +42,11 @@ export type RebuildReport = {
 };
 
 export type RebuildOptions = {
+  /** The catalog, the lock and the swap: statements that wait for locks, with the caller's deadlines. */
   db: Db;
+  /** The long work: writing what was folded, building the indexes left out, analyzing, catching up
+   * (statements over millions of rows, which no deadline fits). Default: `db`. */
+  workDb?: Db;
   store: EventStore;
   projections: readonly Projection[];
   onProgress?: (progress: RebuildProgress) => void;
@@ -52,8 +58,6 @@ export type RebuildOptions = {
   /** Bytes of parked states of one fold at most before every state held is written (bounds the memory used). */
   maxParkedBytes?: number;
 };
-
-const target = { schema: REBUILD_SCHEMA };
 
 /** About 3 KiB each as objects (a payment state with its snapshots); past it, states are parked,
  * compressed (~250 bytes each with their key). */
@@ -67,79 +71,91 @@ const FOLD_BATCH_SIZE = 500;
  * Builds fresh tables beside the live ones: folds the log up to the head seen at the start with the
  * engine's rebuild session (rebuildFold.ts), catches up to the moving head batch by batch as the live
  * workers do, then swaps the tables in one short transaction (rebuildSwap.ts). The live tables serve
- * until the swap; a failure or an abort swaps nothing.
+ * until the swap; a failure, an abort or the loss of its lock (rebuildLock.ts) swaps nothing.
  */
 export const rebuildProjections = async (options: RebuildOptions): Promise<RebuildReport> => {
   const { db, store, projections, signal } = options;
+  const workDb = options.workDb ?? db;
   const batchSize = options.batchSize ?? 5000;
-  const lease = await db.tryLease('rebuild');
-  if (!lease) throw new RebuildError('a rebuild is already running');
+  const lock = await takeRebuildLock(db);
+  const target = { schema: newRebuildSchema() };
   const started = Date.now();
   let events = 0;
   let folded = 0;
-  const head = await store.headPosition();
-  const report = (done: number, phase: RebuildPhase) => {
-    const seconds = (Date.now() - started) / 1000;
-    const eventsPerSecond = seconds > 0 ? events / seconds : 0;
-    const etaSeconds = eventsPerSecond > 0 && head > done ? (head - done) / eventsPerSecond : null;
-    options.onProgress?.({ phase, done: Math.min(done, head), total: head, eventsPerSecond, etaSeconds });
-  };
-  const checkAbort = () => {
-    if (signal?.aborted) throw new RebuildError('rebuild aborted: the live tables are untouched');
-  };
   try {
-    const deferred = await createRebuildTables(db, projections);
-    let position = await foldLog({
-      db,
-      store,
-      projections,
-      target,
-      head,
-      // Small batches while folding: a batch's events then die young, where those of large ones outlive
-      // a few scavenges and are copied into the old generation (more garbage-collection CPU and RSS).
-      batchSize: options.batchSize ?? FOLD_BATCH_SIZE,
-      session: {
+    await dropLeftoverRebuilds(db);
+    const head = await store.headPosition();
+    const report = (done: number, phase: RebuildPhase) => {
+      const seconds = (Date.now() - started) / 1000;
+      const eventsPerSecond = seconds > 0 ? events / seconds : 0;
+      const etaSeconds = eventsPerSecond > 0 && head > done ? (head - done) / eventsPerSecond : null;
+      options.onProgress?.({ phase, done: Math.min(done, head), total: head, eventsPerSecond, etaSeconds });
+    };
+    const checkAbort = () => {
+      lock.check();
+      if (signal?.aborted) throw new RebuildError('rebuild aborted: the live tables are untouched');
+    };
+    /** Everything up to the swap: the position reached, and what is left to apply in the swap. */
+    const build = async () => {
+      const deferred = await createRebuildTables(db, projections, target.schema);
+      let position = await foldLog({
+        db: workDb,
+        store,
+        projections,
+        target,
+        head,
+        // Small batches while folding: a batch's events then die young, where those of large ones outlive
+        // a few scavenges and are copied into the old generation (more garbage-collection CPU and RSS).
+        batchSize: options.batchSize ?? FOLD_BATCH_SIZE,
+        session: {
+          checkAbort,
+          onWrite: () => report(folded, 'writing'),
+          maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY,
+          maxParkedBytes: options.maxParkedBytes ?? MAX_PARKED_BYTES,
+          maxHistoryRows: 20_000,
+        },
         checkAbort,
-        onWrite: () => report(folded, 'writing'),
-        maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY,
-        maxParkedBytes: options.maxParkedBytes ?? MAX_PARKED_BYTES,
-        maxHistoryRows: 20_000,
-      },
-      checkAbort,
-      onBatch: (batch) => {
-        events += batch.length;
-        folded = batch.at(-1)!.position;
-        report(folded, 'folding');
-      },
-    });
-    report(head, 'indexing');
-    await createDeferredIndexes(db, deferred);
-    await analyzeRebuildTables(db, projections);
-    // Up to the head, which keeps moving while webhooks arrive: in rounds, each up to the head seen when
-    // it began. Once little is left (or after a few rounds: appends may come faster than a rebuild
-    // applies them), the rest goes into the swap, which applies it up to the head it sees, and the live
-    // workers take over from there. Without the rounds a steady stream of appends kept it here for ever.
-    let until = await store.headPosition();
-    for (let rounds = 0; ;) {
+        onBatch: (batch) => {
+          events += batch.length;
+          folded = batch.at(-1)!.position;
+          report(folded, 'folding');
+        },
+      });
       checkAbort();
-      const batch = await store.readAll(position, batchSize);
-      if (batch.length < Math.min(batchSize, 500) || rounds >= CATCH_UP_ROUNDS) {
-        position = await withSwapRetries(() =>
-          swapIn({ db, store, projections, target, position, tail: batch }),
-        );
+      report(head, 'indexing');
+      await createDeferredIndexes(workDb, deferred);
+      checkAbort();
+      await analyzeRebuildTables(workDb, projections, target.schema);
+      // Up to the head, which keeps moving while webhooks arrive: in rounds, each up to the head seen when
+      // it began. Once little is left (or after a few rounds: appends may come faster than a rebuild
+      // applies them), the rest goes into the swap, which applies it up to the head it sees, and the live
+      // workers take over from there. Without the rounds a steady stream of appends kept it here for ever.
+      let until = await store.headPosition();
+      for (let rounds = 0; ;) {
+        checkAbort();
+        const batch = await store.readAll(position, batchSize);
+        if (batch.length < Math.min(batchSize, 500) || rounds >= CATCH_UP_ROUNDS)
+          return { position, tail: batch };
+        const links = await batchLinks(store, batch);
+        await workDb.transaction((tx) => applyToAll(tx, projections, target, batch, links));
+        position = batch.at(-1)!.position;
         events += batch.length;
-        break;
+        report(position, 'catching_up');
+        if (position >= until) {
+          rounds += 1;
+          until = await store.headPosition();
+        }
       }
-      const links = await batchLinks(store, batch);
-      await db.transaction((tx) => applyToAll(tx, projections, target, batch, links));
-      position = batch.at(-1)!.position;
-      events += batch.length;
-      report(position, 'catching_up');
-      if (position >= until) {
-        rounds += 1;
-        until = await store.headPosition();
-      }
-    }
+    };
+    const building = build();
+    building.catch(() => undefined);
+    // A lost lock ends the rebuild at once, even with a statement of the build still waiting for the
+    // database (the build stops at its next step); once the swap has begun, the swap decides.
+    const { position: built, tail } = await Promise.race([building, lock.lost]);
+    const position = await withSwapRetries(() =>
+      swapIn({ db, store, projections, target, position: built, tail, stillHeld: lock.assertHeld }),
+    );
+    events += tail.length;
     report(position, 'catching_up');
     return {
       projections: projections.map((projection) => projection.name),
@@ -148,9 +164,11 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       position,
     };
   } catch (error) {
-    await dropRebuildTables(db).catch(() => undefined);
+    // A rebuild that lost its lock may still have a statement of its build on its tables: it leaves them
+    // to the next rebuild, which drops what earlier ones left.
+    if (!lock.isLost()) await dropRebuildTables(db, target.schema).catch(() => undefined);
     throw error;
   } finally {
-    await lease.release();
+    await lock.release();
   }
 };

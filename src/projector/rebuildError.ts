@@ -7,8 +7,9 @@ export class RebuildError extends Error {
   constructor(
     message: string,
     readonly event?: { position: number; stripe_event_id: string; type: string },
+    options?: ErrorOptions,
   ) {
-    super(message);
+    super(message, options);
   }
 }
 
@@ -48,5 +49,5 @@ export const explainFailure = (
       }
     }
   }
-  return new RebuildError(`rebuild failed: ${errorMessage(error)}`);
+  return new RebuildError(`rebuild failed: ${errorMessage(error)}`, undefined, { cause: error });
 };

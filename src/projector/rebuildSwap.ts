@@ -25,6 +25,9 @@ export const applyToAll = async (
 /**
  * The short transaction: stop the live workers at their checkpoints, apply the last events (those
  * appended while the rebuild ran), swap the tables in, point the checkpoints at the last event.
+ * `stillHeld` throws when the rebuild lost its lock: checked first (a rebuild that lost it holds up no
+ * live worker), and last, when the transaction holds every table and checkpoint it changed, so no other
+ * rebuild can have started in between.
  */
 export const swapIn = async (options: {
   db: Db;
@@ -33,12 +36,14 @@ export const swapIn = async (options: {
   target: ProjectionTarget;
   position: number;
   tail: StoredEvent[];
+  stillHeld: (tx: Queryable) => Promise<void>;
 }): Promise<number> => {
   const { db, store, projections, target } = options;
   const names = projections.map((projection) => projection.name);
   // Read before the transaction: the embedded database's one connection is the transaction's then.
   const tailLinks = await batchLinks(store, options.tail);
   return db.transaction(async (tx) => {
+    await options.stillHeld(tx);
     await lockCheckpoints(tx, names);
     // Events appended meanwhile are applied here, up to the head as it stands now, to shorten the lag;
     // the workers apply the rest after the swap. Not further: under a steady stream of appends the swap
@@ -54,7 +59,7 @@ export const swapIn = async (options: {
       batch = at >= until ? [] : (await store.readAll(at, 5000)).filter((event) => event.position <= until);
       links = await batchLinks(store, batch);
     }
-    await swapTables(tx, projections);
+    await swapTables(tx, projections, target.schema);
     await tx.query(
       `UPDATE ledger.projection_checkpoints SET position = $2, state = 'active', last_error = NULL, updated_at = now()
         WHERE projection = ANY($1::text[])`,
@@ -64,6 +69,7 @@ export const swapIn = async (options: {
       `UPDATE ledger.projection_failures SET resolved_at = now() WHERE projection = ANY($1::text[]) AND resolved_at IS NULL`,
       [names],
     );
+    await options.stillHeld(tx);
     return at;
   });
 };

@@ -1,4 +1,5 @@
-import type { Queryable } from '../db/port.js';
+import { randomBytes } from 'node:crypto';
+import type { Db, Queryable } from '../db/port.js';
 import type { Projection } from '../../projections/projection.js';
 
 const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
@@ -7,8 +8,39 @@ const quoteIdentifier = (name: string): string => {
   return `"${name}"`;
 };
 
-/** The rebuild writes here, beside the live tables, and swaps its tables into `ledger` at the end. */
-export const REBUILD_SCHEMA = 'ledger_rebuild';
+/**
+ * A rebuild writes into a schema of its own beside the live tables, `ledger_rebuild_<random>`, and swaps
+ * its tables into `ledger` at the end. Of its own: a rebuild that lost its lock while a statement was on
+ * its way (a network that froze, then came back) can only ever write into its own tables, never into
+ * those of the rebuild that took the lock after it.
+ */
+export const newRebuildSchema = (): string => `ledger_rebuild_${randomBytes(6).toString('hex')}`;
+
+/** Rebuild schemas, and `ledger_rebuild` of earlier versions. */
+const REBUILD_SCHEMAS = `SELECT nspname AS name FROM pg_namespace WHERE nspname = 'ledger_rebuild' OR nspname LIKE 'ledger\\_rebuild\\_%' ORDER BY 1`;
+
+/** A rebuild's schema is dropped without queueing behind locks: a rebuild that lost its lock may still
+ * be in a statement on its tables. */
+const DROP_LOCK_TIMEOUT_MS = 2000;
+
+/** Drops a rebuild's schema, unless a session still holds a lock on it (55P03): that one is left. */
+export const dropRebuildTables = async (db: Db, schema: string): Promise<void> => {
+  try {
+    await db.transaction(async (tx) => {
+      await tx.query(`SET LOCAL lock_timeout = ${DROP_LOCK_TIMEOUT_MS}`);
+      await tx.query(`DROP SCHEMA IF EXISTS ${quoteIdentifier(schema)} CASCADE`);
+    });
+  } catch (error) {
+    if ((error as { code?: unknown }).code !== '55P03') throw error;
+  }
+};
+
+/** What earlier rebuilds left behind (one that crashed, or lost its lock): run while holding the lock.
+ * A schema still in use by a rebuild that lost its lock is left for the next one. */
+export const dropLeftoverRebuilds = async (db: Db): Promise<void> => {
+  const { rows } = await db.query<{ name: string }>(REBUILD_SCHEMAS);
+  for (const { name } of rows) await dropRebuildTables(db, name);
+};
 
 /** The statements that build the indexes left out while the log is folded (createRebuildTables). */
 export type DeferredIndexes = readonly string[];
@@ -65,14 +97,14 @@ const copyStorageParameters = async (db: Queryable, table: string, rebuilt: stri
 export const createRebuildTables = async (
   db: Queryable,
   projections: readonly Projection[],
+  schema: string,
 ): Promise<DeferredIndexes> => {
-  await db.query(`DROP SCHEMA IF EXISTS ${REBUILD_SCHEMA} CASCADE`);
-  await db.query(`CREATE SCHEMA ${REBUILD_SCHEMA}`);
+  await db.query(`CREATE SCHEMA ${quoteIdentifier(schema)}`);
   const deferrable = indexesDeferredOn(projections);
   const deferred: string[] = [];
   for (const table of new Set(projections.flatMap((projection) => projection.tables))) {
     const name = quoteIdentifier(table);
-    const rebuilt = `${REBUILD_SCHEMA}.${name}`;
+    const rebuilt = `${quoteIdentifier(schema)}.${name}`;
     await db.query(`CREATE TABLE ${rebuilt} (LIKE ledger.${name} INCLUDING ALL EXCLUDING INDEXES)`);
     await copyStorageParameters(db, table, rebuilt);
     for (const index of await liveIndexes(db, table)) {
@@ -84,7 +116,7 @@ export const createRebuildTables = async (
       if (!index.definition.includes(live)) {
         throw new Error(`cannot rebuild index ${index.name}: unexpected definition ${index.definition}`);
       }
-      const definition = index.definition.replace(live, ` ON ${REBUILD_SCHEMA}.${table} USING `);
+      const definition = index.definition.replace(live, ` ON ${schema}.${table} USING `);
       // Unique indexes stay: upserts and history's first-row-wins name them in ON CONFLICT.
       if (deferrable.has(table) && !index.unique) deferred.push(definition);
       else await db.query(definition);
@@ -100,13 +132,14 @@ export const createDeferredIndexes = async (db: Queryable, deferred: DeferredInd
 
 /** Statistics for the rebuilt tables before they go live: a table without them is planned on defaults
  * (sequential scans, wrong join orders) until autovacuum analyzes it, a minute or more later. */
-export const analyzeRebuildTables = async (db: Queryable, projections: readonly Projection[]) => {
+export const analyzeRebuildTables = async (
+  db: Queryable,
+  projections: readonly Projection[],
+  schema: string,
+) => {
   for (const table of projections.flatMap((projection) => projection.tables))
-    await db.query(`ANALYZE ${REBUILD_SCHEMA}.${quoteIdentifier(table)}`);
+    await db.query(`ANALYZE ${quoteIdentifier(schema)}.${quoteIdentifier(table)}`);
 };
-
-export const dropRebuildTables = (db: Queryable) =>
-  db.query(`DROP SCHEMA IF EXISTS ${REBUILD_SCHEMA} CASCADE`);
 
 /** DROP TABLE waits for running queries on the old table, and every reader arriving meanwhile queues
  * behind it: the swap gives up after this long instead, rolls back, and is tried again (swapRetries). */
@@ -130,7 +163,7 @@ export const withSwapRetries = async <T>(swap: () => Promise<T>): Promise<T> => 
  * queries on the old table (SWAP_LOCK_TIMEOUT_MS at most); queries queued behind it resolve the name
  * again and read the new one.
  */
-export const swapTables = async (tx: Queryable, projections: readonly Projection[]) => {
+export const swapTables = async (tx: Queryable, projections: readonly Projection[], schema: string) => {
   await tx.query(`SET LOCAL lock_timeout = ${SWAP_LOCK_TIMEOUT_MS}`);
   const { rows } = await tx.query<{ exists: boolean }>(
     `SELECT EXISTS (SELECT 1 FROM pg_roles WHERE rolname = 'ledger_reader') AS exists`,
@@ -138,8 +171,8 @@ export const swapTables = async (tx: Queryable, projections: readonly Projection
   for (const table of projections.flatMap((projection) => projection.tables)) {
     const name = quoteIdentifier(table);
     await tx.query(`DROP TABLE ledger.${name}`);
-    await tx.query(`ALTER TABLE ${REBUILD_SCHEMA}.${name} SET SCHEMA ledger`);
+    await tx.query(`ALTER TABLE ${quoteIdentifier(schema)}.${name} SET SCHEMA ledger`);
     if (rows[0]?.exists) await tx.query(`GRANT SELECT ON ledger.${name} TO ledger_reader`);
   }
-  await tx.query(`DROP SCHEMA ${REBUILD_SCHEMA}`);
+  await tx.query(`DROP SCHEMA ${quoteIdentifier(schema)}`);
 };

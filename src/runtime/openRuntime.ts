@@ -1,6 +1,6 @@
 import type { Config } from '../config/config.js';
 import { migrate } from '../db/migrate.js';
-import { pgDb } from '../db/pg.js';
+import { pgDb, type PgTimeouts } from '../db/pg.js';
 import { enableReaderLogin } from '../db/readerRole.js';
 import type { EventStore } from '../eventstore/port.js';
 import { postgresEventStore } from '../eventstore/postgres/postgresEventStore.js';
@@ -25,17 +25,25 @@ export class StartupError extends Error {}
 
 /**
  * Opens the database (PostgreSQL, or the embedded one when DATABASE_URL is unset), migrates, opens the
- * store. A server (`pools: 'server'`) gets a pool per use with deadlines; a command one plain pool.
+ * store. A server (`pools: 'server'`) gets a pool per use with deadlines; a command one pool, with the
+ * deadlines it asks for (`timeouts`: see withRuntime.ts).
  */
 export const openRuntime = async (
   config: Config,
   logger: Logger,
-  options: { migrate?: boolean; poolSize?: number; pools?: 'server' | 'command' } = {},
+  options: { migrate?: boolean; poolSize?: number; pools?: 'server' | 'command'; timeouts?: PgTimeouts } = {},
 ): Promise<Runtime> => {
   const pools = config.databaseUrl
     ? options.pools === 'server'
       ? serverPools(config.databaseUrl)
-      : samePool(pgDb({ connectionString: config.databaseUrl, max: options.poolSize ?? 20 }))
+      : samePool(
+          pgDb({
+            connectionString: config.databaseUrl,
+            max: options.poolSize ?? 20,
+            applicationName: 'stripe-ledger command',
+            timeouts: options.timeouts,
+          }),
+        )
     : samePool(await openEmbeddedDb(config.dataDir, logger));
   const db = pools.ingest;
   // Migrations may run longer than the server pools' statement deadlines allow: a connection of their own.
