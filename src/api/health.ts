@@ -29,21 +29,13 @@ export type HealthReport = {
 const answers = <T>(work: Promise<T>, what: string): Promise<T | null> =>
   withDeadline(work, HEALTH_DEADLINE_MS, what).catch(() => null);
 
-type Statuses = NonNullable<Awaited<ReturnType<ProjectionWatch['current']>>>;
-
-const check = async (
-  db: Db,
-  store: EventStore,
-  watch: ProjectionWatch,
-  lastKnown: { statuses: Statuses | null },
-): Promise<HealthReport> => {
+const check = async (db: Db, store: EventStore, watch: ProjectionWatch): Promise<HealthReport> => {
   const [database, head, read] = await Promise.all([
     answers(db.ping(), 'the database ping').then((ok) => ok === true),
     answers(store.headPosition(), 'the event store head'),
     answers(watch.current(), 'projection status'),
   ]);
-  if (read !== null) lastKnown.statuses = read;
-  const statuses = read ?? lastKnown.statuses ?? [];
+  const statuses = read ?? watch.last() ?? [];
   const projections = statuses.map(({ name, state, position, lag_events, lag_seconds, last_error }) => ({
     name,
     state,
@@ -75,12 +67,12 @@ const timedOut = (db: Db): HealthReport => ({
 
 /**
  * GET /api/webhooks/health: 200 when the database and the event store answer (`degraded` naming failed
- * projections, or when their status did not answer in time: ingest still works), 503 otherwise. Cached for a second, and answered within
- * HEALTH_DEADLINE_MS whatever the database does, so probes can neither pile up nor hang.
+ * projections, or when their status did not answer in time: ingest still works), 503 otherwise. Cached
+ * for a second, and answered within HEALTH_DEADLINE_MS whatever the database does, so probes can
+ * neither pile up nor hang.
  */
 export const healthRouter = (db: Db, store: EventStore, watch: ProjectionWatch): Router => {
-  const lastKnown: { statuses: Statuses | null } = { statuses: null };
-  const report = cachedCheck(() => check(db, store, watch, lastKnown), {
+  const report = cachedCheck(() => check(db, store, watch), {
     ttlMs: 1000,
     deadlineMs: HEALTH_DEADLINE_MS + 500,
     what: 'the health check',

@@ -1,14 +1,19 @@
 import { withDeadline } from '../runtime/deadline.js';
 
-export type CachedCheck<T> = { current(): Promise<T> };
+export type CachedCheck<T> = {
+  current(): Promise<T>;
+  /** The last value `check` gave, however old; undefined before its first answer. */
+  last(): T | undefined;
+};
 
 /**
- * `check` run at most once per `ttlMs` however many callers ask, never two at once, and never waited on
- * past `deadlineMs`: a dependency that hangs makes callers fail fast instead of queueing behind it.
+ * `check` run at most once per `ttlMs` however many callers ask, never two at once, and (with
+ * `deadlineMs`) never waited on past it: a dependency that hangs makes callers fail fast instead of
+ * queueing behind it.
  */
 export const cachedCheck = <T>(
   check: () => Promise<T>,
-  { ttlMs, deadlineMs, what }: { ttlMs: number; deadlineMs: number; what: string },
+  { ttlMs, deadlineMs, what }: { ttlMs: number; deadlineMs?: number; what: string },
 ): CachedCheck<T> => {
   let cached: { value: T; at: number } | undefined;
   let running: Promise<T> | undefined;
@@ -22,7 +27,8 @@ export const cachedCheck = <T>(
           return value;
         })
         .finally(() => (running = undefined));
-      return withDeadline(running, deadlineMs, what);
+      return deadlineMs === undefined ? running : withDeadline(running, deadlineMs, what);
     },
+    last: () => cached?.value,
   };
 };

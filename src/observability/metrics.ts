@@ -1,3 +1,4 @@
+import { cachedCheck, type CachedCheck } from '../health/cachedCheck.js';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /** What the projection gauges show of one projection: the projector's status (src/projector/status.ts)
@@ -58,12 +59,7 @@ export const createMetrics = () => {
       .finally(() => (refreshing = undefined));
     await refreshing;
   };
-  let syncSource: (() => Promise<SyncReading>) | undefined;
-  let syncReading: SyncReading | undefined;
-  let syncReadAt = 0;
-  let syncLoading: Promise<void> | undefined;
-  // The pass log is the truth: its totals replace, at every scrape, whatever this process counted
-  // itself (`serve` counts its own Stripe answers too), so a counter never shows a pass twice.
+  let syncTotals: CachedCheck<SyncReading> | undefined;
   const showSync = (sync: SyncReading) => {
     metrics.syncLastSuccess.set(sync.lastSuccess ?? 0);
     // `busy` (another process held the lease) is no pass and is not logged: it stays this process's.
@@ -80,39 +76,17 @@ export const createMetrics = () => {
       metrics.stripeApiRequests.inc({ status }, total);
   };
   const refreshSync = async () => {
-    if (!syncSource) return;
-    if (Date.now() - syncReadAt >= SYNC_REFRESH_MS) {
-      syncLoading ??= syncSource()
-        .then((sync) => {
-          syncReading = sync;
-          syncReadAt = Date.now();
-        })
-        // A scrape while the database is down shows the last totals read; health reports the outage.
-        .catch(() => undefined)
-        .finally(() => (syncLoading = undefined));
-      await syncLoading;
-    }
-    if (syncReading !== undefined) showSync(syncReading);
+    if (!syncTotals) return;
+    // A scrape while the database is down shows the last totals read; health reports the outage.
+    await syncTotals.current().catch(() => undefined);
+    const sync = syncTotals.last();
+    if (sync !== undefined) showSync(sync);
   };
-  let text: string | undefined;
-  let textAt = 0;
-  let rendering: Promise<string> | undefined;
-  const render = async (): Promise<string> => {
-    if (text !== undefined && Date.now() - textAt < TEXT_REUSE_MS) return text;
-    rendering ??= registry
-      .metrics()
-      .then((rendered) => {
-        text = rendered;
-        textAt = Date.now();
-        return rendered;
-      })
-      .finally(() => (rendering = undefined));
-    return rendering;
-  };
+  const text = cachedCheck(() => registry.metrics(), { ttlMs: TEXT_REUSE_MS, what: 'the metrics text' });
   const metrics = {
     registry,
     /** The Prometheus text of `registry`, rendered at most once a second however many scrape at once. */
-    render,
+    render: () => text.current(),
     /** Scrapes refresh the projection gauges from `status` (at most once a second). */
     watchProjections: (status: () => Promise<readonly ProjectionGaugeReading[]>) => {
       source = status;
@@ -120,7 +94,7 @@ export const createMetrics = () => {
     /** Scrapes read the sync metrics from the sync's pass log (at most once a second), so every role
      * shows what any process's passes did, `stripe-ledger sync` from cron included. */
     watchSyncPasses: (totals: () => Promise<SyncReading>) => {
-      syncSource = totals;
+      syncTotals = cachedCheck(totals, { ttlMs: SYNC_REFRESH_MS, what: 'the sync pass log' });
     },
     webhooks: new Counter({
       name: 'stripe_ledger_webhooks_total',
