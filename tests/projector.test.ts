@@ -91,7 +91,11 @@ describe('projector', () => {
     // Leases granted to everyone: only the checkpoint fencing stands between the workers.
     const leaky = {
       ...database.db,
-      tryLease: async () => ({ lost: new Promise<void>(() => undefined), release: async () => undefined }),
+      tryLease: async () => ({
+        lost: new Promise<void>(() => undefined),
+        stillHeld: async () => true,
+        release: async () => undefined,
+      }),
     };
     const store = postgresEventStore(database.db);
     for (const batchSize of [7, 11, 13]) {

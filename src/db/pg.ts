@@ -28,6 +28,18 @@ export type PgDbOptions = {
 /** Opening a connection (or waiting for a free one in the pool) gives up after this long. */
 export const CONNECT_TIMEOUT_MS = 5000;
 
+/** A lease's advisory lock key, of its name ($1). */
+const LEASE_KEY = "hashtext('stripe-ledger:' || $1)";
+/** The session (pid and start: a pid alone could name a later session) holding the lease named $1;
+ * pg_locks shows a bigint key as its high and low 32 bits. */
+const LEASE_HOLDER = `
+  SELECT a.pid || '@' || a.backend_start AS session
+    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
+   WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+     AND l.classid = ((${LEASE_KEY}::bigint >> 32) & 4294967295)::oid
+     AND l.objid = (${LEASE_KEY}::bigint & 4294967295)::oid`;
+
 /**
  * TCP keepalive on both ends of every connection. Ours (keepAlive) notices a server host that vanished;
  * the server's (tcp_keepalives_*) notices our host vanishing, so it ends the session and frees its
@@ -196,6 +208,7 @@ export const pgDb = (options: PgDbOptions): Db => {
     // Not from the pool: the lock lives as long as this session, and PostgreSQL frees it when the
     // process dies (even on kill -9), which is what lets a standby take over.
     const client = dedicatedClient({ query_timeout: LEASE_SILENCE_MS });
+    let session = '';
     const pinger: { timer?: NodeJS.Timeout } = {};
     let markLost: () => void = () => undefined;
     const lost = new Promise<void>((resolve) => (markLost = resolve));
@@ -209,14 +222,16 @@ export const pgDb = (options: PgDbOptions): Db => {
     try {
       await client.connect();
       await client.query(`SET idle_session_timeout = ${LEASE_SILENCE_MS}`);
-      const { rows } = await client.query<{ locked: boolean }>(
-        "SELECT pg_try_advisory_lock(hashtext('stripe-ledger:' || $1)) AS locked",
+      const { rows } = await client.query<{ locked: boolean; session: string }>(
+        `SELECT pg_try_advisory_lock(${LEASE_KEY}) AS locked,
+                (SELECT pid || '@' || backend_start FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS session`,
         [name],
       );
       if (!rows[0]?.locked) {
         await client.end().catch(() => undefined);
         return null;
       }
+      session = rows[0].session;
     } catch (error) {
       await client.end().catch(() => undefined);
       throw error;
@@ -233,6 +248,8 @@ export const pgDb = (options: PgDbOptions): Db => {
     }, LEASE_PING_MS);
     return {
       lost,
+      stillHeld: async (q) =>
+        (await q.query<{ session: string }>(LEASE_HOLDER, [name])).rows[0]?.session === session,
       release: async () => {
         clearInterval(pinger.timer);
         await client.end().catch(() => undefined);

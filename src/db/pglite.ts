@@ -92,6 +92,8 @@ export const pgliteDb = async (options: PgliteDbOptions = {}): Promise<Db> => {
       let held = true;
       return {
         lost: new Promise<void>(() => undefined),
+        // One process's database: nothing else can take it while this one is held.
+        stillHeld: async () => held,
         release: async () => {
           if (held) leases.delete(name);
           held = false;

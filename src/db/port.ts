@@ -46,5 +46,8 @@ export interface Db extends Queryable {
 export type Lease = {
   /** Resolves when the lease is lost (its connection dropped); the holder must stop writing. */
   lost: Promise<void>;
+  /** Asked of the database through another connection (`q`): whether the lease's own session still
+   * holds it. Its connection may have frozen unnoticed: only the server knows. */
+  stillHeld(q: Queryable): Promise<boolean>;
   release(): Promise<void>;
 };

@@ -10,22 +10,6 @@ export const LOCK_LOST_MESSAGE =
 /** Releasing says goodbye to the server, which a database that stopped answering never acknowledges. */
 const RELEASE_DEADLINE_MS = 2000;
 
-/**
- * The session holding the lease's advisory lock, as pid and start time (a pid alone could name a later
- * session). tryLease (src/db/pg.ts) locks hashtext('stripe-ledger:' || name); pg_locks shows a bigint
- * key as its high and low 32 bits.
- */
-const HOLDER = `
-  SELECT a.pid || '@' || a.backend_start AS holder
-    FROM pg_locks l JOIN pg_stat_activity a ON a.pid = l.pid
-   WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
-     AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
-     AND l.classid = ((hashtext('stripe-ledger:' || $1::text)::bigint >> 32) & 4294967295)::oid
-     AND l.objid = (hashtext('stripe-ledger:' || $1::text)::bigint & 4294967295)::oid`;
-
-const holderOf = async (db: Queryable): Promise<string | undefined> =>
-  (await db.query<{ holder: string }>(HOLDER, [LEASE])).rows[0]?.holder;
-
 export type RebuildLock = {
   /** True once the lock is known lost. */
   isLost(): boolean;
@@ -55,19 +39,16 @@ export const takeRebuildLock = async (db: Db): Promise<RebuildLock> => {
     throw new RebuildError(LOCK_LOST_MESSAGE);
   });
   lost.catch(() => undefined);
-  // The embedded database is one process's alone: its lock cannot be lost.
-  let holder: string | undefined;
-  if (db.kind === 'postgres') {
-    try {
-      holder = await holderOf(db);
-    } catch (error) {
-      await release();
-      throw error;
-    }
-    if (holder === undefined) {
-      await release();
-      throw new RebuildError(LOCK_LOST_MESSAGE);
-    }
+  let held: boolean;
+  try {
+    held = await lease.stillHeld(db);
+  } catch (error) {
+    await release();
+    throw error;
+  }
+  if (!held) {
+    await release();
+    throw new RebuildError(LOCK_LOST_MESSAGE);
   }
   return {
     isLost: () => isLost,
@@ -76,7 +57,7 @@ export const takeRebuildLock = async (db: Db): Promise<RebuildLock> => {
     },
     lost,
     assertHeld: async (tx) => {
-      if (isLost || (holder !== undefined && (await holderOf(tx)) !== holder)) {
+      if (isLost || !(await lease.stillHeld(tx))) {
         throw new RebuildError(LOCK_LOST_MESSAGE);
       }
     },
