@@ -96,7 +96,9 @@ const amountRefunded = (state: PaymentState): number => {
   const byCharge = new Map<string | null, RefundEntry[]>();
   for (const refund of Object.values(state.refunds)) {
     const charge = refund.chargeId ?? onlyCharge;
-    byCharge.set(charge, [...(byCharge.get(charge) ?? []), refund]);
+    const ofCharge = byCharge.get(charge);
+    if (ofCharge) ofCharge.push(refund);
+    else byCharge.set(charge, [refund]);
   }
   let total = 0;
   for (const [id, charge] of charges) {

@@ -1,7 +1,8 @@
 /** What node-postgres connects with, read from DATABASE_URL the way it reads it (pg-connection-string). */
 export type DatabaseUrl = { host: string; port: string; database: string; user: string; password: string };
 
-const decodes = (text: string, decode: (text: string) => string): boolean => {
+/** Whether `decode` reads `text`: false for a `%` that does not start an escape. */
+export const decodes = (text: string, decode: (text: string) => string = decodeURIComponent): boolean => {
   try {
     decode(text);
     return true;

@@ -1,12 +1,4 @@
-/** Wrong in ways only `decodeURIComponent` notices: a `%` that does not start an escape. */
-const malformed = (text: string): boolean => {
-  try {
-    decodeURIComponent(text);
-    return false;
-  } catch {
-    return true;
-  }
-};
+import { decodes } from './databaseUrl.js';
 
 const HOST = /^[^$+!?*'(),;[\]{}|"%~#<>=&@:/\\\s]+(?::(\d{1,5}))?$/;
 
@@ -25,7 +17,7 @@ export const eventStoreConnectionStringProblem = (value: string): string | undef
     if (user === '' || password === '' || rest.length > 0 || authority.indexOf('@', at + 1) >= 0) {
       return 'its credentials must be user:password@, with any : or @ in them percent-encoded (@ as %40)';
     }
-    if (malformed(user) || malformed(password)) {
+    if (!decodes(user) || !decodes(password)) {
       return 'its user name or password has a % that is not followed by two hex digits: write % as %25';
     }
   }
