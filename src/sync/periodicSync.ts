@@ -3,11 +3,10 @@ import type { Logger } from '../observability/logger.js';
 import type { Metrics } from '../observability/metrics.js';
 import type { StripeApi } from '../stripe/stripeApi.js';
 import { runSyncPass, SyncBusyError, type SyncPassOptions } from './syncPass.js';
-import { syncPassTotalsReader } from './syncPassTotals.js';
 import { errorMessage } from '../shared/errorMessage.js';
 
-/** Counts a pass another process held the lease for; passes themselves are in the pass log, which the
- * sync metrics read (syncPassTotals). */
+/** Counts a pass another process held the lease for; passes themselves are in the pass log, which every
+ * role's sync metrics read (serve wires syncPassTotals). */
 const countBusy = (metrics: Metrics) => metrics.syncPasses.inc({ outcome: 'busy' });
 
 /**
@@ -24,7 +23,6 @@ export const startPeriodicSync = async (options: {
   intervalSeconds: number;
 }): Promise<{ stop(): Promise<void> }> => {
   const { logger, metrics } = options;
-  metrics.watchSyncPasses(syncPassTotalsReader(options.db));
   let running: Promise<void> | undefined;
   let stopped = false;
   const abort = new AbortController();
