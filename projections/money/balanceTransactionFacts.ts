@@ -3,6 +3,7 @@ import {
   isMoneyEvent,
   PAYOUT_RECONCILED,
 } from '../../src/domain/moneyEvents.js';
+import { ownValue } from '../../src/domain/ownRecord.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { fieldsOf, isRecord, type Json } from '../shared/fields.js';
 import { contextOf } from '../shared/stripeObjects.js';
@@ -31,7 +32,7 @@ export type BalanceTransactionFacts = {
 };
 
 const STATUS_RANK: Readonly<Record<string, number>> = { pending: 1, available: 2 };
-export const statusRank = (status: string): number => STATUS_RANK[status] ?? 0;
+export const statusRank = (status: string): number => ownValue(STATUS_RANK, status) ?? 0;
 
 const higherStatus = (a: string, b: string): string => {
   const order = statusRank(a) - statusRank(b);

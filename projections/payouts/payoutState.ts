@@ -5,6 +5,7 @@ import type { StoredEvent } from '../../src/eventstore/port.js';
 import { compareKeys, joinNullable, joinRecords, maxByKey, type Key } from '../shared/lattice.js';
 import { fieldsOf, idOf, isRecord, type Json } from '../shared/fields.js';
 import { contextOf } from '../shared/stripeObjects.js';
+import { ownValue, setOwn } from '../../src/domain/ownRecord.js';
 
 /**
  * Fold state of one payout, a join-semilattice (order and duplicates do not matter): status by rank
@@ -41,7 +42,7 @@ const STATUS_RANK: Readonly<Record<string, number>> = {
   failed: 4,
   canceled: 4,
 };
-const rankOf = (status: string) => STATUS_RANK[status] ?? 0;
+const rankOf = (status: string) => ownValue(STATUS_RANK, status) ?? 0;
 
 const joinTransaction = (a: ListedTransaction, b: ListedTransaction): ListedTransaction =>
   compareKeys([a.net, Number(a.own)], [b.net, Number(b.own)]) >= 0 ? a : b;
@@ -66,7 +67,7 @@ const listedOf = (
   for (const [i, bt] of transactions.entries()) {
     if (!isRecord(bt)) throw new Error(`event ${eventId}: data.transactions[${i}] should be an object`);
     const f = fieldsOf(bt, `data.transactions[${i}]`);
-    listed[f.string('id')] = { net: f.int('net'), own: idOf(bt.source) === payoutId };
+    setOwn(listed, f.string('id'), { net: f.int('net'), own: idOf(bt.source) === payoutId });
   }
   return listed;
 };

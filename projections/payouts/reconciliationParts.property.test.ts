@@ -25,11 +25,12 @@ const charge: fc.Arbitrary<Charge> = fc.record({
 });
 
 /** A paid automatic payout of `charges`, its own transaction, and the listing Stripe gives for it. */
-const payoutOf = (charges: Charge[]) => {
+/** `firstId` may name an Object.prototype member: transaction ids are text the sender chooses. */
+const payoutOf = (charges: Charge[], firstId = 'txn_0000') => {
   const transactions: Json[] = charges.map((c, i) => {
     const fee = Math.floor((c.amount * c.feeRate) / 1000);
     return {
-      id: `txn_${String(i).padStart(4, '0')}`,
+      id: i === 0 ? firstId : `txn_${String(i).padStart(4, '0')}`,
       object: 'balance_transaction',
       amount: c.category === 'charge' ? c.amount : -c.amount,
       fee,
@@ -147,13 +148,14 @@ const scenario = (minCharges: number) =>
     repeat: fc.infiniteStream(fc.boolean()),
     batchSize: fc.integer({ min: 1, max: 6 }),
     withSingleEvent: fc.boolean(),
+    firstId: fc.constantFrom('txn_0000', '__proto__', 'toString', 'constructor'),
   });
 
 describe('a payout reconciled in parts (payouts, balance transactions, journal)', () => {
   it('folds to the rows and sums of the single event, whatever order the parts come in and however often', () => {
     fc.assert(
-      fc.property(scenario(0), ({ charges, budget, rank, repeat, batchSize, withSingleEvent }) => {
-        const { payout, listing } = payoutOf(charges);
+      fc.property(scenario(0), ({ charges, budget, rank, repeat, batchSize, withSingleEvent, firstId }) => {
+        const { payout, listing } = payoutOf(charges, firstId);
         const single = singleEventOf(payout, listing);
         const parts = partsOf(payout, listing, budget);
         // A log may hold the single event of a pass before parts existed beside parts of a later one.

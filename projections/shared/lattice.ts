@@ -1,3 +1,5 @@
+import { ownValue, setOwn } from '../../src/domain/ownRecord.js';
+
 /**
  * Join-semilattice building blocks. Every fold state is assembled from these, so merging is
  * commutative, associative and idempotent by construction, and the folded result cannot depend on the
@@ -38,8 +40,8 @@ export const joinRecords = <T>(
 ): Record<string, T> => {
   const out: Record<string, T> = { ...a };
   for (const [id, value] of Object.entries(b)) {
-    const mine = out[id];
-    out[id] = mine === undefined ? value : join(mine, value);
+    const mine = ownValue(out, id);
+    setOwn(out, id, mine === undefined ? value : join(mine, value));
   }
   return out;
 };

@@ -1,6 +1,7 @@
 import { compareKeys } from './lattice.js';
 import type { ChargeState, PaymentState, RefundEntry } from './paymentState.js';
 import { PAYMENT_INTENT_RANKS, type PaymentIntentStatus } from './ranks.js';
+import { ownValue } from '../../src/domain/ownRecord.js';
 
 export type PaymentStatus =
   | 'pending'
@@ -151,7 +152,7 @@ const latestDisputeStatus = (state: PaymentState): string | null => {
 /** What the payment status of a state rests on; null while it holds only refunds or disputes. */
 const statusOf = (paymentId: string, state: PaymentState) => {
   const charges = Object.entries(state.charges);
-  const own = state.charges[paymentId];
+  const own = ownValue(state.charges, paymentId);
   const primaryCharge = own ? ([paymentId, own] as Charge) : newest(charges);
   const snapshot = state.paymentIntent?.snapshot ?? primaryCharge?.[1].snapshot;
   if (snapshot === undefined) return null;

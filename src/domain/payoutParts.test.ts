@@ -26,6 +26,20 @@ describe("how much of a payout's listing the log holds", () => {
     expect(coverageOf('event-empty', undefined, [])).toEqual({ whole: true });
   });
 
+  it.each(['__proto__', 'toString', 'constructor'])(
+    'counts the parts of a reconciliation whose id is %s like any other',
+    (id) => {
+      const of = (index: number, ids: string[]) =>
+        coverageOf(`event-${index}`, { id, index, count: 2, listed: 3 }, ids);
+      const other = coverageOf('event-x', { id: 'rec-2', index: 0, count: 2, listed: 4 }, ['x']);
+      const first = joined(other, of(0, ['a']));
+      expect(first.whole).toBe(false);
+      expect(!first.whole && Object.entries(first.partial)).toContainEqual([id, { listed: 3, ids: ['a'] }]);
+      expect(joined(other, of(0, ['a']), of(1, ['b', 'c']))).toEqual({ whole: true });
+      expect(joined(other, of(1, ['b', 'c']), of(0, ['a']))).toEqual({ whole: true });
+    },
+  );
+
   it('refuses a reconciliation it cannot read, naming the event', () => {
     expect(() => coverageOf('event-bad', { id: 'rec-1', index: 3, count: 3, listed: 5 }, ['a'])).toThrow(
       /^event event-bad \(PayoutReconciled\): data.reconciliation should be/,

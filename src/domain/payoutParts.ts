@@ -1,3 +1,5 @@
+import { ownValue, setOwn } from './ownRecord.js';
+
 /**
  * A payout's reconciliation in parts (SPEC section 12). A daily automatic payout pays out thousands of
  * transactions: as one PayoutReconciled that is several MiB, which EventStoreDB refuses (it takes no
@@ -72,11 +74,14 @@ export const joinCoverage = (a: ListingCoverage, b: ListingCoverage): ListingCov
   if (a.whole || b.whole) return WHOLE;
   const partial = { ...a.partial };
   for (const [id, theirs] of Object.entries(b.partial)) {
-    const mine = partial[id];
-    partial[id] =
+    const mine = ownValue(partial, id);
+    setOwn(
+      partial,
+      id,
       mine === undefined
         ? theirs
-        : { listed: Math.max(mine.listed, theirs.listed), ids: sortedUnion(mine.ids, theirs.ids) };
+        : { listed: Math.max(mine.listed, theirs.listed), ids: sortedUnion(mine.ids, theirs.ids) },
+    );
   }
   return settled(Object.fromEntries(Object.entries(partial).sort(([x], [y]) => (x < y ? -1 : 1))));
 };

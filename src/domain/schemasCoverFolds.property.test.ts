@@ -214,6 +214,10 @@ const hostile: fc.Arbitrary<unknown> = fc.oneof(
     null,
     '',
     'x',
+    // Ids key records in the folds: names of Object.prototype members must stay plain data.
+    '__proto__',
+    'toString',
+    'constructor',
     0,
     -1,
     1.5,
