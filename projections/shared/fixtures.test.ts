@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import type { ModelledStripeEventType } from '../../src/domain/events.js';
 import { carriedBy } from './carried.js';
 import { given } from '../../tests/support/givenEvents.js';
+import { fixturesDir } from '../../tests/support/stripeEvents.js';
 import { stripeEvent } from '../../tests/support/testEvents.js';
 
-// The shared corpus beside the repository, as src/domain/translate.fixtures.test.ts reads it.
-const FIXTURES = resolve(__dirname, '../../../shared/stripe-fixtures/events');
+const FIXTURES = fixturesDir;
 
 type Envelope = {
   id: string;

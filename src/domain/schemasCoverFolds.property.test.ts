@@ -9,6 +9,7 @@ import { importedMetadata, importObject, IMPORTED, type ImportableObject } from 
 import type { NewEvent } from './ledgerEvent.js';
 import { newEventOf, streamFor, translate, withPaymentId } from './translate.js';
 import { envelope, payout as makePayout } from '../../tests/support/payoutShapes.js';
+import { fixturesDir } from '../../tests/support/stripeEvents.js';
 
 /**
  * SPEC sections 3 and 10: what the ledger accepts, its read models can fold. An object that passes the
@@ -21,7 +22,7 @@ import { envelope, payout as makePayout } from '../../tests/support/payoutShapes
 type Json = Record<string, unknown>;
 type Path = readonly (string | number)[];
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/stripe-fixtures/events');
+const FIXTURES = fixturesDir;
 const fixtureFiles = readdirSync(FIXTURES)
   .sort()
   .flatMap((folder) =>

@@ -3,8 +3,9 @@ import path from 'node:path';
 import { eventIdOf } from './eventId.js';
 import { DOMAIN_EVENT_TYPES, type ModelledStripeEventType } from './events.js';
 import { translate, type Translated } from './translate.js';
+import { fixturesDir } from '../../tests/support/stripeEvents.js';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/stripe-fixtures/events');
+const FIXTURES = fixturesDir;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 

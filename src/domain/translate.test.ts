@@ -2,8 +2,9 @@ import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { UNMODELLED } from './events.js';
 import { metadataOf, translate, type Translated } from './translate.js';
+import { fixturesDir } from '../../tests/support/stripeEvents.js';
 
-const FIXTURES = path.resolve(__dirname, '../../../shared/stripe-fixtures/events');
+const FIXTURES = fixturesDir;
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
 
