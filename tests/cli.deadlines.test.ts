@@ -2,6 +2,7 @@ import pg from 'pg';
 import { LOCK_LOST_MESSAGE } from '../src/projector/rebuildLock.js';
 import { runCli } from './support/cli.js';
 import { describeWithPostgres } from './support/needsPostgres.js';
+import { startStripeApi } from './support/stripeApi/stripeApiStandIn.js';
 import { proxyInFront, type TcpProxy } from './support/tcpProxy.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
@@ -36,6 +37,7 @@ describeWithPostgres('the CLI runs as a child process through a TCP proxy to Pos
       args: string[],
       table: string,
       answersWithinMs = ANSWERS_WITHIN_MS,
+      env: Record<string, string> = {},
     ) => {
       const locker = new pg.Client({ connectionString: database.url });
       await locker.connect();
@@ -43,7 +45,7 @@ describeWithPostgres('the CLI runs as a child process through a TCP proxy to Pos
         await locker.query('BEGIN');
         await locker.query(`LOCK TABLE ${table} IN ACCESS EXCLUSIVE MODE`);
         const started = Date.now();
-        const result = runCli(args, { DATABASE_URL: proxiedUrl }, answersWithinMs + 5000);
+        const result = runCli(args, { ...env, DATABASE_URL: proxiedUrl }, answersWithinMs + 5000);
         await waitFor(
           async () =>
             (
@@ -93,6 +95,22 @@ describeWithPostgres('the CLI runs as a child process through a TCP proxy to Pos
       expect(result.ms).toBeLessThan(ANSWERS_WITHIN_MS);
       expect(result.code).toBe(1);
       expect(result.stderr.split('\n').at(-2)).toMatch(unanswered('reading the events of payment pi_frozen'));
+    }, 60_000);
+
+    it('`sync` brings the schema up to date, then gives up on its own statements within their deadline', async () => {
+      const api = await startStripeApi({ seed: 3 });
+      try {
+        const result = await frozenOnceWaitingOn(['sync'], 'ledger.stripe_sync_cursors', ANSWERS_WITHIN_MS, {
+          STRIPE_API_KEY: api.key,
+          STRIPE_API_BASE: api.base,
+        });
+        expect(result.ms).toBeLessThan(ANSWERS_WITHIN_MS);
+        expect(result.code).toBe(1);
+        expect(result.stdout).toBe('');
+        expect(result.stderr.split('\n').at(-2)).toMatch(unanswered('syncing with Stripe'));
+      } finally {
+        await api.close();
+      }
     }, 60_000);
 
     it('`projections rebuild` ends once its lock goes unanswered, swaps nothing and says why', async () => {

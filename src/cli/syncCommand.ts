@@ -2,7 +2,6 @@ import cliProgress from 'cli-progress';
 import { Command } from 'commander';
 import { pino } from 'pino';
 import { loadConfig, requireStripeApiKey } from '../config/config.js';
-import { migrate } from '../db/migrate.js';
 import { createLogger } from '../observability/logger.js';
 import { stripeApi } from '../stripe/stripeApi.js';
 import type { Progress } from '../sync/syncContext.js';
@@ -65,9 +64,6 @@ export const syncCommand = (): Command =>
       try {
         const { database, summary } = await withRuntime(
           async ({ db, store }) => {
-            // Like `serve`, a pass brings the schema up to date first: it may be the first to run on a new version.
-            const applied = await migrate(db);
-            if (applied.length > 0) logger.info({ applied }, 'migrations applied');
             const summary = await runSyncPass({
               db,
               store,
@@ -83,7 +79,8 @@ export const syncCommand = (): Command =>
             });
             return { database: db.kind, summary };
           },
-          { config, logger, migrates: true },
+          // Like `serve`, a pass brings the schema up to date first: it may be the first to run on a new version.
+          { config, logger, migratesFirst: true, doing: 'syncing with Stripe' },
         );
         progress.stop();
         process.stdout.write(`${JSON.stringify({ event: 'synced', database, ...summary })}\n`);

@@ -28,8 +28,11 @@ export type RuntimeUse = {
   config?: Config;
   /** The command's own logger (default: warnings and worse). */
   logger?: Logger;
-  /** `migrate` and `sync` bring the schema up to date themselves; other commands need the ledger's tables. */
+  /** `migrate` brings the schema up to date itself; other commands need the ledger's tables. */
   migrates?: boolean;
+  /** `sync`, like `serve`, brings the schema up to date before it starts: over a connection of its own
+   * without deadlines, while the command's own statements keep theirs. */
+  migratesFirst?: boolean;
   /** What the command does, for the line it fails with when the database does not answer in time
    * ("reading the projections' status"). */
   doing?: string;
@@ -92,12 +95,12 @@ export const withRuntime = async <T>(
   }
   const timeouts = use.timeouts ?? (use.migrates ? {} : COMMAND_TIMEOUTS);
   const runtime = await openRuntime(config, use.logger ?? createLogger('warn'), {
-    migrate: false,
+    migrate: use.migratesFirst === true,
     poolSize: 4,
     timeouts,
   });
   try {
-    if (!use.migrates) {
+    if (!use.migrates && !use.migratesFirst) {
       const { rows } = await runtime.db.query<{ migrated: boolean }>(
         `SELECT to_regclass('ledger.projection_checkpoints') IS NOT NULL AS migrated`,
       );

@@ -46,9 +46,13 @@ export const openRuntime = async (
         )
     : samePool(await openEmbeddedDb(config.dataDir, logger));
   const db = pools.ingest;
-  // Migrations may run longer than the server pools' statement deadlines allow: a connection of their own.
+  // Migrations may run longer than the pools' statement deadlines allow: a connection of their own.
+  const withDeadlines =
+    options.pools === 'server' ||
+    options.timeouts?.statementMs !== undefined ||
+    options.timeouts?.queryMs !== undefined;
   const setup =
-    config.databaseUrl && options.pools === 'server'
+    config.databaseUrl && withDeadlines
       ? pgDb({ connectionString: config.databaseUrl, max: 1, applicationName: 'stripe-ledger setup' })
       : db;
   try {
