@@ -20,6 +20,7 @@ const BAD: [path: string, parameter: string][] = [
   ['/api/orders?payment_status=PAID', 'payment_status'],
   ['/api/refunds?status=lost', 'status'],
   ['/api/disputes?status=refunded', 'status'],
+  ['/api/payouts?status=bogus', 'status'],
   ['/api/payments?created_from=2024-13-01', 'created_from'],
   ['/api/payments?created_from=2024-02-30', 'created_from'],
   ['/api/payments?created_to=yesterday', 'created_to'],

@@ -6,11 +6,16 @@ import { errorMessage } from '../shared/errorMessage.js';
 import { pipelineLimit } from './pipelineLimit.js';
 
 /**
- * Deadlines for what clients send (node checks them every connectionsCheckingInterval): headers within
- * 10 s, the whole request, body included, within 30 s; node answers 408 and closes the socket. A slow
- * or hostile client on the open webhook endpoint holds a socket and its buffers for 30 s at most.
+ * Deadlines for what clients send: headers within 10 s, the whole request, body included, within 30 s
+ * (SPEC section 3); node answers 408 and closes the socket. Node checks them every
+ * connectionsCheckingInterval, so each is set one interval short of its promise. A slow or hostile
+ * client on the open webhook endpoint holds a socket and its buffers for 30 s at most.
  */
-export const CLIENT_DEADLINES = { headersTimeout: 10_000, requestTimeout: 30_000 } as const;
+export const CONNECTIONS_CHECKING_INTERVAL_MS = 1000;
+export const CLIENT_DEADLINES = {
+  headersTimeout: 10_000 - CONNECTIONS_CHECKING_INTERVAL_MS,
+  requestTimeout: 30_000 - CONNECTIONS_CHECKING_INTERVAL_MS,
+} as const;
 export const MAX_CONNECTIONS = 10_000;
 
 /**
@@ -30,7 +35,7 @@ export const createHttpServer = (deps: AppDeps): Server => {
     ),
   );
   const server = createServer(
-    { ...CLIENT_DEADLINES, connectionsCheckingInterval: 1000 },
+    { ...CLIENT_DEADLINES, connectionsCheckingInterval: CONNECTIONS_CHECKING_INTERVAL_MS },
     (req: IncomingMessage, res: ServerResponse) => {
       if (!admit(req, res)) return;
       if (req.method !== 'POST' || req.url !== WEBHOOK_PATH) {

@@ -33,3 +33,7 @@ export const DISPUTE_STATUSES = [
   'won',
 ] as const;
 export type DisputeStatus = (typeof DISPUTE_STATUSES)[number];
+
+/** Stripe's payout statuses. The payouts fold still stores one it does not know (ranked lowest). */
+export const PAYOUT_STATUSES = ['pending', 'in_transit', 'paid', 'failed', 'canceled'] as const;
+export type PayoutStatus = (typeof PAYOUT_STATUSES)[number];

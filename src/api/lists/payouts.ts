@@ -1,13 +1,11 @@
 import { z } from 'zod';
 import { timeRange, type ListSpec } from '../listQuery.js';
 import { payoutRow } from '../moneyRows.js';
-import { listParams, timeParam } from '../params.js';
+import { PAYOUT_STATUSES } from '../../domain/statuses.js';
+import { enumParam, listParams, timeParam } from '../params.js';
 
 const query = z.strictObject({
-  status: z
-    .string()
-    .regex(/^[a-z_]{1,32}$/, 'must be a payout status such as paid, in_transit or failed')
-    .optional(),
+  status: enumParam(PAYOUT_STATUSES).optional(),
   created_from: timeParam.optional().describe('created_at on or after; a date means from its start (UTC)'),
   created_to: timeParam.optional().describe('created_at on or before; a date means to its end (UTC)'),
   ...listParams,
