@@ -156,16 +156,20 @@ export const pgDb = (options: PgDbOptions): Db => {
 
   const listen = async (channel: string, onNotify: (payload: string) => void) => {
     let stopped = false;
+    let reconnecting = false;
     let client: pg.Client | undefined;
     // A dedicated client: a pooled one would be handed to other work while still listening. When its
-    // connection drops (a database restart) it reconnects with backoff and signals once, since
-    // notifications sent meanwhile are lost.
+    // connection drops (a database restart) it reconnects with backoff, one loop at a time, and signals
+    // once, since notifications sent meanwhile are lost.
     const connect = async (): Promise<void> => {
       const next = dedicatedClient();
-      let dropped = false;
+      // Until it listens, a failure is the caller's to retry (a server, or a proxy in front of a down
+      // one, may accept and drop a connection before connect() fails): only a listening client's drop
+      // starts a reconnect.
+      let listening = false;
       const onDrop = () => {
-        if (dropped || stopped) return;
-        dropped = true;
+        if (!listening || stopped) return;
+        listening = false;
         void reconnect();
       };
       next.on('error', onDrop);
@@ -177,30 +181,40 @@ export const pgDb = (options: PgDbOptions): Db => {
         await next.connect();
         await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       } catch (error) {
-        // The caller retries; this client must not start a second reconnect loop of its own.
-        dropped = true;
-        await next.end().catch(() => undefined);
+        // end() throws at once on a socket already closed.
+        await Promise.resolve()
+          .then(() => next.end())
+          .catch(() => undefined);
         throw error;
       }
+      listening = true;
       client = next;
     };
     const reconnect = async () => {
-      for (let attempt = 1; !stopped; attempt += 1) {
-        await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
-        if (stopped) return;
-        try {
-          await connect();
-          onNotify('');
-          return;
-        } catch {
-          // still down: try again
+      if (reconnecting) return;
+      reconnecting = true;
+      try {
+        for (let attempt = 1; !stopped; attempt += 1) {
+          await new Promise((resolve) => setTimeout(resolve, Math.min(5000, 100 * 2 ** attempt)));
+          if (stopped) return;
+          try {
+            await connect();
+            onNotify('');
+            return;
+          } catch {
+            // still down: try again
+          }
         }
+      } finally {
+        reconnecting = false;
       }
     };
     await connect();
     return async () => {
       stopped = true;
-      await client?.end().catch(() => undefined);
+      await Promise.resolve()
+        .then(() => client?.end())
+        .catch(() => undefined);
     };
   };
 

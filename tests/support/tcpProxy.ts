@@ -10,6 +10,11 @@ export type TcpProxy = {
   /** A database that hangs: connections stay open and new ones are accepted, but nothing is forwarded
    * either way until restore(), when the bytes held meanwhile go through. */
   freeze(): void;
+  /** A pooler or load balancer in front of a database that is down: every open connection is torn
+   * down, and new ones are accepted and dropped at once, until restore(). */
+  dropEach(): void;
+  /** Connections accepted so far. */
+  accepted(): number;
   /** Every byte the clients sent towards the server so far: what a network observer would see. */
   sent(): Buffer;
   close(): Promise<void>;
@@ -32,6 +37,8 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
   const pairs = new Set<Pair>();
   const sent: Buffer[] = [];
   let frozen = false;
+  let dropping = false;
+  let accepted = 0;
   const track = (socket: net.Socket) => {
     sockets.add(socket);
     socket.on('close', () => sockets.delete(socket));
@@ -53,6 +60,12 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
     flow(pair);
   };
   const relay = (client: net.Socket) => {
+    accepted += 1;
+    if (dropping) {
+      client.on('error', () => undefined);
+      client.destroy();
+      return;
+    }
     const pair: Pair = { client, upstream: undefined };
     pairs.add(pair);
     track(client);
@@ -75,6 +88,11 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
     port,
     cut,
     sent: () => Buffer.concat(sent),
+    accepted: () => accepted,
+    dropEach: () => {
+      dropping = true;
+      for (const socket of sockets) socket.destroy();
+    },
     freeze: () => {
       frozen = true;
       for (const { client, upstream } of pairs) {
@@ -85,6 +103,7 @@ export const startTcpProxy = async (target: { host: string; port: number }): Pro
       }
     },
     restore: async () => {
+      dropping = false;
       if (frozen) {
         frozen = false;
         for (const pair of pairs) {
