@@ -114,7 +114,9 @@ export type Declaration<S, W = unknown> = {
   /** Columns of the state row beside the state (what an SQL aggregate reads). */
   readonly stateColumns?: { readonly columns: readonly string[]; of(key: string, state: S): Row };
   readonly history?: HistorySpec<S, W>;
-  /** Runs after the batch's rows are written, in the same transaction, with a bounded statement count. */
+  /** Runs after the batch's rows are written, in the same transaction, with a bounded statement count.
+   * It reads the state table and the rows it is handed, never the row tables (a rebuild builds their
+   * indexes only after the fold), and writes its derivedTables. */
   afterWrite?(tx: Queryable, target: ProjectionTarget, change: StateChange): Promise<void>;
   /** Tables it owns beyond the state and row tables (an aggregate afterWrite fills). */
   readonly derivedTables?: readonly string[];

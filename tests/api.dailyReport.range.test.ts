@@ -13,9 +13,8 @@ WITH activity AS (
     FROM ledger.payments p
    WHERE p.paid_at IS NOT NULL
   UNION ALL
-  SELECT r.created_at, p.livemode, r.currency, 0, r.amount, 0, 0
-    FROM ledger.refunds r LEFT JOIN ledger.payments p USING (payment_id)
-   WHERE r.status IN ('pending', 'succeeded') AND (p.payment_id IS NULL OR p.amount_received > 0)
+  SELECT r.day::timestamp AT TIME ZONE 'UTC', r.livemode, r.currency, 0, r.amount, 0, 0
+    FROM ledger.refunded_by_day r
   UNION ALL
   SELECT d.closed_at, p.livemode, d.currency, 0, 0, d.amount, 0
     FROM ledger.disputes d LEFT JOIN ledger.payments p USING (payment_id)
@@ -57,10 +56,9 @@ describe('the daily report over a range', () => {
                NULL, '2025-03-02T09:00Z', 'evt_11')`,
     );
     await db.query(
-      `INSERT INTO ledger.refunds (refund_id, payment_id, amount, currency, status, created_at, updated_at)
-       VALUES ('re_1', 'pi_refunded', 700, 'eur', 'succeeded', '2025-03-02T12:00Z', '2025-03-02T12:00Z'),
-              -- API 2024-06-20 gave a cancelled authorisation back as a Refund: nothing went to a customer.
-              ('re_release', 'pi_released', 800, 'usd', 'succeeded', '2025-03-02T09:00Z', '2025-03-02T09:00Z')`,
+      `INSERT INTO ledger.refunded_by_day (payment_id, day, livemode, currency, amount)
+       VALUES ('pi_refunded', '2025-03-02', true, 'eur', 700),
+              ('pi_refunded_late', '2025-03-04', false, 'usd', 150)`,
     );
     await db.query(
       `INSERT INTO ledger.disputes (dispute_id, payment_id, amount, currency, status, opened_at, closed_at, updated_at)
@@ -81,7 +79,7 @@ describe('the daily report over a range', () => {
     }
   });
 
-  it('counts no refund of a payment that received nothing (a cancelled authorisation)', async () => {
+  it('sums what payments refunded on each day of the range', async () => {
     const { rows } = await database.db.query<{ currency: string; refunded: string }>(DAILY_SQL, [
       '2025-03-02',
       '2025-03-02',

@@ -483,37 +483,37 @@ describeInChromium('finance console pages', () => {
   });
 
   it('says above the numbers that they may be incomplete while a projection they read has failed', async () => {
-    const staleRefunds = async () =>
-      (await get(ledger.url, '/api/refunds?limit=1')).headers.get('ledger-stale') === 'refunds';
+    const staleDisputes = async () =>
+      (await get(ledger.url, '/api/disputes?limit=1')).headers.get('ledger-stale') === 'disputes';
     await ledger.database.db.query(
       `UPDATE ledger.projection_checkpoints SET state = 'failed', last_error = 'stopped by the console test'
-        WHERE projection = 'refunds'`,
+        WHERE projection = 'disputes'`,
     );
     try {
-      await waitFor(staleRefunds, { what: 'answers to name refunds in Ledger-Stale' });
+      await waitFor(staleDisputes, { what: 'answers to name disputes in Ledger-Stale' });
       const notice = page.locator('main h1 + [data-testid="stale"]');
       // The daily report names it in its `stale` list.
       await page.goto(`${ledger.url}/#/reports?from=2024-03-04&to=2024-03-16`);
       await cells('daily-report').first().waitFor();
       await notice.waitFor();
-      await expect(notice.textContent()).resolves.toContain('Numbers may be incomplete: refunds failed.');
+      await expect(notice.textContent()).resolves.toContain('Numbers may be incomplete: disputes failed.');
       // A payment's answer names it only in its Ledger-Stale header.
       const { rows } = await ledger.database.db.query<{ payment_id: string }>(
-        'SELECT payment_id FROM ledger.refunds ORDER BY refund_id LIMIT 1',
+        'SELECT payment_id FROM ledger.disputes ORDER BY dispute_id LIMIT 1',
       );
       await page.goto(`${ledger.url}/#/payments/${rows[0]!.payment_id}`);
       await page.getByRole('heading', { name: `Payment ${rows[0]!.payment_id}` }).waitFor();
       await notice.waitFor();
-      await expect(notice.textContent()).resolves.toContain('Numbers may be incomplete: refunds failed.');
+      await expect(notice.textContent()).resolves.toContain('Numbers may be incomplete: disputes failed.');
       // The payments list reads the payments projection only: nothing to say there.
       await page.getByRole('link', { name: 'Payments', exact: true }).click();
       await cells('payments').first().waitFor();
       expect(await page.getByTestId('stale').count()).toBe(0);
     } finally {
       await ledger.database.db.query(
-        `UPDATE ledger.projection_checkpoints SET state = 'active', last_error = NULL WHERE projection = 'refunds'`,
+        `UPDATE ledger.projection_checkpoints SET state = 'active', last_error = NULL WHERE projection = 'disputes'`,
       );
-      await waitFor(async () => !(await staleRefunds()), { what: 'refunds to be current again' });
+      await waitFor(async () => !(await staleDisputes()), { what: 'disputes to be current again' });
     }
   });
 

@@ -1,7 +1,9 @@
-import { defineProjection } from '../projection.js';
+import { defineProjection, tableIn } from '../projection.js';
 import { paymentFold } from '../shared/paymentFold.js';
 import { paymentRow } from '../shared/paymentRow.js';
 import type { PaymentState } from '../shared/paymentState.js';
+import { refundedAmounts, refundedDays } from '../shared/refundedDays.js';
+import { rewriteRefundedDays } from './refundedByDay.js';
 
 const PAYMENT_COLUMNS = [
   'payment_id',
@@ -25,8 +27,12 @@ const PAYMENT_COLUMNS = [
   'last_stripe_event_id',
 ] as const;
 
-/** ledger.payments: one row per payment, from its own copy of the payment fold. A state holding only
- * refunds or disputes (waiting for its charge's link) has no row yet. */
+/**
+ * ledger.payments: one row per payment, from its own copy of the payment fold. A state holding only
+ * refunds or disputes (waiting for its charge's link) has no row yet. Beside each state, what it
+ * refunded per UTC day (refundedDays.ts), which ledger.refunded_by_day, the daily report's `refunded`,
+ * holds as rows: a state holding only refunds counts there too.
+ */
 export const paymentsProjection = defineProjection<PaymentState>({
   name: 'payments',
   fold: paymentFold,
@@ -36,4 +42,17 @@ export const paymentsProjection = defineProjection<PaymentState>({
     const row = paymentRow(paymentId, state);
     return { payments: row === null ? [] : [row] };
   },
+  stateColumns: {
+    columns: ['refunded_days'],
+    of: (paymentId, state) => ({
+      refunded_days: refundedDays(refundedAmounts(state), paymentRow(paymentId, state)?.livemode ?? null),
+    }),
+  },
+  derivedTables: ['refunded_by_day'],
+  afterWrite: (tx, target, change) =>
+    rewriteRefundedDays(
+      tx,
+      { days: tableIn(target, 'refunded_by_day'), states: tableIn(target, 'payments_fold_state') },
+      change,
+    ),
 });

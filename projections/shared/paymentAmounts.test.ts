@@ -7,6 +7,7 @@ import {
   refundEvent,
   disputeEvent,
   paid,
+  partialCapture,
 } from '../../tests/support/cardPayment.js';
 import { foldOneByOne, given } from '../../tests/support/givenEvents.js';
 import { charge, paymentIntent, refund, stripeEvent, T0 } from '../../tests/support/testEvents.js';
@@ -58,77 +59,8 @@ describe('payment fold: refunds, disputes and links', () => {
     ['2024-06-20', 'a Refund of the rest of the authorisation', 500],
     ['2025-03-31.basil', 'no Refund', 0],
   ])('a partial capture under API %s (%s)', (apiVersion, _, released) => {
-    const on = (seconds: number) => ({ ...at(seconds), apiVersion });
-    /** The partially captured charge of 2000 as an event at `seconds` shows it, `refunded` so far. */
-    const capturedCharge = (type: 'charge.captured' | 'charge.refunded', seconds: number, refunded: number) =>
-      stripeEvent(
-        type,
-        charge({
-          id: CH,
-          payment_intent: PI,
-          status: 'succeeded',
-          captured: true,
-          amount: 2000,
-          amount_captured: 1500,
-          amount_refunded: refunded,
-          refunded: false,
-        }),
-        on(seconds),
-      );
-    const authorised = [
-      created(0),
-      stripeEvent(
-        'charge.succeeded',
-        charge({ id: CH, payment_intent: PI, status: 'succeeded', captured: false, amount: 2000 }),
-        on(2),
-      ),
-    ];
-    const captured = [
-      capturedCharge('charge.captured', 60, released),
-      ...(released > 0
-        ? [
-            stripeEvent(
-              'refund.created',
-              refund({
-                id: 're_release',
-                charge: CH,
-                payment_intent: PI,
-                amount: released,
-                status: 'succeeded',
-                created: T0 + 60,
-              }),
-              on(60),
-            ),
-          ]
-        : []),
-      stripeEvent(
-        'payment_intent.succeeded',
-        paymentIntent({
-          id: PI,
-          orderId: 'order_1',
-          status: 'succeeded',
-          amount: 2000,
-          amount_received: 1500,
-          latest_charge: CH,
-        }),
-        on(60),
-      ),
-    ];
-    const customerRefund = [
-      capturedCharge('charge.refunded', 600, released + 1000),
-      stripeEvent(
-        'refund.created',
-        refund({
-          id: 're_customer',
-          charge: CH,
-          payment_intent: PI,
-          amount: 1000,
-          status: 'succeeded',
-          created: T0 + 600,
-        }),
-        on(600),
-      ),
-    ];
+    const { authorised, capture, release, customerRefund } = partialCapture(apiVersion, released);
+    const captured = [...capture, ...release];
 
     it('is paid what was captured, with nothing refunded to the customer', () => {
       for (const events of [[...authorised, ...captured], [...captured].reverse().concat(authorised)])

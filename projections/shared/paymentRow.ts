@@ -1,5 +1,6 @@
 import { compareKeys } from './lattice.js';
-import type { ChargeState, PaymentState, RefundEntry } from './paymentState.js';
+import type { ChargeState, PaymentState } from './paymentState.js';
+import { refundedAmounts } from './refundedDays.js';
 import { PAYMENT_INTENT_RANKS, type PaymentIntentStatus } from './ranks.js';
 import { ownValue } from '../../src/domain/ownRecord.js';
 
@@ -75,45 +76,9 @@ const effectiveStatus = (state: PaymentState, charges: ChargeState[]): PaymentIn
 export const provesSuccess = (state: PaymentState): boolean =>
   effectiveStatus(state, Object.values(state.charges)) === 'succeeded';
 
-const liveAmount = (refunds: readonly RefundEntry[]) =>
-  refunds
-    .filter((r) => r.status.status === 'pending' || r.status.status === 'succeeded')
-    .reduce((sum, r) => sum + r.amount, 0);
-
-/**
- * SPEC rule 3, charge by charge: the sum of its distinct pending or succeeded refunds, and what the
- * charge's own (cumulative, largest seen) amount_refunded counts beyond the refund objects delivered for
- * it, of any status (a refund that failed was taken back out of it): refunds no object was delivered for.
- * That is the charge's whole amount_refunded when no refund object came (API >= 2022-11-15 embeds none),
- * and the rest when only some came (until 2024-10-28 Stripe sent refund events only for refunds that
- * changed after charge.refunded). What went back to no customer is not counted: before API
- * 2025-03-31 a cancelled authorisation and the uncaptured part of a partial capture were Refunds too.
- * A refund object naming no charge is counted against the payment's only charge; one of a charge not
- * known yet counts as it is.
- */
-const amountRefunded = (state: PaymentState): number => {
-  const charges = Object.entries(state.charges);
-  const onlyCharge = charges.length === 1 ? charges[0]![0] : null;
-  const byCharge = new Map<string | null, RefundEntry[]>();
-  for (const refund of Object.values(state.refunds)) {
-    const charge = refund.chargeId ?? onlyCharge;
-    const ofCharge = byCharge.get(charge);
-    if (ofCharge) ofCharge.push(refund);
-    else byCharge.set(charge, [refund]);
-  }
-  let total = 0;
-  for (const [id, charge] of charges) {
-    const refunds = byCharge.get(id) ?? [];
-    byCharge.delete(id);
-    // Refunds of a charge never captured only gave an authorisation back.
-    if (!charge.captured) continue;
-    const delivered = refunds.reduce((sum, r) => sum + r.amount, 0);
-    const undelivered = Math.max(0, charge.amountRefunded - delivered);
-    total += Math.max(0, liveAmount(refunds) + undelivered - (charge.releasedAtCapture ?? 0));
-  }
-  for (const refunds of byCharge.values()) total += liveAmount(refunds);
-  return total;
-};
+/** SPEC rule 3: what refundedAmounts (refundedDays.ts) dates, summed. */
+const amountRefunded = (state: PaymentState): number =>
+  refundedAmounts(state).reduce((sum, refunded) => sum + refunded.amount, 0);
 
 const paymentStatusOf = (
   status: PaymentIntentStatus,

@@ -52,9 +52,23 @@ export type ChargeState = {
   amountRefunded: number;
   /** See ChargeFacts.releasedAtCapture; absent from states stored before it existed (read as 0). */
   releasedAtCapture?: number;
+  /** When the charge's amount_refunded reached each amount: [amount, event created] pairs, times and
+   * amounts both rising (a staircase; the join keeps the pairs no other pair beats on both). The days
+   * of refunds Stripe sent no object for. Absent from states stored before it existed. */
+  refundSteps?: RefundStep[];
 };
 
-export type RefundEntry = { status: Ranked<RefundStatus>; amount: number; chargeId: string | null };
+export type RefundStep = readonly [amount: number, at: number];
+
+export type RefundEntry = {
+  status: Ranked<RefundStatus>;
+  amount: number;
+  chargeId: string | null;
+  /** The refund's own `created`, currency and mode; absent from states stored before they existed. */
+  created?: number;
+  currency?: string;
+  livemode?: boolean;
+};
 export type DisputeEntry = { status: Ranked<DisputeStatus>; created: number };
 
 /** The identity of merge. */
@@ -85,12 +99,26 @@ const joinCharge = (a: ChargeState, b: ChargeState): ChargeState => ({
   amountCaptured: Math.max(a.amountCaptured, b.amountCaptured),
   amountRefunded: Math.max(a.amountRefunded, b.amountRefunded),
   releasedAtCapture: Math.max(a.releasedAtCapture ?? 0, b.releasedAtCapture ?? 0),
+  refundSteps: joinSteps(a.refundSteps ?? [], b.refundSteps ?? []),
 });
+
+/** The staircase of both: each amount at the earliest time either saw it or more. */
+export const joinSteps = (a: readonly RefundStep[], b: readonly RefundStep[]): RefundStep[] => {
+  if (b.length === 0 || a === b) return [...a];
+  if (a.length === 0) return [...b];
+  const all = [...a, ...b].sort((x, y) => x[1] - y[1] || y[0] - x[0]);
+  const out: RefundStep[] = [];
+  for (const step of all) if (step[0] > (out.at(-1)?.[0] ?? 0)) out.push(step);
+  return out;
+};
 
 const joinRefund = (a: RefundEntry, b: RefundEntry): RefundEntry => ({
   status: maxByKey(a.status, b.status),
   amount: Math.max(a.amount, b.amount),
   chargeId: joinFact(a.chargeId, b.chargeId),
+  created: joinNullable(a.created ?? null, b.created ?? null, Math.min) ?? undefined,
+  currency: joinFact(a.currency ?? null, b.currency ?? null) ?? undefined,
+  livemode: joinNullable(a.livemode ?? null, b.livemode ?? null, (x, y) => x || y) ?? undefined,
 });
 
 const joinDispute = (a: DisputeEntry, b: DisputeEntry): DisputeEntry => ({
@@ -127,6 +155,11 @@ const isTheSuccess = (c: Carried, type: string): boolean =>
   c.paymentIntent?.facts.status.status === 'succeeded' ||
   type === 'ChargeSucceeded' ||
   type === 'ChargeCaptured';
+
+/** When a charge showed its amount_refunded: the event's time; an imported snapshot was read long
+ * after, so the charge's own `created`, the earliest it can have been. */
+const refundedBy = (c: Carried, charge: ChargeSnapshot): number =>
+  c.snapshot ? charge.created : c.context.created;
 
 /** The state of a payment that saw only this event. */
 const stateOf = (c: Carried, type: string): PaymentState => {
@@ -170,13 +203,22 @@ const statusStateOf = (c: Carried, type: string): PaymentState => {
           amountCaptured: facts.amountCaptured,
           amountRefunded: facts.amountRefunded,
           releasedAtCapture: facts.releasedAtCapture,
+          refundSteps:
+            facts.amountRefunded > 0 ? [[facts.amountRefunded, refundedBy(c, facts.snapshot)]] : [],
         },
       ]),
     ),
     refunds: Object.fromEntries(
       c.refunds.map(({ id, facts }) => [
         id,
-        { status: facts.status, amount: facts.snapshot.amount, chargeId: facts.snapshot.chargeId },
+        {
+          status: facts.status,
+          amount: facts.snapshot.amount,
+          chargeId: facts.snapshot.chargeId,
+          created: facts.snapshot.created,
+          currency: facts.snapshot.currency,
+          livemode: c.context.livemode,
+        },
       ]),
     ),
     disputes: Object.fromEntries(

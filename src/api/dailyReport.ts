@@ -20,10 +20,13 @@ export const dailyQuery = z
  * - gross_paid / payments_paid: a payment counts on the day it first succeeded, `paid_at` of its
  *   payments row: the earliest `created` of the Stripe events that prove it succeeded, folded whatever
  *   order they arrived in (projections/shared/paymentState.ts); the amount is its amount_received.
- * - refunded: refunds in status pending or succeeded, by the day they were created; not those of a
- *   payment that received nothing (before API 2025-03-31 a cancelled authorisation was a Refund).
+ * - refunded: what payments refunded to their customers, by day (ledger.refunded_by_day, dated by the
+ *   payment fold: projections/shared/refundedDays.ts): refunds in status pending or succeeded by the
+ *   day they were created, and those Stripe sent no object for by the day the charge showed them; not
+ *   what went back to no customer (before API 2025-03-31 a cancelled authorisation, or the uncaptured
+ *   rest of a partial capture, was a Refund). Per payment they add up to its amount_refunded.
  * - disputed: disputes lost, by the day they closed.
- * Refunds and disputes take livemode from their payment.
+ * Refunds take livemode from their payment, else from their events; disputes from their payment.
  */
 // The range's bounds as expressions of the parameters (not a CTE), so every table is read through its
 // time index from the first row of the range to the last.
@@ -37,11 +40,9 @@ WITH activity AS (
     FROM ledger.payments p
    WHERE p.paid_at >= ${LO} AND p.paid_at < ${HI}
   UNION ALL
-  SELECT r.created_at, p.livemode, r.currency, 0, r.amount, 0, 0
-    FROM ledger.refunds r LEFT JOIN ledger.payments p USING (payment_id)
-   WHERE r.status IN ('pending', 'succeeded') AND r.created_at >= ${LO} AND r.created_at < ${HI}
-     -- A refund of a payment that received nothing gave an authorisation back (API < 2025-03-31).
-     AND (p.payment_id IS NULL OR p.amount_received > 0)
+  SELECT r.day::timestamp AT TIME ZONE 'UTC', r.livemode, r.currency, 0, r.amount, 0, 0
+    FROM ledger.refunded_by_day r
+   WHERE r.day >= $1::date AND r.day <= $2::date
   UNION ALL
   SELECT d.closed_at, p.livemode, d.currency, 0, 0, d.amount, 0
     FROM ledger.disputes d LEFT JOIN ledger.payments p USING (payment_id)

@@ -47,7 +47,7 @@ const READS: Record<string, readonly string[]> = {
   '/api/disputes': ['disputes'],
   '/api/payments/:id': ['payments', 'refunds', 'disputes', 'payment_status_history', 'balance_transactions'],
   '/api/orders/:order_id': ['orders'],
-  '/api/reports/daily': ['payments', 'payment_status_history', 'refunds', 'disputes'],
+  '/api/reports/daily': ['payments', 'disputes'],
   '/api/balance-transactions': ['balance_transactions'],
   '/api/payouts': ['payouts'],
   '/api/payouts/:id': ['payouts', 'balance_transactions'],

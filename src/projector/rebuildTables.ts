@@ -47,14 +47,14 @@ export type DeferredIndexes = readonly string[];
 
 /**
  * Tables the engine only writes by key while it rebuilds: the read-model and history tables of a
- * projection with no aggregate over its rows (afterWrite) and no relink (which updates rows by
- * payment_id). Their other indexes serve finance queries only, so they are built once, from the whole
- * table, after the fold: cheaper than keeping each up to date row by row.
+ * projection with no relink (which updates rows by payment_id). An afterWrite reads the state table
+ * and the rows it is handed, never these. Their other indexes serve finance queries only, so they are
+ * built once, from the whole table, after the fold: cheaper than keeping each up to date row by row.
  */
 const indexesDeferredOn = (projections: readonly Projection[]): Set<string> =>
   new Set(
     projections
-      .filter((projection) => !projection.afterWrite && !projection.fold.relink)
+      .filter((projection) => !projection.fold.relink)
       .flatMap((projection) => [
         ...Object.keys(projection.rowTables),
         ...(projection.history ? [projection.history.table] : []),
