@@ -49,6 +49,20 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')(
       expect(result.stdout).not.toContain(PASSWORD);
     });
 
+    it.each(['migrate', 'projections status', 'events show pi_x'])(
+      '`%s` says what the server refused when the database does not exist, not that it does not answer',
+      async (command) => {
+        const args = command.split(' ');
+        const missing = new URL(database.url);
+        missing.pathname = '/sl_no_such_database';
+        const result = await runCli(args, { DATABASE_URL: missing.toString() });
+        expect(result.code).not.toBe(0);
+        const last = result.stderr.trim().split('\n').at(-1)!;
+        expect(last).toContain('database "sl_no_such_database" does not exist');
+        expect(last).not.toContain('does not answer');
+      },
+    );
+
     it('names it for sync too, before saying the Stripe API is out of reach', async () => {
       const result = await runCli(['sync'], {
         DATABASE_URL: url,

@@ -59,8 +59,9 @@ export const openRuntime = async (
     if (options.migrate !== false) {
       const applied = await migrate(setup);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-    } else if (!(await setup.ping())) {
-      throw new Error('the database does not answer');
+    } else {
+      // Not ping(): the server's own reason (no such database, a refused password) names the problem.
+      await setup.query('SELECT 1');
     }
     if (config.readerPassword) await enableReaderLogin(setup, config.readerPassword);
   } catch (error) {
