@@ -11,7 +11,7 @@ import {
   succeeded,
 } from '../../tests/support/cardPayment.js';
 import { foldAll, foldOneByOne, given } from '../../tests/support/givenEvents.js';
-import { charge, T0 } from '../../tests/support/testEvents.js';
+import { charge, paymentIntent, T0 } from '../../tests/support/testEvents.js';
 
 const DAY = 86_400;
 const iso = (seconds: number) => new Date((T0 + seconds) * 1000).toISOString();
@@ -26,15 +26,19 @@ const paidThenRefunded = () => [
 ];
 
 /** The snapshot a history import appends for `object`, read `observedAt`. */
-const imported = (object: Record<string, unknown>, observedAt: number): StoredEvent => {
-  const result = importObject('charge', object);
+const imported = (
+  object: Record<string, unknown>,
+  observedAt: number,
+  kind: 'charge' | 'payment_intent' = 'charge',
+): StoredEvent => {
+  const result = importObject(kind, object);
   if (result.kind !== 'ok') throw new Error(result.message);
   const { event } = result;
   return {
     id: event.eventId,
     type: IMPORTED,
     data: { ...event.data, derived: { ...event.data.derived, payment_id: PI } },
-    metadata: importedMetadata('charge', event, {
+    metadata: importedMetadata(kind, event, {
       account: null,
       observedAt,
       receivedAt: new Date(observedAt * 1000),
@@ -101,5 +105,29 @@ describe('payment fold: paid_at, when a payment first succeeded', () => {
     given(snapshot, succeeded(9))
       .whenFolded()
       .thenPayment(PI, { paid_at: iso(9) });
+  });
+
+  it('takes an imported payment intent that embeds no charge at its own time only while its charge is unknown', () => {
+    // An invoice's payment intent, created eight days before the charge that paid it (API 2022-11-15 on:
+    // latest_charge is an id, nothing embedded).
+    const intent = imported(
+      paymentIntent({ id: PI, status: 'succeeded', created: T0, amount_received: 2000, latest_charge: CH }),
+      T0 + 40 * DAY,
+      'payment_intent',
+    );
+    const paying = imported(
+      charge({ id: CH, payment_intent: PI, status: 'succeeded', created: T0 + 8 * DAY }),
+      T0 + 40 * DAY,
+    );
+    given(intent)
+      .whenFolded()
+      .thenPayment(PI, { payment_status: 'paid', paid_at: iso(0) });
+    for (const order of [
+      [intent, paying],
+      [paying, intent],
+    ])
+      given(...order)
+        .whenFolded(foldOneByOne)
+        .thenPayment(PI, { payment_status: 'paid', paid_at: iso(8 * DAY) });
   });
 });

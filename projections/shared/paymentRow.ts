@@ -181,7 +181,8 @@ const rowOf = (paymentId: string, state: PaymentState): PaymentRow | null => {
 
 const paidAtOf = (state: PaymentState): string | null => {
   const estimates = [state.importedPaidAt, state.impliedPaidAt].filter((at): at is number => at != null);
-  const at = state.paidAt ?? (estimates.length > 0 ? Math.min(...estimates) : null);
+  const at =
+    state.paidAt ?? (estimates.length > 0 ? Math.min(...estimates) : (state.importedIntentPaidAt ?? null));
   return at === null ? null : isoOf(at);
 };
 

@@ -32,6 +32,10 @@ export type PaymentState = {
    * the payment had succeeded by then, at the latest. Used, like importedPaidAt, only while no event of
    * the success itself is known, and then the earlier of the two. */
   impliedPaidAt?: number | null;
+  /** Proven only by an imported payment intent whose charge the snapshot does not embed (API
+   * 2022-11-15 on): its `created`, which can be days before it was paid (an invoice's). Used only while
+   * nothing above is known. Absent from states stored before it existed. */
+  importedIntentPaidAt?: number | null;
 };
 
 export type PaymentIntentState = {
@@ -81,6 +85,7 @@ export const EMPTY: PaymentState = {
   paidAt: null,
   importedPaidAt: null,
   impliedPaidAt: null,
+  importedIntentPaidAt: null,
 };
 
 const joinPaymentIntent = (a: PaymentIntentState, b: PaymentIntentState): PaymentIntentState => ({
@@ -135,17 +140,18 @@ export const merge = (a: PaymentState, b: PaymentState): PaymentState => ({
   paidAt: earliest(a.paidAt ?? null, b.paidAt ?? null),
   importedPaidAt: earliest(a.importedPaidAt ?? null, b.importedPaidAt ?? null),
   impliedPaidAt: earliest(a.impliedPaidAt ?? null, b.impliedPaidAt ?? null),
+  importedIntentPaidAt: earliest(a.importedIntentPaidAt ?? null, b.importedIntentPaidAt ?? null),
 });
 
 const earliest = (a: number | null, b: number | null): number | null => joinNullable(a, b, Math.min);
 
-/** The time an imported snapshot proving success stands for: its succeeded, captured charge's `created`,
- * else its payment intent's (a snapshot is read long after; when it was read says nothing). */
-const importedAt = (c: Carried): number | null => {
+/** The time an imported snapshot proving success stands for: its succeeded, captured charge's `created`
+ * (a snapshot is read long after; when it was read says nothing); null when it holds no such charge. */
+const importedChargeAt = (c: Carried): number | null => {
   const charged = c.charges
     .filter(({ facts }) => facts.captured && facts.status.status === 'succeeded')
     .map(({ facts }) => facts.snapshot.created);
-  return charged.length > 0 ? Math.min(...charged) : (c.paymentIntent?.facts.snapshot.created ?? null);
+  return charged.length > 0 ? Math.min(...charged) : null;
 };
 
 /** Whether an event proving success is the success itself, dated when it happened: a payment intent
@@ -166,8 +172,11 @@ const stateOf = (c: Carried, type: string): PaymentState => {
   const state = statusStateOf(c, type);
   // Set on the object just built, before anyone holds it.
   if (provesSuccess(state)) {
-    if (c.snapshot) state.importedPaidAt = importedAt(c);
-    else if (isTheSuccess(c, type)) state.paidAt = c.context.created;
+    if (c.snapshot) {
+      const charged = importedChargeAt(c);
+      if (charged !== null) state.importedPaidAt = charged;
+      else state.importedIntentPaidAt = c.paymentIntent?.facts.snapshot.created ?? null;
+    } else if (isTheSuccess(c, type)) state.paidAt = c.context.created;
     else state.impliedPaidAt = c.context.created;
   }
   return state;
@@ -228,6 +237,7 @@ const statusStateOf = (c: Carried, type: string): PaymentState => {
     paidAt: null,
     importedPaidAt: null,
     impliedPaidAt: null,
+    importedIntentPaidAt: null,
   };
 };
 
