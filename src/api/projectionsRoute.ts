@@ -2,7 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/port.js';
 import type { EventStore } from '../eventstore/port.js';
-import { projectionStatus } from '../projector/status.js';
+import { PROJECTION_STATES, projectionStatus } from '../projector/status.js';
 import { parseParams } from './params.js';
 
 export const projectionRow = z.object({
@@ -14,7 +14,7 @@ export const projectionRow = z.object({
     .boolean()
     .describe('EventStoreDB, far behind: lag_events past the first 500 is estimated from log offsets'),
   lag_seconds: z.number().describe('age of the oldest event not applied yet'),
-  state: z.enum(['live', 'catching_up', 'failed', 'idle']),
+  state: z.enum(PROJECTION_STATES),
   last_error: z.string().nullable(),
   owner: z.string().nullable(),
   heartbeat_at: z.iso.datetime().nullable(),

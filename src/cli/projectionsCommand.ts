@@ -10,6 +10,8 @@ export class UsageError extends Error {}
 
 /** `projections status` exits with this when a projection has failed (SPEC section 7). */
 export const FAILED_EXIT_CODE = 3;
+/** `projections status` exits with this when a projection is behind and no worker projects it. */
+export const STALLED_EXIT_CODE = 4;
 
 const knownNames = () => projections.map((projection) => projection.name as string);
 
@@ -25,7 +27,9 @@ export const projectionsCommand = (rebuild: Command): Command => {
 
   command
     .command('status')
-    .description('position, head, lag, state and last error of every projection; exits 3 when one failed')
+    .description(
+      'position, head, lag, state and last error of every projection; exits 3 when one failed, 4 when one is behind with no projector running',
+    )
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
       const status = await withRuntime(({ db, store }) => projectionStatus(db, store), {
@@ -33,6 +37,14 @@ export const projectionsCommand = (rebuild: Command): Command => {
       });
       // A failed projection makes this a failing health check (docker-compose's projector uses it).
       if (status.some((projection) => projection.state === 'failed')) process.exitCode = FAILED_EXIT_CODE;
+      else if (status.some((projection) => projection.state === 'stalled'))
+        process.exitCode = STALLED_EXIT_CODE;
+      const stalled = status.filter((projection) => projection.state === 'stalled').map(({ name }) => name);
+      if (stalled.length > 0) {
+        process.stderr.write(
+          `stripe-ledger: ${stalled.join(', ')} ${stalled.length === 1 ? 'is' : 'are'} behind and no projector is running: start one (\`stripe-ledger serve\`, or \`serve --role projector\` beside web roles)\n`,
+        );
+      }
       if (options.json) return printJson(status);
       printTable(status as unknown as Record<string, unknown>[], [
         'name',

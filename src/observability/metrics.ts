@@ -8,6 +8,7 @@ type ProjectionGaugeReading = {
   lag_events: number;
   lag_seconds: number;
   open_failures: number;
+  state: string;
 };
 
 // One status query serves the three projection gauges of a scrape (each gauge's collect asks).
@@ -45,12 +46,14 @@ export const createMetrics = () => {
           metrics.projectionLagEvents,
           metrics.projectionLagSeconds,
           metrics.projectionFailures,
+          metrics.projectionStalled,
         ])
           gauge.reset();
         for (const status of statuses) {
           metrics.projectionLagEvents.set({ projection: status.name }, status.lag_events);
           metrics.projectionLagSeconds.set({ projection: status.name }, status.lag_seconds);
           metrics.projectionFailures.set({ projection: status.name }, status.open_failures);
+          metrics.projectionStalled.set({ projection: status.name }, status.state === 'stalled' ? 1 : 0);
         }
         refreshedAt = Date.now();
       })
@@ -125,6 +128,13 @@ export const createMetrics = () => {
     projectionFailures: new Gauge({
       name: 'stripe_ledger_projection_failures',
       help: 'Events a projection could not apply and is stopped at',
+      labelNames: ['projection'] as const,
+      registers: [registry],
+      collect: refreshProjections,
+    }),
+    projectionStalled: new Gauge({
+      name: 'stripe_ledger_projection_stalled',
+      help: 'Whether events wait for the projection with no worker running it (1), as projections status says',
       labelNames: ['projection'] as const,
       registers: [registry],
       collect: refreshProjections,

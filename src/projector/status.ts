@@ -11,13 +11,18 @@ export type ProjectionStatus = {
   /** True when lag_events is estimated (see lagAfter): a store whose positions are not dense, far behind. */
   lag_events_estimated: boolean;
   lag_seconds: number;
-  /** live: caught up; catching_up: behind; failed: stopped at an event; idle: no worker heartbeat lately. */
-  state: 'live' | 'catching_up' | 'failed' | 'idle';
+  /** live: caught up; catching_up: behind; failed: stopped at an event; idle: no worker heartbeat
+   * lately, nothing to do; stalled: no worker heartbeat lately while events older than that wait (no
+   * projector runs, or it hangs). */
+  state: ProjectionState;
   last_error: string | null;
   owner: string | null;
   heartbeat_at: string | null;
   open_failures: number;
 };
+
+export const PROJECTION_STATES = ['live', 'catching_up', 'failed', 'idle', 'stalled'] as const;
+export type ProjectionState = (typeof PROJECTION_STATES)[number];
 
 const HEARTBEAT_STALE_MS = 15_000;
 
@@ -64,15 +69,29 @@ export const projectionStatus = async (
         checkpoint.heartbeat_at !== null &&
         now.getTime() - checkpoint.heartbeat_at.getTime() < HEARTBEAT_STALE_MS;
       const behind = lag.oldest !== undefined;
-      const state =
-        checkpoint.state === 'failed' ? 'failed' : !alive ? 'idle' : behind ? 'catching_up' : 'live';
+      const lagSeconds = lag.oldest
+        ? Math.max(0, (now.getTime() - lag.oldest.recordedAt.getTime()) / 1000)
+        : 0;
+      // A worker starting on a backlog heartbeats within HEARTBEAT_STALE_MS: only older waiting events
+      // with no heartbeat mean nobody projects them.
+      const waitingLong = behind && lagSeconds * 1000 >= HEARTBEAT_STALE_MS;
+      const state: ProjectionState =
+        checkpoint.state === 'failed'
+          ? 'failed'
+          : !alive
+            ? waitingLong
+              ? 'stalled'
+              : 'idle'
+            : behind
+              ? 'catching_up'
+              : 'live';
       return {
         name: checkpoint.projection,
         position: checkpoint.position,
         head,
         lag_events: lag.events,
         lag_events_estimated: lag.estimated,
-        lag_seconds: lag.oldest ? Math.max(0, (now.getTime() - lag.oldest.recordedAt.getTime()) / 1000) : 0,
+        lag_seconds: lagSeconds,
         state,
         last_error: checkpoint.state === 'failed' ? checkpoint.last_error : null,
         owner: alive ? checkpoint.owner : null,

@@ -118,6 +118,7 @@ export const badge = (status) => {
 const GOOD = new Set(['paid', 'succeeded', 'won', 'live', 'ok', 'reconciled', 'available']);
 const BAD = new Set([
   'failed',
+  'stalled',
   'unavailable',
   'lost',
   'canceled',

@@ -143,6 +143,12 @@ const healthFacts = (health) => {
       health.failed_projections?.length > 0
         ? [h('dt', {}, 'Failed projections'), h('dd', {}, health.failed_projections.join(', '))]
         : null,
+      health.stalled_projections?.length > 0
+        ? [
+            h('dt', {}, 'Stalled projections'),
+            h('dd', {}, `${health.stalled_projections.join(', ')}: events wait and no projector is running`),
+          ]
+        : null,
     ),
   ];
 };
