@@ -88,6 +88,19 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
     expect(retry).toMatchObject({ code: 0, stdout: 'payments: not failed, nothing to retry\n' });
   });
 
+  it('resumes a failed projection and says so when no projector is running to retry it', async () => {
+    await database.db.query(
+      `INSERT INTO ledger.projection_checkpoints (projection, position, state, last_error)
+       VALUES ('refunds', 0, 'failed', 'stopped by the test')
+       ON CONFLICT (projection) DO UPDATE SET state = 'failed', last_error = 'stopped by the test', heartbeat_at = NULL`,
+    );
+    const retry = await runCli(['projections', 'retry', 'refunds'], env);
+    expect(retry).toMatchObject({ code: 0, stdout: 'refunds: resumed\n' });
+    expect(retry.stderr.trim().split('\n').at(-1)).toBe(
+      'stripe-ledger: no projector is running: start one (`stripe-ledger serve`, or `serve --role projector`) to retry the failed event',
+    );
+  });
+
   it('exits non-zero with one clear line for an unknown projection', async () => {
     const result = await runCli(['projections', 'rebuild', 'paymnts'], env);
     expect(result.code).not.toBe(0);

@@ -138,7 +138,7 @@ describe('a projection that fell behind', () => {
     expect((await checkpoints()).get('lagging')?.position).toBe(0);
     await projector!.stop();
     broken = false;
-    expect(await markActive(database.db, 'lagging')).toBe(true);
+    expect(await markActive(database.db, 'lagging')).not.toBeNull();
     await append('payment-pi_new');
     await start();
     await waitFor(() => atHead(SEEDED + 1), { what: 'both projections at the head', timeoutMs: 30_000 });

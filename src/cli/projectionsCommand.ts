@@ -89,11 +89,17 @@ export const projectionsCommand = (rebuild: Command): Command => {
     .action(async (name: string) => {
       checkProjectionNames([name]);
       const resumed = await withRuntime(({ db }) => markActive(db, name), { doing: `resuming ${name}` });
-      process.stdout.write(
-        resumed
-          ? `${name}: resumed; the projector retries the failed event now\n`
-          : `${name}: not failed, nothing to retry\n`,
-      );
+      if (resumed === null) return void process.stdout.write(`${name}: not failed, nothing to retry\n`);
+      if (resumed.workerRunning) {
+        process.stdout.write(
+          `${name}: resumed; the projector retries the failed event now (\`projections status\` shows failed again if the fix is not deployed yet)\n`,
+        );
+      } else {
+        process.stdout.write(`${name}: resumed\n`);
+        process.stderr.write(
+          `stripe-ledger: no projector is running: start one (\`stripe-ledger serve\`, or \`serve --role projector\`) to retry the failed event\n`,
+        );
+      }
     });
 
   command.addCommand(rebuild);

@@ -1,5 +1,8 @@
 import { PREPARED, type Queryable } from '../db/port.js';
 
+/** A worker's heartbeat older than this: no worker runs the projection (projections status says so). */
+export const HEARTBEAT_STALE_MS = 15_000;
+
 export type Checkpoint = {
   projection: string;
   position: number;
@@ -95,11 +98,18 @@ export const markFailed = (tx: Queryable, projection: string, error: string) =>
   );
 
 /** `projections retry`: the worker resumes at the event it stopped on. */
-export const markActive = async (db: Queryable, projection: string): Promise<boolean> =>
-  (
-    await db.query(
-      `UPDATE ledger.projection_checkpoints SET state = 'active', updated_at = now()
-        WHERE projection = $1 AND state = 'failed'`,
-      [projection],
-    )
-  ).rowCount > 0;
+/** Resumes a failed projection: null when it was not failed, else whether a worker holding it has
+ * heartbeated within `withinMs` (one will retry the event now). */
+export const markActive = async (
+  db: Queryable,
+  projection: string,
+  withinMs = HEARTBEAT_STALE_MS,
+): Promise<{ workerRunning: boolean } | null> => {
+  const { rows } = await db.query<{ running: boolean }>(
+    `UPDATE ledger.projection_checkpoints SET state = 'active', updated_at = now()
+      WHERE projection = $1 AND state = 'failed'
+      RETURNING coalesce(heartbeat_at > now() - make_interval(secs => $2::double precision / 1000), false) AS running`,
+    [projection, withinMs],
+  );
+  return rows[0] === undefined ? null : { workerRunning: rows[0].running };
+};

@@ -1,7 +1,7 @@
 import type { Db } from '../db/port.js';
 import type { EventStore, StoredEvent } from '../eventstore/port.js';
 import { projections } from '../../projections/index.js';
-import { readCheckpoints, type Checkpoint } from './checkpoints.js';
+import { HEARTBEAT_STALE_MS, readCheckpoints, type Checkpoint } from './checkpoints.js';
 
 export type ProjectionStatus = {
   name: string;
@@ -23,8 +23,6 @@ export type ProjectionStatus = {
 
 export const PROJECTION_STATES = ['live', 'catching_up', 'failed', 'idle', 'stalled'] as const;
 export type ProjectionState = (typeof PROJECTION_STATES)[number];
-
-const HEARTBEAT_STALE_MS = 15_000;
 
 /** Position, head and lag for every projection, from the checkpoints and the store. */
 export const projectionStatus = async (
