@@ -3,7 +3,10 @@ import type { StoredEvent } from '../../src/eventstore/port.js';
 import { applyInBatches, createTarget, storeEvents } from '../../tests/support/dbTesting.js';
 import { describeProjectionContract } from '../../tests/support/projectionContract.js';
 import { dispute, stripeEvent, T0 } from '../../tests/support/testEvents.js';
+import { DAILY_SQL } from '../../src/api/dailyReport.js';
 import { disputesProjection } from './projection.js';
+
+const isoDay = (unix: number) => new Date(unix * 1000).toISOString().slice(0, 10);
 
 const epoch = (column: string) => `extract(epoch FROM ${column})::int AS ${column}`;
 
@@ -166,5 +169,22 @@ describeProjectionContract(disputesProjection, {}, ({ database, lifecycles }) =>
       { dispute_id: 'ch_old', payment_id: 'ch_old', status: 'needs_response', closed_at: null },
       { dispute_id: 'dp_e1', payment_id: 'pi_e1', status: 'needs_response', closed_at: null },
     ]);
+  });
+
+  it('keeps the mode of its own events, which the daily report takes for a payment it does not know', async () => {
+    const db = database().db;
+    const lost = stripeEvent(
+      'charge.dispute.closed',
+      dispute({ id: 'dp_live_orphan', charge: 'ch_live_orphan', status: 'lost', created: T0 }),
+      { created: T0 + 86_400, livemode: true },
+    );
+    await applyInBatches(db, disputesProjection, await storeEvents(db, [lost]), 1);
+    const { rows } = await db.query(
+      `SELECT livemode FROM ledger.disputes WHERE dispute_id = 'dp_live_orphan'`,
+    );
+    expect(rows).toEqual([{ livemode: true }]);
+    const day = isoDay(T0 + 86_400);
+    const report = await db.query<{ livemode: boolean | null; disputed: string }>(DAILY_SQL, [day, day]);
+    expect(report.rows.filter((r) => Number(r.disputed) > 0).map((r) => r.livemode)).toEqual([true]);
   });
 });

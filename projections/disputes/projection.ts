@@ -18,6 +18,9 @@ export type DisputeState = {
   firstSeen: Sightings;
   datedBySnapshot?: Sightings;
   updated: number;
+  /** The mode of its events (the daily report's, for a dispute of a payment the ledger does not know);
+   * absent in states folded before it existed. */
+  livemode?: boolean;
 };
 
 const earliest = (a: Sightings, b: Sightings): Sightings =>
@@ -29,6 +32,8 @@ export const mergeDispute = (a: DisputeState, b: DisputeState): DisputeState => 
   firstSeen: earliest(a.firstSeen, b.firstSeen),
   datedBySnapshot: earliest(a.datedBySnapshot ?? {}, b.datedBySnapshot ?? {}),
   updated: Math.max(a.updated, b.updated),
+  livemode:
+    a.livemode === undefined ? b.livemode : b.livemode === undefined ? a.livemode : a.livemode || b.livemode,
 });
 
 const DISPUTE_COLUMNS = [
@@ -43,6 +48,7 @@ const DISPUTE_COLUMNS = [
   'opened_at',
   'closed_at',
   'updated_at',
+  'livemode',
 ] as const;
 
 export const disputeFold = objectFold<DisputeState>({
@@ -56,7 +62,16 @@ export const disputeFold = objectFold<DisputeState>({
             firstSeen: {},
           }
         : { datedBySnapshot: {}, firstSeen: { [facts.status.status]: seen } };
-      return [id, { status: facts.status, snapshot: facts.snapshot, ...sighting, updated: seen }];
+      return [
+        id,
+        {
+          status: facts.status,
+          snapshot: facts.snapshot,
+          ...sighting,
+          updated: seen,
+          livemode: carried.context.livemode,
+        },
+      ];
     }),
   merge: mergeDispute,
 });
@@ -67,7 +82,7 @@ export const disputesProjection = defineProjection<Filed<DisputeState>>({
   fold: disputeFold,
   state: { table: 'disputes_fold_state', key: 'dispute_id' },
   rowTables: { disputes: { key: 'dispute_id', columns: DISPUTE_COLUMNS } },
-  rows: (id, { paymentId, state: { status, snapshot, firstSeen, datedBySnapshot, updated } }) => {
+  rows: (id, { paymentId, state: { status, snapshot, firstSeen, datedBySnapshot, updated, livemode } }) => {
     const closedAt = CLOSED_DISPUTE_STATUSES.includes(status.status)
       ? (firstSeen[status.status] ?? datedBySnapshot?.[status.status])
       : undefined;
@@ -85,6 +100,7 @@ export const disputesProjection = defineProjection<Filed<DisputeState>>({
           opened_at: isoOf(snapshot.created),
           closed_at: closedAt === undefined ? null : isoOf(closedAt),
           updated_at: isoOf(updated),
+          livemode: livemode ?? null,
         },
       ],
     };

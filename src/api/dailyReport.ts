@@ -26,7 +26,7 @@ export const dailyQuery = z
  *   what went back to no customer (before API 2025-03-31 a cancelled authorisation, or the uncaptured
  *   rest of a partial capture, was a Refund). Per payment they add up to its amount_refunded.
  * - disputed: disputes lost, by the day they closed.
- * Refunds take livemode from their payment, else from their events; disputes from their payment.
+ * Refunds and disputes take livemode from their payment, else from their own events.
  */
 // The range's bounds as expressions of the parameters (not a CTE), so every table is read through its
 // time index from the first row of the range to the last.
@@ -44,7 +44,7 @@ WITH activity AS (
     FROM ledger.refunded_by_day r
    WHERE r.day >= $1::date AND r.day <= $2::date
   UNION ALL
-  SELECT d.closed_at, p.livemode, d.currency, 0, 0, d.amount, 0
+  SELECT d.closed_at, coalesce(p.livemode, d.livemode), d.currency, 0, 0, d.amount, 0
     FROM ledger.disputes d LEFT JOIN ledger.payments p USING (payment_id)
    WHERE d.status = 'lost' AND d.closed_at >= ${LO} AND d.closed_at < ${HI}
 ), days AS (
