@@ -429,6 +429,7 @@ describeWithPostgres(
         opened_at: isoAt(opened.created),
         closed_at: isoAt(closed.created),
         updated_at: isoAt(closed.created),
+        livemode: false,
       },
     ]);
   });
