@@ -59,7 +59,7 @@ export type ChargeState = {
   /** When the charge's amount_refunded reached each amount: [amount, event created] pairs, times and
    * amounts both rising (a staircase; the join keeps the pairs no other pair beats on both). The days
    * of refunds Stripe sent no object for. Absent from states stored before it existed. */
-  refundSteps?: RefundStep[];
+  refundSteps?: readonly RefundStep[];
 };
 
 export type RefundStep = readonly [amount: number, at: number];
@@ -108,9 +108,10 @@ const joinCharge = (a: ChargeState, b: ChargeState): ChargeState => ({
 });
 
 /** The staircase of both: each amount at the earliest time either saw it or more. */
-export const joinSteps = (a: readonly RefundStep[], b: readonly RefundStep[]): RefundStep[] => {
-  if (b.length === 0 || a === b) return [...a];
-  if (a.length === 0) return [...b];
+export const joinSteps = (a: readonly RefundStep[], b: readonly RefundStep[]): readonly RefundStep[] => {
+  // States are never mutated once folded: an unchanged staircase is shared, not copied.
+  if (b.length === 0 || a === b) return a;
+  if (a.length === 0) return b;
   const all = [...a, ...b].sort((x, y) => x[1] - y[1] || y[0] - x[0]);
   const out: RefundStep[] = [];
   for (const step of all) if (step[0] > (out.at(-1)?.[0] ?? 0)) out.push(step);

@@ -80,7 +80,25 @@ const withoutEarliest = (entries: RefundedAmount[], amount: number): RefundedAmo
  * too. A refund object naming no charge is counted against the payment's only charge; one of a charge
  * not known yet counts as it is.
  */
-export const refundedAmounts = (state: PaymentState): RefundedAmount[] => {
+export const refundedAmounts = (state: PaymentState): readonly RefundedAmount[] => {
+  let known = computed.get(state);
+  if (known === undefined) computed.set(state, (known = amountsOf(state)));
+  return known;
+};
+
+// States are never mutated once folded, and payments asks twice per state (its row, its days).
+const computed = new WeakMap<PaymentState, readonly RefundedAmount[]>();
+const NONE: readonly RefundedAmount[] = [];
+
+const refundsNothing = (state: PaymentState): boolean => {
+  for (const _ in state.refunds) return false;
+  for (const id in state.charges) if (state.charges[id]!.amountRefunded > 0) return false;
+  return true;
+};
+
+const amountsOf = (state: PaymentState): readonly RefundedAmount[] => {
+  // Most states of a log have no refund yet: nothing to date.
+  if (refundsNothing(state)) return NONE;
   const charges = Object.entries(state.charges);
   const onlyCharge = charges.length === 1 ? charges[0]![0] : null;
   const byCharge = new Map<string | null, RefundEntry[]>();
