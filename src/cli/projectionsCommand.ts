@@ -35,11 +35,10 @@ export const projectionsCommand = (rebuild: Command): Command => {
       const status = await withRuntime(({ db, store }) => projectionStatus(db, store), {
         doing: "reading the projections' status",
       });
+      const stalled = status.filter((projection) => projection.state === 'stalled').map(({ name }) => name);
       // A failed projection makes this a failing health check (docker-compose's projector uses it).
       if (status.some((projection) => projection.state === 'failed')) process.exitCode = FAILED_EXIT_CODE;
-      else if (status.some((projection) => projection.state === 'stalled'))
-        process.exitCode = STALLED_EXIT_CODE;
-      const stalled = status.filter((projection) => projection.state === 'stalled').map(({ name }) => name);
+      else if (stalled.length > 0) process.exitCode = STALLED_EXIT_CODE;
       if (stalled.length > 0) {
         process.stderr.write(
           `stripe-ledger: ${stalled.join(', ')} ${stalled.length === 1 ? 'is' : 'are'} behind and no projector is running: start one (\`stripe-ledger serve\`, or \`serve --role projector\` beside web roles)\n`,

@@ -35,32 +35,28 @@ const TEXT_REUSE_MS = 1000;
 export const createMetrics = () => {
   const registry = new Registry();
   collectDefaultMetrics({ register: registry });
-  let source: (() => Promise<readonly ProjectionGaugeReading[]>) | undefined;
-  let refreshedAt = 0;
-  let refreshing: Promise<void> | undefined;
+  let projectionStatus: CachedCheck<readonly ProjectionGaugeReading[]> | undefined;
+  const showProjections = (statuses: readonly ProjectionGaugeReading[]) => {
+    for (const gauge of [
+      metrics.projectionLagEvents,
+      metrics.projectionLagSeconds,
+      metrics.projectionFailures,
+      metrics.projectionStalled,
+    ])
+      gauge.reset();
+    for (const status of statuses) {
+      metrics.projectionLagEvents.set({ projection: status.name }, status.lag_events);
+      metrics.projectionLagSeconds.set({ projection: status.name }, status.lag_seconds);
+      metrics.projectionFailures.set({ projection: status.name }, status.open_failures);
+      metrics.projectionStalled.set({ projection: status.name }, status.state === 'stalled' ? 1 : 0);
+    }
+  };
   const refreshProjections = async () => {
-    if (!source || Date.now() - refreshedAt < PROJECTION_REFRESH_MS) return;
-    refreshing ??= source()
-      .then((statuses) => {
-        for (const gauge of [
-          metrics.projectionLagEvents,
-          metrics.projectionLagSeconds,
-          metrics.projectionFailures,
-          metrics.projectionStalled,
-        ])
-          gauge.reset();
-        for (const status of statuses) {
-          metrics.projectionLagEvents.set({ projection: status.name }, status.lag_events);
-          metrics.projectionLagSeconds.set({ projection: status.name }, status.lag_seconds);
-          metrics.projectionFailures.set({ projection: status.name }, status.open_failures);
-          metrics.projectionStalled.set({ projection: status.name }, status.state === 'stalled' ? 1 : 0);
-        }
-        refreshedAt = Date.now();
-      })
-      // A scrape while the database is down keeps the last values; health reports the outage.
-      .catch(() => undefined)
-      .finally(() => (refreshing = undefined));
-    await refreshing;
+    if (!projectionStatus) return;
+    // A scrape while the database is down keeps the last values; health reports the outage.
+    await projectionStatus.current().catch(() => undefined);
+    const statuses = projectionStatus.last();
+    if (statuses !== undefined) showProjections(statuses);
   };
   let syncTotals: CachedCheck<SyncReading> | undefined;
   const showSync = (sync: SyncReading) => {
@@ -92,7 +88,7 @@ export const createMetrics = () => {
     render: () => text.current(),
     /** Scrapes refresh the projection gauges from `status` (at most once a second). */
     watchProjections: (status: () => Promise<readonly ProjectionGaugeReading[]>) => {
-      source = status;
+      projectionStatus = cachedCheck(status, { ttlMs: PROJECTION_REFRESH_MS, what: 'projection status' });
     },
     /** Scrapes read the sync metrics from the sync's pass log (at most once a second), so every role
      * shows what any process's passes did, `stripe-ledger sync` from cron included. */

@@ -24,6 +24,12 @@ export type ProjectionStatus = {
 export const PROJECTION_STATES = ['live', 'catching_up', 'failed', 'idle', 'stalled'] as const;
 export type ProjectionState = (typeof PROJECTION_STATES)[number];
 
+const stateOf = (failed: boolean, alive: boolean, behind: boolean, waitingLong: boolean): ProjectionState => {
+  if (failed) return 'failed';
+  if (!alive) return waitingLong ? 'stalled' : 'idle';
+  return behind ? 'catching_up' : 'live';
+};
+
 /** Position, head and lag for every projection, from the checkpoints and the store. */
 export const projectionStatus = async (
   db: Db,
@@ -73,16 +79,7 @@ export const projectionStatus = async (
       // A worker starting on a backlog heartbeats within HEARTBEAT_STALE_MS: only older waiting events
       // with no heartbeat mean nobody projects them.
       const waitingLong = behind && lagSeconds * 1000 >= HEARTBEAT_STALE_MS;
-      const state: ProjectionState =
-        checkpoint.state === 'failed'
-          ? 'failed'
-          : !alive
-            ? waitingLong
-              ? 'stalled'
-              : 'idle'
-            : behind
-              ? 'catching_up'
-              : 'live';
+      const state = stateOf(checkpoint.state === 'failed', alive, behind, waitingLong);
       return {
         name: checkpoint.projection,
         position: checkpoint.position,
