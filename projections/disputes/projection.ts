@@ -1,4 +1,4 @@
-import { joinRecords, maxByKey } from '../shared/lattice.js';
+import { eitherLive, joinOptional, joinRecords, maxByKey } from '../shared/lattice.js';
 import { defineProjection } from '../projection.js';
 import { objectFold, type Filed } from '../shared/objectFold.js';
 import { isoOf } from '../shared/paymentRow.js';
@@ -32,8 +32,7 @@ export const mergeDispute = (a: DisputeState, b: DisputeState): DisputeState => 
   firstSeen: earliest(a.firstSeen, b.firstSeen),
   datedBySnapshot: earliest(a.datedBySnapshot ?? {}, b.datedBySnapshot ?? {}),
   updated: Math.max(a.updated, b.updated),
-  livemode:
-    a.livemode === undefined ? b.livemode : b.livemode === undefined ? a.livemode : a.livemode || b.livemode,
+  livemode: joinOptional(a.livemode, b.livemode, eitherLive),
 });
 
 const DISPUTE_COLUMNS = [

@@ -32,6 +32,16 @@ export const maxByKey = <T extends { key: Key }>(a: T, b: T): T => {
 export const joinNullable = <T>(a: T | null, b: T | null, join: (x: T, y: T) => T): T | null =>
   a === null ? b : b === null ? a : join(a, b);
 
+/** The same for a field that states stored before it existed lack (absent, not null). */
+export const joinOptional = <T>(
+  a: T | undefined,
+  b: T | undefined,
+  join: (x: T, y: T) => T,
+): T | undefined => (a === undefined ? b : b === undefined ? a : join(a, b));
+
+/** Either of two modes being live: a payment's events all share one. */
+export const eitherLive = (x: boolean, y: boolean): boolean => x || y;
+
 /** Pointwise join of two maps; keys present on one side only are kept as they are. */
 export const joinRecords = <T>(
   a: Readonly<Record<string, T>>,
@@ -46,6 +56,10 @@ export const joinRecords = <T>(
   return out;
 };
 
+/** The greater of two values (a fixed fact seen twice should agree; if not, the result is still the same
+ * whichever came first). */
+export const greatest = <T extends string | number>(x: T, y: T): T => (x >= y ? x : y);
+
 /** A fixed fact that some snapshots may lack (an id, a charge): any non-null value, the greatest if two differ. */
 export const joinFact = <T extends string | number>(a: T | null, b: T | null): T | null =>
-  joinNullable(a, b, (x, y) => (x >= y ? x : y));
+  joinNullable(a, b, greatest);

@@ -1,6 +1,16 @@
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { carriedBy, type Carried } from './carried.js';
-import { compareKeys, joinFact, joinNullable, joinRecords, maxByKey, type Key } from './lattice.js';
+import {
+  compareKeys,
+  eitherLive,
+  greatest,
+  joinFact,
+  joinNullable,
+  joinOptional,
+  joinRecords,
+  maxByKey,
+  type Key,
+} from './lattice.js';
 import type { ChargeStatus, DisputeStatus, PaymentIntentStatus, RefundStatus } from './ranks.js';
 import type { ChargeSnapshot, PaymentIntentSnapshot, Ranked } from './stripeObjects.js';
 import { provesSuccess } from './paymentRow.js';
@@ -26,7 +36,7 @@ export type PaymentState = {
    */
   paidAt?: number | null;
   /** The same proven only by imported snapshots, which say that a payment succeeded but not when: the
-   * time of its succeeded charge (else of its payment intent). */
+   * time of their succeeded charge (an imported payment intent alone: importedIntentPaidAt). */
   importedPaidAt?: number | null;
   /** The same proven only by later events that show a succeeded charge (charge.refunded, charge.updated):
    * the payment had succeeded by then, at the latest. Used, like importedPaidAt, only while no event of
@@ -122,9 +132,9 @@ const joinRefund = (a: RefundEntry, b: RefundEntry): RefundEntry => ({
   status: maxByKey(a.status, b.status),
   amount: Math.max(a.amount, b.amount),
   chargeId: joinFact(a.chargeId, b.chargeId),
-  created: joinNullable(a.created ?? null, b.created ?? null, Math.min) ?? undefined,
-  currency: joinFact(a.currency ?? null, b.currency ?? null) ?? undefined,
-  livemode: joinNullable(a.livemode ?? null, b.livemode ?? null, (x, y) => x || y) ?? undefined,
+  created: joinOptional(a.created, b.created, Math.min),
+  currency: joinOptional(a.currency, b.currency, greatest),
+  livemode: joinOptional(a.livemode, b.livemode, eitherLive),
 });
 
 const joinDispute = (a: DisputeEntry, b: DisputeEntry): DisputeEntry => ({

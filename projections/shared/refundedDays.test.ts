@@ -1,6 +1,6 @@
-import { CH, PI, paid, partialCapture } from '../../tests/support/cardPayment.js';
+import { CH, PI, chargeEvent, paid, partialCapture } from '../../tests/support/cardPayment.js';
 import { foldAll, foldOneByOne } from '../../tests/support/givenEvents.js';
-import { charge, refund, stripeEvent, T0 } from '../../tests/support/testEvents.js';
+import { refund, stripeEvent, T0 } from '../../tests/support/testEvents.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { paymentRow } from './paymentRow.js';
 import { refundedAmounts, refundedDays, type RefundedDay } from './refundedDays.js';
@@ -24,19 +24,15 @@ const daysOf = (paymentId: string, ...orders: StoredEvent[][]): RefundedDay[] =>
   return results[0]!;
 };
 
-const chargeShowing = (refunded: number, seconds: number, apiVersion = '2023-10-16') =>
-  stripeEvent(
-    'charge.refunded',
-    charge({
-      id: CH,
-      payment_intent: PI,
-      status: 'succeeded',
-      created: T0 + 5,
-      amount_refunded: refunded,
-      refunded: refunded >= 2000,
-    }),
-    { created: T0 + seconds, apiVersion },
-  );
+/** charge.refunded as API 2022-11-15 to 2024-10-28 sent it (the default version is one): no refunds
+ * embedded, the charge's amount_refunded so far. */
+const chargeShowing = (refunded: number, seconds: number) =>
+  chargeEvent('charge.refunded', seconds, {
+    status: 'succeeded',
+    created: T0 + 5,
+    amount_refunded: refunded,
+    refunded: refunded >= 2000,
+  });
 
 describe('what a payment refunded, by day (the daily report’s refunded)', () => {
   it('dates refunds known only from the charge’s amount_refunded by the day the charge first showed each', () => {

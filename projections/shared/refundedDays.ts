@@ -1,3 +1,4 @@
+import { compareKeys } from './lattice.js';
 import type { ChargeState, PaymentState, RefundEntry, RefundStep } from './paymentState.js';
 
 /** An amount refunded to the customer at a time (unix seconds), in a currency and mode. */
@@ -143,6 +144,6 @@ export const refundedDays = (amounts: readonly RefundedAmount[], livemode: boole
     else days.set(key, [day, mode, entry.currency, entry.amount]);
   }
   return [...days.values()].sort((a, b) =>
-    a[0] + a[2] + String(a[1]) < b[0] + b[2] + String(b[1]) ? -1 : 1,
+    compareKeys([a[0], a[2], String(a[1])], [b[0], b[2], String(b[1])]),
   );
 };
