@@ -111,6 +111,13 @@ const oneAtATime = (tx: Queryable): Queryable => {
   };
 };
 
+/** Ends a client whatever state its connection is in: end() on a socket already closed throws at once
+ * (ERR_SOCKET_CLOSED), which in an 'error' or 'end' handler would be an uncaught exception. */
+const endQuietly = (client: pg.Client): Promise<void> =>
+  Promise.resolve()
+    .then(() => client.end())
+    .catch(() => undefined);
+
 export const pgDb = (options: PgDbOptions): Db => {
   const pool = new pg.Pool({
     connectionString: options.connectionString,
@@ -181,10 +188,7 @@ export const pgDb = (options: PgDbOptions): Db => {
         await next.connect();
         await next.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
       } catch (error) {
-        // end() throws at once on a socket already closed.
-        await Promise.resolve()
-          .then(() => next.end())
-          .catch(() => undefined);
+        await endQuietly(next);
         throw error;
       }
       listening = true;
@@ -212,9 +216,7 @@ export const pgDb = (options: PgDbOptions): Db => {
     await connect();
     return async () => {
       stopped = true;
-      await Promise.resolve()
-        .then(() => client?.end())
-        .catch(() => undefined);
+      if (client) await endQuietly(client);
     };
   };
 
@@ -229,7 +231,7 @@ export const pgDb = (options: PgDbOptions): Db => {
     const drop = () => {
       clearInterval(pinger.timer);
       markLost();
-      client.end().catch(() => undefined);
+      void endQuietly(client);
     };
     client.on('error', drop);
     client.on('end', drop);
@@ -242,12 +244,12 @@ export const pgDb = (options: PgDbOptions): Db => {
         [name],
       );
       if (!rows[0]?.locked) {
-        await client.end().catch(() => undefined);
+        await endQuietly(client);
         return null;
       }
       session = rows[0].session;
     } catch (error) {
-      await client.end().catch(() => undefined);
+      await endQuietly(client);
       throw error;
     }
     // A ping that fails or goes unanswered means the session (and the lock) may be gone: lost.
@@ -266,7 +268,7 @@ export const pgDb = (options: PgDbOptions): Db => {
         (await q.query<{ session: string }>(LEASE_HOLDER, [name])).rows[0]?.session === session,
       release: async () => {
         clearInterval(pinger.timer);
-        await client.end().catch(() => undefined);
+        await endQuietly(client);
       },
     };
   };
