@@ -47,7 +47,8 @@ export type Routed = {
   absorbs: readonly string[];
 };
 
-/** One routed event as the fold saw it: the state of its key before and after. */
+/** One routed event as the fold saw it: the state it folded into (its key's, joined with the states it
+ * absorbed, as a fold that knew the link from the start would have had it) and the state after. */
 export type Step<S> = { routed: Routed; before: S | undefined; absorbed: string[]; after: S };
 
 /**

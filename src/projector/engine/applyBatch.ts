@@ -113,5 +113,6 @@ export const applyBatch = async (
     waiting: historyRows.waiting,
     historyRows: historyRows.rows,
     relinks: proven,
+    absorbed: history ? folded.absorbed : NO_LINKS,
   });
 };

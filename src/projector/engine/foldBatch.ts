@@ -6,6 +6,8 @@ export type BatchFold<S> = {
   /** Keys merged away into another: their state (and rows) must be deleted. */
   removed: Set<string>;
   steps: Step<S>[];
+  /** Keys merged away in this batch -> the key they joined. */
+  absorbed: Map<string, string>;
 };
 
 /** The keys a batch must have loaded: every routed key and every key it may absorb. */
@@ -24,10 +26,10 @@ export const foldBatch = <S>(
 ): BatchFold<S> => {
   const states = new Map<string, S>();
   const removed = new Set<string>();
+  const absorbedInto = new Map<string, string>();
   const current = (key: string) => (removed.has(key) ? undefined : (states.get(key) ?? known.get(key)));
   const steps = routed.map((r): Step<S> => {
-    const before = current(r.key);
-    let state = before;
+    let state = current(r.key);
     const absorbed: string[] = [];
     for (const orphanKey of r.absorbs) {
       const orphan = current(orphanKey);
@@ -36,11 +38,13 @@ export const foldBatch = <S>(
       states.delete(orphanKey);
       removed.add(orphanKey);
       absorbed.push(orphanKey);
+      absorbedInto.set(orphanKey, r.key);
     }
     const after = fold.evolve(state, r);
     states.set(r.key, after);
     removed.delete(r.key);
-    return { routed: r, before, absorbed, after };
+    absorbedInto.delete(r.key);
+    return { routed: r, before: state, absorbed, after };
   });
-  return { states, removed, steps };
+  return { states, removed, steps, absorbed: absorbedInto };
 };

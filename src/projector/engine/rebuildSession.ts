@@ -36,6 +36,8 @@ type Member = {
   /** What waits per key, non-empty only. */
   waiting: Map<string, unknown>;
   historyRows: Row[];
+  /** Whether history rows were written to the tables already. */
+  historyWritten: boolean;
 };
 
 /** The projections sharing one fold: it runs once per batch for all of them. */
@@ -72,7 +74,13 @@ export const rebuildSession = (
 ) => {
   const groups: Group[] = [];
   for (const projection of projections) {
-    const member: Member = { projection, before: new Map(), waiting: new Map(), historyRows: [] };
+    const member: Member = {
+      projection,
+      before: new Map(),
+      waiting: new Map(),
+      historyRows: [],
+      historyWritten: false,
+    };
     const group = groups.find((g) => g.fold === projection.fold);
     if (group) group.members.push(member);
     else {
@@ -119,6 +127,7 @@ export const rebuildSession = (
     const rows = member.historyRows;
     member.historyRows = [];
     if (!history || rows.length === 0) return;
+    member.historyWritten = true;
     await historyInFlight;
     historyInFlight = (async () => {
       for (let i = 0; i < rows.length; i += CHUNK) {
@@ -140,6 +149,21 @@ export const rebuildSession = (
   const forEachMember = async (members: readonly Member[], work: (member: Member) => Promise<void>) => {
     if (db.kind === 'embedded') for (const member of members) await work(member);
     else await Promise.all(members.map(work));
+  };
+
+  /** History rows of keys merged away follow the key they joined, held or written (the live engine's
+   * writeStates does the same). Rare in a rebuild, which knows every link the log proves from the
+   * start: only a link the event store did not record merges states here. */
+  const refileHistory = async (member: Member, absorbed: ReadonlyMap<string, string>) => {
+    const { history } = member.projection;
+    if (!history?.spec.columns.includes('payment_id')) return;
+    member.historyRows = member.historyRows.map((row) => {
+      const key = absorbed.get(row.payment_id as string);
+      return key === undefined ? row : { ...row, payment_id: key };
+    });
+    if (!member.historyWritten) return;
+    await historyInFlight;
+    await relinkRows(db, [tableIn(target, history.table)], absorbed);
   };
 
   const write = async (group: Group) => {
@@ -164,6 +188,7 @@ export const rebuildSession = (
             waiting: member.waiting,
             historyRows: [],
             relinks: NO_LINKS,
+            absorbed: NO_LINKS,
           }),
         ),
       );
@@ -216,6 +241,7 @@ export const rebuildSession = (
         else member.waiting.set(key, value);
       }
       for (const row of rows) member.historyRows.push(row);
+      if (folded.absorbed.size > 0) await refileHistory(member, folded.absorbed);
       if (member.historyRows.length >= options.maxHistoryRows) await writeHistory(member);
     }
     for (const key of folded.removed) {

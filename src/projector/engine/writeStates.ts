@@ -17,6 +17,9 @@ export type Writes = {
   historyRows: readonly Row[];
   /** Links proven since the rows were last written: rows filed under a charge follow them. */
   relinks: Links;
+  /** Keys merged away -> the key they joined: history rows written under them follow, so they sit
+   * where a fold that knew the link from the start (a rebuild) files them. */
+  absorbed: ReadonlyMap<string, string>;
 };
 
 /** The state-table row of a key: its key, the stored state, the columns beside it. */
@@ -82,6 +85,9 @@ export const writeStates = async (
       history.spec.columns,
       writes.historyRows,
     );
+    if (writes.absorbed.size > 0 && history.spec.columns.includes('payment_id')) {
+      await relinkRows(tx, [tableIn(target, history.table)], writes.absorbed);
+    }
   }
   if (fold.relink && writes.relinks.size > 0) {
     await relinkRows(tx, relinkedTables(projection, target), writes.relinks);
