@@ -17,6 +17,7 @@ import {
   signIn,
   type ConsolePage,
 } from './support/consoleBrowser.js';
+import { IMG } from './support/paymentLife.js';
 import { get, parseCsv, TOKEN, type Row } from './support/queryApi.js';
 import { waitFor } from './support/waitFor.js';
 
@@ -444,6 +445,28 @@ describeInChromium('finance console pages', () => {
     const row = cells('projections').filter({ hasText: AUDIT });
     await expect(row.textContent()).resolves.toContain('cannot apply poison event');
     await screenshot(page, 'operations');
+  });
+
+  it('shows a rebuild running elsewhere beside its projections, its owner as text', async () => {
+    const owner = `ops-host:77 ${IMG}`;
+    await ledger.database.db.query(
+      `INSERT INTO ledger.rebuilds (projections, owner, phase, done, total) VALUES ('{disputes}', $1, 'folding', 40, 100)`,
+      [owner],
+    );
+    try {
+      await page.goto(`${ledger.url}/#/operations?at=${Date.now()}`);
+      const shown = page.getByTestId('rebuild-disputes');
+      await shown.waitFor();
+      const text = await shown.textContent();
+      expect(text?.startsWith('folding 40 % since ')).toBe(true);
+      expect(text?.endsWith(`(${owner})`)).toBe(true);
+      await expect(shown.locator('img').count()).resolves.toBe(0);
+      await expect(
+        cells('projections').filter({ hasText: 'payments' }).first().textContent(),
+      ).resolves.toContain('none');
+    } finally {
+      await ledger.database.db.query('DELETE FROM ledger.rebuilds');
+    }
   });
 
   it('pages through every event a projection could not apply, 50 a page', async () => {

@@ -2,6 +2,7 @@ import type { RequestHandler } from 'express';
 import { z } from 'zod';
 import type { Db } from '../db/port.js';
 import type { EventStore } from '../eventstore/port.js';
+import { RECORDED_PHASES } from '../projector/rebuildRecord.js';
 import { PROJECTION_STATES, projectionStatus } from '../projector/status.js';
 import { parseParams } from './params.js';
 
@@ -19,6 +20,17 @@ export const projectionRow = z.object({
   owner: z.string().nullable(),
   heartbeat_at: z.iso.datetime().nullable(),
   open_failures: z.int(),
+  rebuild: z
+    .object({
+      projections: z.array(z.string()),
+      owner: z.string(),
+      started_at: z.iso.datetime(),
+      phase: z.enum(RECORDED_PHASES),
+      done: z.int(),
+      total: z.int(),
+    })
+    .nullable()
+    .describe('the rebuild of this projection running now, with its progress; null when none runs'),
 });
 
 /** GET /api/projections: status and lag of every projection. */

@@ -2,6 +2,7 @@ import { Command } from 'commander';
 import { projections } from '../../projections/index.js';
 import { markActive } from '../projector/checkpoints.js';
 import { openFailures } from '../projector/failures.js';
+import { describeRebuild } from '../projector/rebuildRecord.js';
 import { projectionStatus } from '../projector/status.js';
 import { printJson, printTable } from './output.js';
 import { withRuntime } from './withRuntime.js';
@@ -55,6 +56,9 @@ export const projectionsCommand = (rebuild: Command): Command => {
         'open_failures',
         'last_error',
       ]);
+      for (const rebuild of new Set(status.flatMap(({ rebuild }) => (rebuild === null ? [] : [rebuild])))) {
+        process.stdout.write(`rebuilding ${rebuild.projections.join(', ')}: ${describeRebuild(rebuild)}\n`);
+      }
     });
 
   command

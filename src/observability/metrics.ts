@@ -9,6 +9,7 @@ type ProjectionGaugeReading = {
   lag_seconds: number;
   open_failures: number;
   state: string;
+  rebuild: { done: number; total: number } | null;
 };
 
 // One status query serves the three projection gauges of a scrape (each gauge's collect asks).
@@ -42,6 +43,8 @@ export const createMetrics = () => {
       metrics.projectionLagSeconds,
       metrics.projectionFailures,
       metrics.projectionStalled,
+      metrics.projectionRebuilding,
+      metrics.projectionRebuildProgress,
     ])
       gauge.reset();
     for (const status of statuses) {
@@ -49,6 +52,12 @@ export const createMetrics = () => {
       metrics.projectionLagSeconds.set({ projection: status.name }, status.lag_seconds);
       metrics.projectionFailures.set({ projection: status.name }, status.open_failures);
       metrics.projectionStalled.set({ projection: status.name }, status.state === 'stalled' ? 1 : 0);
+      const { rebuild } = status;
+      metrics.projectionRebuilding.set({ projection: status.name }, rebuild === null ? 0 : 1);
+      if (rebuild !== null) {
+        const share = rebuild.total > 0 ? Math.min(1, rebuild.done / rebuild.total) : 0;
+        metrics.projectionRebuildProgress.set({ projection: status.name }, share);
+      }
     }
   };
   const refreshProjections = async () => {
@@ -131,6 +140,20 @@ export const createMetrics = () => {
     projectionStalled: new Gauge({
       name: 'stripe_ledger_projection_stalled',
       help: 'Whether events wait for the projection with no worker running it (1), as projections status says',
+      labelNames: ['projection'] as const,
+      registers: [registry],
+      collect: refreshProjections,
+    }),
+    projectionRebuilding: new Gauge({
+      name: 'stripe_ledger_projection_rebuilding',
+      help: 'Whether a rebuild of the projection is running (1), as projections status says',
+      labelNames: ['projection'] as const,
+      registers: [registry],
+      collect: refreshProjections,
+    }),
+    projectionRebuildProgress: new Gauge({
+      name: 'stripe_ledger_projection_rebuild_progress_ratio',
+      help: 'Share of the log (0 to 1) the running rebuild of the projection has folded; absent when none runs',
       labelNames: ['projection'] as const,
       registers: [registry],
       collect: refreshProjections,

@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import type { Db } from '../db/port.js';
 import { batchLinks } from './batchLinks.js';
 import type { EventStore } from '../eventstore/port.js';
@@ -6,6 +7,7 @@ import { foldLog } from './rebuildFold.js';
 import { RebuildError } from './rebuildError.js';
 import { applyToAll, swapIn } from './rebuildSwap.js';
 import { takeRebuildLock } from './rebuildLock.js';
+import { recordRebuild, type RebuildRecorder } from './rebuildRecord.js';
 import {
   analyzeRebuildTables,
   createDeferredIndexes,
@@ -66,6 +68,10 @@ const MAX_STATES_IN_MEMORY = 20_000;
  * are written and read back when touched again, so memory stays bounded whatever the log's length. */
 const MAX_PARKED_BYTES = 96 * 1024 * 1024;
 const FOLD_BATCH_SIZE = 500;
+/** How long the end of a rebuild waits for its record (ledger.rebuilds) to be written: a failed one
+ * briefly, as its database may be what failed. */
+const RECORD_FINISH_MS = 5_000;
+const RECORD_FAILURE_MS = 1_000;
 
 /**
  * Builds fresh tables beside the live ones: folds the log up to the head seen at the start with the
@@ -82,14 +88,22 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
   const started = Date.now();
   let events = 0;
   let folded = 0;
+  let record: RebuildRecorder | null = null;
   try {
     await dropLeftoverRebuilds(db);
     const head = await store.headPosition();
+    record = await recordRebuild(db, {
+      projections: projections.map((projection) => projection.name),
+      owner: `${hostname()}:${process.pid}`,
+      total: head,
+    });
     const report = (done: number, phase: RebuildPhase) => {
       const seconds = (Date.now() - started) / 1000;
       const eventsPerSecond = seconds > 0 ? events / seconds : 0;
       const etaSeconds = eventsPerSecond > 0 && head > done ? (head - done) / eventsPerSecond : null;
-      options.onProgress?.({ phase, done: Math.min(done, head), total: head, eventsPerSecond, etaSeconds });
+      const progress = { phase, done: Math.min(done, head), total: head, eventsPerSecond, etaSeconds };
+      record?.progress(progress);
+      options.onProgress?.(progress);
     };
     const checkAbort = () => {
       lock.check();
@@ -157,6 +171,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
     );
     events += tail.length;
     report(position, 'catching_up');
+    await record.finish('swapped', RECORD_FINISH_MS);
     return {
       projections: projections.map((projection) => projection.name),
       events,
@@ -167,6 +182,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
     // A rebuild that lost its lock may still have a statement of its build on its tables: it leaves them
     // to the next rebuild, which drops what earlier ones left.
     if (!lock.isLost()) await dropRebuildTables(db, target.schema).catch(() => undefined);
+    await record?.finish('failed', RECORD_FAILURE_MS, error);
     throw error;
   } finally {
     await lock.release();

@@ -1,6 +1,7 @@
 import type { Db, Queryable } from '../db/port.js';
 import { withDeadline } from '../runtime/deadline.js';
 import { RebuildError } from './rebuildError.js';
+import { describeRebuild, runningRebuilds } from './rebuildRecord.js';
 
 const LEASE = 'rebuild';
 
@@ -30,7 +31,13 @@ export type RebuildLock = {
  */
 export const takeRebuildLock = async (db: Db): Promise<RebuildLock> => {
   const lease = await db.tryLease(LEASE);
-  if (!lease) throw new RebuildError('a rebuild is already running');
+  if (!lease) {
+    const running = await runningRebuilds(db).catch(() => []);
+    const which = running.map(
+      (rebuild) => ` (${rebuild.projections.join(', ')}: ${describeRebuild(rebuild)})`,
+    );
+    throw new RebuildError(`a rebuild is already running${which.join('')}`);
+  }
   const release = () =>
     withDeadline(lease.release(), RELEASE_DEADLINE_MS, 'releasing the rebuild lock').catch(() => undefined);
   let isLost = false;

@@ -2,6 +2,7 @@ import type { Db } from '../db/port.js';
 import type { EventStore, StoredEvent } from '../eventstore/port.js';
 import { projections } from '../../projections/index.js';
 import { HEARTBEAT_STALE_MS, readCheckpoints, type Checkpoint } from './checkpoints.js';
+import { runningRebuilds, type RunningRebuild } from './rebuildRecord.js';
 
 export type ProjectionStatus = {
   name: string;
@@ -19,6 +20,8 @@ export type ProjectionStatus = {
   owner: string | null;
   heartbeat_at: string | null;
   open_failures: number;
+  /** The rebuild of this projection running now (ledger.rebuilds), or null. */
+  rebuild: RunningRebuild | null;
 };
 
 export const PROJECTION_STATES = ['live', 'catching_up', 'failed', 'idle', 'stalled'] as const;
@@ -37,12 +40,13 @@ export const projectionStatus = async (
   now = new Date(),
   known: readonly string[] = projections.map((projection) => projection.name),
 ): Promise<ProjectionStatus[]> => {
-  const [stored, head, failures] = await Promise.all([
+  const [stored, head, failures, rebuilds] = await Promise.all([
     readCheckpoints(db),
     store.headPosition(),
     db.query<{ projection: string; count: number }>(
       `SELECT projection, count(*)::int AS count FROM ledger.projection_failures WHERE resolved_at IS NULL GROUP BY projection`,
     ),
+    runningRebuilds(db),
   ]);
   // A projection no worker has started yet is at position 0.
   const checkpoints = [
@@ -92,6 +96,7 @@ export const projectionStatus = async (
         owner: alive ? checkpoint.owner : null,
         heartbeat_at: checkpoint.heartbeat_at?.toISOString() ?? null,
         open_failures: failureCounts.get(checkpoint.projection) ?? 0,
+        rebuild: rebuilds.find((rebuild) => rebuild.projections.includes(checkpoint.projection)) ?? null,
       };
     }),
   );

@@ -6,6 +6,14 @@ import { pager } from '../paging.js';
 
 const FAILED_PER_PAGE = 50;
 
+/** "folding 42 % since 20:41:07 (host:pid)": a running rebuild, as text (never HTML). */
+const rebuildText = (
+  /** @type {{ phase: string, done: number, total: number, started_at: string, owner: string }} */ rebuild,
+) => {
+  const share = rebuild.total > 0 ? ` ${Math.floor((rebuild.done / rebuild.total) * 100)} %` : '';
+  return `${rebuild.phase}${share} since ${new Date(rebuild.started_at).toLocaleTimeString()} (${rebuild.owner})`;
+};
+
 /** Every projection's state, lag and failures; the store's health; events a projection could not apply. */
 export const render = async (/** @type {import('../main.js').Route} */ route) => {
   const cursor = route.params.get('cursor') ?? undefined;
@@ -54,6 +62,13 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
               { header: 'Last error', wrap: true, cell: (p) => p.last_error ?? '' },
               { header: 'Worker', cell: (p) => p.owner ?? h('span', { class: 'muted' }, 'none') },
               { header: 'Heartbeat', cell: (p) => time(p.heartbeat_at) },
+              {
+                header: 'Rebuild',
+                cell: (p) =>
+                  p.rebuild
+                    ? h('span', { 'data-testid': `rebuild-${p.name}` }, rebuildText(p.rebuild))
+                    : h('span', { class: 'muted' }, 'none'),
+              },
             ],
           })
         : failureMessage(projections.error, 'Projections'),
