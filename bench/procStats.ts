@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 
 /** Linux /proc readings: CPU time and memory of the processes a benchmark cares about. */
 
@@ -24,6 +24,24 @@ export const memoryMiB = (pid: number): { rss: number; peak: number } => {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kib = (name: string) => Number(new RegExp(`${name}:\\s+(\\d+) kB`).exec(status)?.[1] ?? 0);
   return { rss: kib('VmRSS') / 1024, peak: kib('VmHWM') / 1024 };
+};
+
+/** A process and its descendants (a command that runs its work in a child process), from
+ * /proc/<pid>/task/<tid>/children. */
+export const processTree = (pid: number): number[] => {
+  const tree = [pid];
+  for (let i = 0; i < tree.length; i++) {
+    try {
+      const parent = tree[i]!;
+      for (const tid of readdirSync(`/proc/${parent}/task`)) {
+        const children = readFileSync(`/proc/${parent}/task/${tid}/children`, 'utf8').trim();
+        if (children !== '') tree.push(...children.split(' ').map(Number));
+      }
+    } catch {
+      // The process ended in the meantime.
+    }
+  }
+  return tree;
 };
 
 /** CPU seconds used so far by each of the given processes that still exists. */

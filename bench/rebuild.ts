@@ -15,7 +15,7 @@ import { packageRoot } from '../src/paths.js';
 import type { Benchmark } from './benchmark.js';
 import { createBenchDatabase } from './benchDatabase.js';
 import { printTable } from './printTable.js';
-import { cpuSeconds, memoryMiB } from './procStats.js';
+import { cpuSeconds, memoryMiB, processTree } from './procStats.js';
 import { checkSeededPayments, layoutsFromFlag, seedLifecycles, type SeedLayout } from './seedLifecycles.js';
 
 /** `stripe-ledger projections rebuild <names>` in its own process, stopped at the deadline. */
@@ -40,13 +40,21 @@ export const runRebuild = (
       child.stderr.on('data', (chunk) => (output = (output + chunk).slice(-2000)));
       let peakMiB = 0;
       let cpu = 0;
+      // The command runs the rebuild in a child process (its heap capped): the whole tree counts, each
+      // process's own high-water mark summed (an upper bound of the peak).
+      const peaks = new Map<number, number>();
+      const cpus = new Map<number, number>();
       const sampler = setInterval(() => {
-        try {
-          peakMiB = Math.max(peakMiB, memoryMiB(child.pid!).peak);
-          cpu = cpuSeconds(child.pid!);
-        } catch {
-          // exited
+        for (const pid of processTree(child.pid!)) {
+          try {
+            peaks.set(pid, memoryMiB(pid).peak);
+            cpus.set(pid, cpuSeconds(pid));
+          } catch {
+            // exited
+          }
         }
+        peakMiB = [...peaks.values()].reduce((sum, peak) => sum + peak, 0);
+        cpu = [...cpus.values()].reduce((sum, seconds) => sum + seconds, 0);
       }, 50);
       // A rebuild past the deadline is stopped and fails the benchmark rather than hanging it.
       const overdue = setTimeout(() => {

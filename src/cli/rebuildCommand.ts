@@ -8,6 +8,7 @@ import { rebuildProjections, type RebuildOptions, type RebuildProgress } from '.
 import { withDeadline } from '../runtime/deadline.js';
 import { checkProjectionNames, UsageError } from './projectionsCommand.js';
 import { withRuntime } from './withRuntime.js';
+import { onParentGone, REBUILD_HEAP_MIB, rerunWithHeapCap } from './heapCap.js';
 
 /** The rebuild's catalog, lock waits, log reads and swap: the live projector's deadlines (the swap
  * applies the last events as a projector batch does). */
@@ -90,14 +91,21 @@ export const rebuildCommand = (): Command =>
       if (!options.all && names.length === 0)
         throw new UsageError('name the projections to rebuild, or pass --all');
       checkProjectionNames(names);
+      const capped = rerunWithHeapCap(REBUILD_HEAP_MIB);
+      if (capped !== null) {
+        process.exitCode = await capped;
+        return;
+      }
       const chosen = options.all
         ? projections
         : projections.filter((projection) => names.includes(projection.name));
       const config = loadConfig();
       const abort = new AbortController();
       const onSignal = () => abort.abort();
-      process.once('SIGINT', onSignal);
-      process.once('SIGTERM', onSignal);
+      // `on`, not `once`: a Ctrl-C reaches this (capped) process twice, from the terminal and from its parent.
+      process.on('SIGINT', onSignal);
+      process.on('SIGTERM', onSignal);
+      const forgetParent = onParentGone(onSignal);
       const progress = progressReporter();
       try {
         const report = await withRuntime(
@@ -121,5 +129,6 @@ export const rebuildCommand = (): Command =>
         progress.stop();
         process.off('SIGINT', onSignal);
         process.off('SIGTERM', onSignal);
+        forgetParent();
       }
     });

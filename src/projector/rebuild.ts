@@ -1,4 +1,5 @@
 import { hostname } from 'node:os';
+import { getHeapStatistics } from 'node:v8';
 import type { Db } from '../db/port.js';
 import { batchLinks } from './batchLinks.js';
 import type { EventStore } from '../eventstore/port.js';
@@ -73,6 +74,21 @@ const FOLD_BATCH_SIZE = 500;
 const RECORD_FINISH_MS = 5_000;
 const RECORD_FAILURE_MS = 1_000;
 
+/** Share of V8's heap limit in use past which a rebuild writes what it holds (src/cli/heapCap.ts caps
+ * the heap of `projections rebuild`); checked at most once in a while, as garbage counts as used too. */
+const HEAP_SHORT_SHARE = 0.8;
+const HEAP_CHECK_EVERY_MS = 2_000;
+
+const heapRunsShort = () => {
+  let checked = 0;
+  return () => {
+    if (Date.now() - checked < HEAP_CHECK_EVERY_MS) return false;
+    checked = Date.now();
+    const heap = getHeapStatistics();
+    return heap.used_heap_size > HEAP_SHORT_SHARE * heap.heap_size_limit;
+  };
+};
+
 /**
  * Builds fresh tables beside the live ones: folds the log up to the head seen at the start with the
  * engine's rebuild session (rebuildFold.ts), catches up to the moving head batch by batch as the live
@@ -127,6 +143,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
           maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY,
           maxParkedBytes: options.maxParkedBytes ?? MAX_PARKED_BYTES,
           maxHistoryRows: 20_000,
+          memoryShort: heapRunsShort(),
         },
         checkAbort,
         onBatch: (batch) => {

@@ -23,6 +23,8 @@ export type RebuildSessionOptions = {
   maxParkedBytes: number;
   /** History rows held at most before they are written. */
   maxHistoryRows: number;
+  /** Whether memory runs short: every state held is then written and memory starts afresh. */
+  memoryShort?: () => boolean;
   /** Called before each chunk written: throws to stop (an abort). */
   checkAbort?: () => void;
   /** Called after each chunk written. */
@@ -256,6 +258,7 @@ export const rebuildSession = (
       group.removed.delete(key);
     }
     if (group.states.size > options.maxStates) await park(group);
+    else if (options.memoryShort?.()) await write(group);
   };
 
   /** Past maxStates: the states held as objects are parked, or written when that memory too
