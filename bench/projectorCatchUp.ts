@@ -8,6 +8,7 @@
  * same run on the same machine (bench/ingest.ts, its web subject), so a slower or busier machine moves
  * both sides; on the 2-core machine that was about 20,000 events/s.
  * Flags: --events=100000 --layout=both|interleaved|grouped --deadline=600 (s) --ingest-seconds=5 (0: skip)
+ *        --profile: the projector writes a V8 CPU profile when it stops (its folder is printed)
  */
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -28,7 +29,7 @@ const TIMES_INGEST = 5;
 /** Every projection the projector runs must reach the head (the money projections included). */
 const PROJECTIONS = allProjections.length;
 
-const catchUpOnce = async (target: number, layout: SeedLayout, deadlineSeconds: number) => {
+const catchUpOnce = async (target: number, layout: SeedLayout, deadlineSeconds: number, profile: boolean) => {
   const database = await createBenchDatabase(`catchup_${layout}`);
   const db = pgDb({ connectionString: database.url, max: 4 });
   try {
@@ -39,7 +40,9 @@ const catchUpOnce = async (target: number, layout: SeedLayout, deadlineSeconds: 
     const server = startProjectorProcess({
       env: { DATABASE_URL: database.url, LOG_LEVEL: 'warn' },
       logFile: join(tmpdir(), `stripe-ledger-bench-catchup-${layout}.log`),
+      nodeArgs: profile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir(layout)}`] : [],
     });
+    if (profile) console.log(`${layout}: the projector's CPU profile goes to ${profileDir(layout)}`);
     let rssPeak = 0;
     try {
       const done = new Map<string, number>();
@@ -85,6 +88,8 @@ const catchUpOnce = async (target: number, layout: SeedLayout, deadlineSeconds: 
   }
 };
 
+const profileDir = (layout: SeedLayout) => join(tmpdir(), `stripe-ledger-bench-catchup-${layout}-profile`);
+
 /** The web role's ingest rate at 50 connections, as the ingest benchmark measures it. */
 const webIngestRate = async (seconds: number): Promise<number> => {
   const flags = new Map([
@@ -105,7 +110,7 @@ export const projectorCatchUpBenchmark: Benchmark = {
     const ingestSeconds = Number(flags.get('ingest-seconds') ?? 5);
     const results = [];
     for (const layout of layoutsFromFlag(flags.get('layout'))) {
-      results.push(await catchUpOnce(target, layout, deadlineSeconds));
+      results.push(await catchUpOnce(target, layout, deadlineSeconds, flags.has('profile')));
     }
     const ingest = ingestSeconds > 0 ? await webIngestRate(ingestSeconds) : null;
     const rows: Record<string, string | number>[] = [];

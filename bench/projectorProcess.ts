@@ -4,11 +4,16 @@ import { join } from 'node:path';
 import { packageRoot } from '../src/paths.js';
 
 /** `stripe-ledger serve --role projector` from dist/: it serves no HTTP, so it is ready once spawned. */
-export const startProjectorProcess = (options: { env: Record<string, string>; logFile: string }) => {
+export const startProjectorProcess = (options: {
+  env: Record<string, string>;
+  logFile: string;
+  /** Options for node itself, e.g. --cpu-prof. */
+  nodeArgs?: string[];
+}) => {
   const log = openSync(options.logFile, 'w');
   const child = spawn(
     process.execPath,
-    [join(packageRoot, 'dist/src/cli/main.js'), 'serve', '--role', 'projector'],
+    [...(options.nodeArgs ?? []), join(packageRoot, 'dist/src/cli/main.js'), 'serve', '--role', 'projector'],
     {
       env: { PATH: process.env.PATH ?? '', ...options.env },
       stdio: ['ignore', log, log],
