@@ -47,8 +47,9 @@ export const runRebuild = (
       const sampler = setInterval(() => {
         for (const pid of processTree(child.pid!)) {
           try {
-            peaks.set(pid, memoryMiB(pid).peak);
-            cpus.set(pid, cpuSeconds(pid));
+            // The largest reading: a process that has exited but not been reaped has no memory lines.
+            peaks.set(pid, Math.max(peaks.get(pid) ?? 0, memoryMiB(pid).peak));
+            cpus.set(pid, Math.max(cpus.get(pid) ?? 0, cpuSeconds(pid)));
           } catch {
             // exited
           }

@@ -125,6 +125,21 @@ describe('rebuild', () => {
     },
   );
 
+  it('gives every table the rows live batches give when memory runs short after every batch', async () => {
+    await storeEvents(database.db, variedLog(40, 77));
+    await forgetLinks(database.db, 50);
+    const log = await readLog(database.db);
+    const expected = await appliedLive(database.db, log, 17);
+    await rebuildProjections({
+      db: database.db,
+      store: store(),
+      projections,
+      batchSize: 17,
+      memoryShort: () => true,
+    });
+    expect(await snapshots(database.db)).toEqual(expected);
+  });
+
   it('rebuilds a projection alone, or a few, as live batches give them', async () => {
     await storeEvents(database.db, variedLog(30, 5));
     await forgetLinks(database.db, 50);

@@ -4,11 +4,11 @@ import { constants } from 'node:os';
 /**
  * Old-generation heap a rebuild runs with, MiB. Left alone, V8 lets a rebuild's heap grow to four times
  * what it holds (the folded states churn through the old generation): a 1,000,000-event rebuild peaked
- * at 1.4 GB of RSS holding ~130 MB, enough to have a small container killed. Capped, it peaks near
- * 512 MB for ~12 % more time. The rebuild keeps what it holds bounded (rebuildSession.ts), and writes
+ * at 1.4 GB of RSS holding ~130 MB, enough to have a small container killed. Capped, parent and child
+ * together peak near 530 MB, for 10-30 % more time. The rebuild keeps what it holds bounded (rebuildSession.ts), and writes
  * what it holds early when the heap runs short, so the cap does not run it out of memory.
  */
-export const REBUILD_HEAP_MIB = 384;
+export const REBUILD_HEAP_MIB = 352;
 
 /** Marks the capped child, so it does not spawn another. */
 const CHILD_MARK = 'STRIPE_LEDGER_HEAP_CAPPED';
@@ -22,8 +22,9 @@ const heapChosen = () =>
   setsHeapSize((process.env.NODE_OPTIONS ?? '').split(/\s+/));
 
 /**
- * Runs this very command again in a child process with the heap capped, and resolves with its exit
- * code; null when this process is that child (or a heap size was chosen already): run the command here.
+ * Runs this very command again in a child process with the heap capped (main.ts, before the CLI is
+ * loaded), and resolves with the child's exit code; null when this process is that child (or a heap
+ * size was chosen already): run the command here.
  * Signals go to the child, which stops cleanly (a rebuild aborts and swaps nothing); stdio is shared,
  * so its progress bar and its lines are the command's.
  */

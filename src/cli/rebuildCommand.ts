@@ -8,7 +8,7 @@ import { rebuildProjections, type RebuildOptions, type RebuildProgress } from '.
 import { withDeadline } from '../runtime/deadline.js';
 import { checkProjectionNames, UsageError } from './projectionsCommand.js';
 import { withRuntime } from './withRuntime.js';
-import { onParentGone, REBUILD_HEAP_MIB, rerunWithHeapCap } from './heapCap.js';
+import { onParentGone } from './heapCap.js';
 
 /** The rebuild's catalog, lock waits, log reads and swap: the live projector's deadlines (the swap
  * applies the last events as a projector batch does). */
@@ -91,11 +91,6 @@ export const rebuildCommand = (): Command =>
       if (!options.all && names.length === 0)
         throw new UsageError('name the projections to rebuild, or pass --all');
       checkProjectionNames(names);
-      const capped = rerunWithHeapCap(REBUILD_HEAP_MIB);
-      if (capped !== null) {
-        process.exitCode = await capped;
-        return;
-      }
       const chosen = options.all
         ? projections
         : projections.filter((projection) => names.includes(projection.name));

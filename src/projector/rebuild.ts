@@ -60,6 +60,8 @@ export type RebuildOptions = {
   maxStatesInMemory?: number;
   /** Bytes of parked states of one fold at most before every state held is written (bounds the memory used). */
   maxParkedBytes?: number;
+  /** Whether memory runs short, so every state held is written (default: past 80 % of V8's heap limit). */
+  memoryShort?: () => boolean;
 };
 
 /** About 3 KiB each as objects (a payment state with its snapshots); past it, states are parked,
@@ -143,7 +145,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
           maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY,
           maxParkedBytes: options.maxParkedBytes ?? MAX_PARKED_BYTES,
           maxHistoryRows: 20_000,
-          memoryShort: heapRunsShort(),
+          memoryShort: options.memoryShort ?? heapRunsShort(),
         },
         checkAbort,
         onBatch: (batch) => {
