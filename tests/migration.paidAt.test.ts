@@ -3,10 +3,10 @@
  * transition into paid in the status history) and writes it into the three payment fold states, so the
  * next event of an existing payment keeps that day instead of moving the payment to its own.
  */
-import { loadMigrations, migrate } from '../src/db/migrate.js';
+import { migrate } from '../src/db/migrate.js';
 import { evolve, type PaymentState } from '../projections/shared/paymentState.js';
 import { paid } from './support/cardPayment.js';
-import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
+import { createTestDatabaseBefore, type TestDatabase } from './support/testDatabase.js';
 
 const STATE_TABLES = ['payments_fold_state', 'orders_payment_state', 'history_fold_state'] as const;
 
@@ -30,12 +30,8 @@ describe('migration 0055: payments paid_at', () => {
   let database: TestDatabase;
   let paidState: PaymentState;
   beforeAll(async () => {
-    database = await createTestDatabase({ migrated: false });
+    database = await createTestDatabaseBefore(55);
     const db = database.db;
-    await migrate(
-      db,
-      loadMigrations().filter((m) => m.version < 55),
-    );
     paidState = as0055(paid().reduce<PaymentState | undefined>(evolve, undefined)!);
     await db.query(
       `INSERT INTO ledger.payments (payment_id, livemode, currency, amount, amount_received, amount_refunded,

@@ -4,18 +4,14 @@
  * changes no figure until a payment's next event or a rebuild of payments refolds it.
  */
 import { DAILY_SQL } from '../src/api/dailyReport.js';
-import { loadMigrations, migrate } from '../src/db/migrate.js';
-import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
+import { migrate } from '../src/db/migrate.js';
+import { createTestDatabaseBefore, type TestDatabase } from './support/testDatabase.js';
 
 describe('migration 0058: refunded_by_day', () => {
   let database: TestDatabase;
   beforeAll(async () => {
-    database = await createTestDatabase({ migrated: false });
+    database = await createTestDatabaseBefore(58);
     const db = database.db;
-    await migrate(
-      db,
-      loadMigrations().filter((m) => m.version < 58),
-    );
     await db.query(
       `INSERT INTO ledger.payments (payment_id, livemode, currency, amount, amount_received, amount_refunded,
          status, payment_status, created_at, paid_at, updated_at, last_stripe_event_id)

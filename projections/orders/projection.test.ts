@@ -8,8 +8,10 @@ import { ordersProjection } from './projection.js';
 const PAID = ['paid', 'partially_refunded', 'refunded'];
 const UNPAID_ORDER = ['authorized', 'processing', 'requires_action', 'failed', 'pending'];
 
-/** SPEC section 5 for ledger.orders, written out independently of the SQL under test. */
-const expectedOrder = (payments: PaymentRow[]) => {
+/** SPEC section 5 for ledger.orders, written out independently of the SQL under test: an order id that
+ * live and test payments share counts its live payments only. */
+const expectedOrder = (all: PaymentRow[]) => {
+  const payments = all.some((p) => p.livemode) ? all.filter((p) => p.livemode) : all;
   const paid = payments.filter((p) => PAID.includes(p.payment_status));
   const amountPaid = paid.reduce((s, p) => s + p.amount_received, 0);
   const amountRefunded = paid.reduce((s, p) => s + p.amount_refunded, 0);
@@ -85,6 +87,67 @@ describeProjectionContract(ordersProjection, {}, ({ database, stored }) => {
       amount_refunded: 1000,
       amount_paid: 3000,
     });
+  });
+
+  it('counts only the live payments of an order id that test payments share, in whatever order they arrive', async () => {
+    const db = database().db;
+    const paidIn = (id: string, livemode: boolean, amount: number, s: number) => [
+      stripeEvent(
+        'charge.succeeded',
+        charge({ id: `ch_${id}`, payment_intent: id, status: 'succeeded', amount, livemode }),
+        { ...at(s), livemode },
+      ),
+      stripeEvent(
+        'payment_intent.succeeded',
+        paymentIntent({
+          id,
+          status: 'succeeded',
+          orderId: 'order_shared',
+          latest_charge: `ch_${id}`,
+          amount,
+          livemode,
+        }),
+        { ...at(s), livemode },
+      ),
+    ];
+    // Each arrival order with payments of its own: the event store is shared.
+    const payments = (n: string) => ({
+      live: paidIn(`pi_live${n}`, true, 2000, 1),
+      test: [...paidIn(`pi_test1${n}`, false, 5000, 0), ...paidIn(`pi_test2${n}`, false, 700, 2)],
+    });
+    const [a, b] = [payments('a'), payments('b')];
+    for (const [schema, events] of [
+      ['testfirst', [...a.test, ...a.live]],
+      ['livefirst', [...b.live, ...b.test]],
+    ] as const) {
+      const target = await createTarget(db, schema, ordersProjection);
+      for (const event of await storeEvents(db, events)) {
+        await applyInBatches(db, ordersProjection, [event], 1, target);
+      }
+      const { rows } = await db.query(
+        `SELECT livemode, payment_status, amount_paid, payment_count FROM ${schema}.orders`,
+      );
+      expect({ schema, rows }).toEqual({
+        schema,
+        rows: [{ livemode: true, payment_status: 'paid', amount_paid: 2000, payment_count: 1 }],
+      });
+    }
+  });
+
+  it('counts every payment of an order id only test payments have', async () => {
+    const db = database().db;
+    const target = await createTarget(db, 'testonly', ordersProjection);
+    const events = ['pi_t1', 'pi_t2'].flatMap((id, i) => [
+      stripeEvent(
+        'charge.succeeded',
+        charge({ id: `ch_${id}`, payment_intent: id, status: 'succeeded' }),
+        at(i),
+      ),
+      pi(id, 'succeeded', i),
+    ]);
+    await applyInBatches(db, ordersProjection, await storeEvents(db, events), 10, target);
+    const { rows } = await db.query('SELECT livemode, amount_paid, payment_count FROM testonly.orders');
+    expect(rows).toEqual([{ livemode: false, amount_paid: 4000, payment_count: 2 }]);
   });
 
   it('moves a payment to its order once the payment intent names it, leaving no empty order behind', async () => {

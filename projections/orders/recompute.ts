@@ -2,9 +2,17 @@ import { PREPARED, type Queryable } from '../../src/db/port.js';
 
 const PAID = `('paid', 'partially_refunded', 'refunded')`;
 
-/** Per order_id, the aggregate of the summaries selected by `where` (SPEC section 5, ledger.orders). */
+/**
+ * Per order_id, the aggregate of the summaries selected by `where` (SPEC section 5, ledger.orders).
+ * An order id that live and test payments share (a staging system numbering its orders as production
+ * does, its test-mode webhooks sent to the same ledger) is the live order: its test payments are left
+ * out of its amounts, count and status, so test money never shows in a live order's figures.
+ */
 const aggregate = (summaries: string, where: string) =>
-  `SELECT order_id,
+  `WITH scoped AS (
+     SELECT *, bool_or(livemode) OVER (PARTITION BY order_id) AS order_live FROM ${summaries} WHERE ${where}
+   )
+   SELECT order_id,
           bool_or(livemode) AS livemode,
           min(currency) AS currency,
           coalesce(sum(amount_received) FILTER (WHERE payment_status IN ${PAID}), 0) AS amount_paid,
@@ -12,8 +20,8 @@ const aggregate = (summaries: string, where: string) =>
           count(*)::integer AS payment_count,
           max(updated_at) AS updated_at,
           array_agg(payment_status) AS statuses
-     FROM ${summaries}
-    WHERE ${where}
+     FROM scoped
+    WHERE livemode IS NOT DISTINCT FROM order_live
     GROUP BY order_id`;
 
 const ORDER_COLUMNS =

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import pg from 'pg';
-import { migrate } from '../../src/db/migrate.js';
+import { loadMigrations, migrate } from '../../src/db/migrate.js';
 import { pgDb } from '../../src/db/pg.js';
 import { pgliteDb } from '../../src/db/pglite.js';
 import type { Db } from '../../src/db/port.js';
@@ -81,4 +81,14 @@ export const createTestDatabase = async (options: { migrated?: boolean } = {}): 
       await admin((client) => client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
     },
   };
+};
+
+/** A fresh database migrated up to, not including, `version`: what a migration finds on upgrade. */
+export const createTestDatabaseBefore = async (version: number): Promise<TestDatabase> => {
+  const database = await createTestDatabase({ migrated: false });
+  await migrate(
+    database.db,
+    loadMigrations().filter((m) => m.version < version),
+  );
+  return database;
 };
