@@ -47,9 +47,16 @@ export type Routed = {
   absorbs: readonly string[];
 };
 
-/** One routed event as the fold saw it: the state it folded into (its key's, joined with the states it
- * absorbed, as a fold that knew the link from the start would have had it) and the state after. */
-export type Step<S> = { routed: Routed; before: S | undefined; absorbed: string[]; after: S };
+/** One routed event as the fold saw it: its key's own state, the state it folded into (the own state
+ * joined with the states it absorbed, as a fold that knew the link from the start would have had it)
+ * and the state after. */
+export type Step<S> = {
+  routed: Routed;
+  own: S | undefined;
+  before: S | undefined;
+  absorbed: string[];
+  after: S;
+};
 
 /**
  * A pure fold keyed by a string: `route` says which keys a batch touches, `evolve` folds one routed

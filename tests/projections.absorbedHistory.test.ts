@@ -114,6 +114,27 @@ describe('status history of a payment first filed under its charge', () => {
     expect(live).toEqual(await appliedKnowingEveryLink(log, 'rebuilt'));
   });
 
+  it('records a refund held under its charge as a rebuild does once the charge names the payment intent', async () => {
+    const pi = 'pi_held';
+    const created = stripeEvent(
+      'payment_intent.created',
+      paymentIntent({ id: pi, status: 'requires_payment_method', orderId: 'order_held' }),
+      at(0),
+    );
+    const orphanRefund = stripeEvent(
+      'refund.created',
+      refund({ id: 're_held', charge: 'ch_held', amount: 500, status: 'succeeded' }),
+      at(3),
+    );
+    const charged = stripeEvent(
+      'charge.succeeded',
+      charge({ id: 'ch_held', payment_intent: pi, status: 'succeeded' }),
+      at(5),
+    );
+    const log = await appliedOneByOne([created, orphanRefund, charged], 'live');
+    expect(await historyIn(database.db, 'live')).toEqual(await appliedKnowingEveryLink(log, 'rebuilt'));
+  });
+
   it('moves the rows a rebuild already wrote under the charge when the log proves a link the store lacks', async () => {
     const p = legacyPayment('together');
     const log = await storeEvents(database.db, [p.charged(), p.succeeded()]);

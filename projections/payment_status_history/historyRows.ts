@@ -33,7 +33,8 @@ const withoutDuplicates = (events: PendingEvent[]): PendingEvent[] => [
  * History rows of a folded batch, pure. Each event yields one row with the payment_status before and
  * after it. An event that leaves its payment without a row (a refund filed under a charge not yet
  * linked) waits in `pending` and is recorded with the transition that first gives the payment a row;
- * when an orphan joins its payment, its waiting events move with it.
+ * when an orphan joins its payment, its waiting events move with it, recorded (when the payment had a
+ * row) as moving it from its own status to the joined one, as a rebuild that knew the link records them.
  */
 export const historyRows = (
   steps: readonly Step[],
@@ -50,31 +51,42 @@ export const historyRows = (
     known.set(state, { paymentId, row });
     return row;
   };
+  const record = (event: PendingEvent, paymentId: string, from: StatusRow | null, to: StatusRow) => {
+    if (rows.has(event.stripe_event_id)) return;
+    rows.set(event.stripe_event_id, {
+      ...event,
+      payment_id: paymentId,
+      order_id: to.order_id,
+      from_status: from?.payment_status ?? null,
+      to_status: to.payment_status,
+    });
+  };
   for (const step of steps) {
     const paymentId = step.routed.key;
-    const waiting =
-      step.absorbed.length === 0
-        ? (pending.get(paymentId) ?? NONE)
-        : [paymentId, ...step.absorbed].flatMap((key) => pending.get(key) ?? []);
+    const heldHere = pending.get(paymentId) ?? NONE;
+    const heldAbsorbed =
+      step.absorbed.length === 0 ? NONE : step.absorbed.flatMap((key) => pending.get(key) ?? []);
     step.absorbed.forEach((key) => pending.delete(key));
-    const events = waiting.length === 0 ? [entryOf(step)] : withoutDuplicates([...waiting, entryOf(step)]);
     const after = rowOf(paymentId, step.after);
     if (after === null) {
-      pending.set(paymentId, events);
+      const waiting = [...heldHere, ...heldAbsorbed];
+      pending.set(
+        paymentId,
+        waiting.length === 0 ? [entryOf(step)] : withoutDuplicates([...waiting, entryOf(step)]),
+      );
       continue;
     }
-    const before = step.before === undefined ? null : rowOf(paymentId, step.before);
     pending.set(paymentId, NONE);
-    for (const event of events) {
-      if (rows.has(event.stripe_event_id)) continue;
-      rows.set(event.stripe_event_id, {
-        ...event,
-        payment_id: paymentId,
-        order_id: after.order_id,
-        from_status: before?.payment_status ?? null,
-        to_status: after.payment_status,
-      });
-    }
+    const own = step.own === undefined ? null : rowOf(paymentId, step.own);
+    const before = step.before === undefined ? null : rowOf(paymentId, step.before);
+    // Events held under a charge this step joins, while the payment had a row of its own: a fold that
+    // knew the link (a rebuild) applied them to that payment, moving it from its own status to the
+    // joined one, before this event.
+    if (own !== null && before !== null)
+      for (const event of heldAbsorbed) record(event, paymentId, own, before);
+    const rest = own === null ? [...heldHere, ...heldAbsorbed] : heldHere;
+    for (const event of rest) record(event, paymentId, before, after);
+    record(entryOf(step), paymentId, before, after);
   }
   return { rows: [...rows.values()], pending };
 };

@@ -29,7 +29,8 @@ export const foldBatch = <S>(
   const absorbedInto = new Map<string, string>();
   const current = (key: string) => (removed.has(key) ? undefined : (states.get(key) ?? known.get(key)));
   const steps = routed.map((r): Step<S> => {
-    let state = current(r.key);
+    const own = current(r.key);
+    let state = own;
     const absorbed: string[] = [];
     for (const orphanKey of r.absorbs) {
       const orphan = current(orphanKey);
@@ -44,7 +45,7 @@ export const foldBatch = <S>(
     states.set(r.key, after);
     removed.delete(r.key);
     absorbedInto.delete(r.key);
-    return { routed: r, before: state, absorbed, after };
+    return { routed: r, own, before: state, absorbed, after };
   });
   return { states, removed, steps, absorbed: absorbedInto };
 };
