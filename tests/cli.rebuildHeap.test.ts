@@ -6,9 +6,8 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
 import { packageRoot } from '../src/paths.js';
-import { sampleLifecycles, storeEvents } from './support/dbTesting.js';
+import { databaseWithLifecycles } from './support/dbTesting.js';
 import { describeWithPostgres } from './support/needsPostgres.js';
-import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
 
 type Rebuild = { child: ChildProcess; done: Promise<{ code: number | null; output: string }> };
@@ -16,26 +15,16 @@ type Rebuild = { child: ChildProcess; done: Promise<{ code: number | null; outpu
 describeWithPostgres('the command and its child share one PostgreSQL database')(
   'projections rebuild, heap capped',
   () => {
-    let database: TestDatabase;
-    beforeAll(async () => {
-      database = await createTestDatabase();
-      await storeEvents(
-        database.db,
-        sampleLifecycles(3000, 9).flatMap((lifecycle) => lifecycle.events),
-      );
-    });
-    afterAll(async () => {
-      await database.drop();
-    });
+    const database = databaseWithLifecycles(3000, 9);
     beforeEach(async () => {
-      await database.db.query('DELETE FROM ledger.rebuilds');
+      await database().db.query('DELETE FROM ledger.rebuilds');
     });
 
     const rebuild = (env: Record<string, string> = {}): Rebuild => {
       const child = spawn(
         process.execPath,
         [join(packageRoot, 'dist/src/cli/main.js'), 'projections', 'rebuild', '--all'],
-        { env: { PATH: process.env.PATH ?? '', DATABASE_URL: database.url, ...env }, stdio: 'pipe' },
+        { env: { PATH: process.env.PATH ?? '', DATABASE_URL: database().url, ...env }, stdio: 'pipe' },
       );
       let output = '';
       child.stdout!.on('data', (chunk) => (output += chunk));
@@ -47,7 +36,7 @@ describeWithPostgres('the command and its child share one PostgreSQL database')(
     };
     const recorded = async () =>
       (
-        await database.db.query<{
+        await database().db.query<{
           owner: string;
           phase: string;
           outcome: string | null;
@@ -86,6 +75,18 @@ describeWithPostgres('the command and its child share one PostgreSQL database')(
       expect(code).toBe(1);
       expect(output).toContain('stripe-ledger: rebuild aborted: the live tables are untouched');
       expect(await recorded()).toEqual([expect.objectContaining({ outcome: 'failed' })]);
+    }, 60_000);
+
+    it('says so when the process running the rebuild is killed outright', async () => {
+      const { done } = rebuild();
+      await folding();
+      const [row] = await recorded();
+      process.kill(pidOf(row!.owner), 'SIGKILL');
+      const { code, output } = await done;
+      expect(code).toBe(137);
+      expect(output).toContain(
+        'stripe-ledger: the process running the command was killed (SIGKILL) before it finished',
+      );
     }, 60_000);
 
     it('leaves no rebuild running when the command is killed outright', async () => {

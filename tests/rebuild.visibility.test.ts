@@ -7,6 +7,7 @@ import { hostname } from 'node:os';
 import { projections } from '../projections/index.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { rebuildProjections } from '../src/projector/rebuild.js';
+import { ENDED_UNRECORDED } from '../src/projector/rebuildRecord.js';
 import type { RebuildProgress } from '../src/projector/rebuild.js';
 import { projectionStatus, type ProjectionStatus } from '../src/projector/status.js';
 import { runCli } from './support/cli.js';
@@ -124,6 +125,19 @@ describe('a rebuild, as operators see it', () => {
     await recordedElsewhere(120);
     const status = await projectionStatus(database.db, store());
     expect(status.filter((p) => p.rebuild !== null)).toEqual([]);
+  });
+
+  it('closes the record of a rebuild that died without recording it once the next one starts', async () => {
+    await recordedElsewhere(1);
+    await rebuildWith(async () => undefined);
+    const { rows } = await database.db.query(
+      `SELECT owner, outcome, error, finished_at IS NOT NULL AS finished FROM ledger.rebuilds ORDER BY id`,
+    );
+    expect(rows).toEqual([
+      { owner: 'ops-host:4242', outcome: 'failed', error: ENDED_UNRECORDED, finished: true },
+      { owner: OWNER, outcome: 'swapped', error: null, finished: true },
+    ]);
+    expect((await projectionStatus(database.db, store())).filter((p) => p.rebuild !== null)).toEqual([]);
   });
 
   itWithPostgres('a server and a CLI beside the test, on one database')(

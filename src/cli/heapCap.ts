@@ -46,6 +46,12 @@ export const rerunWithHeapCap = (heapMiB: number): Promise<number> | null => {
     child.once('exit', (code, signal) => {
       process.off('SIGINT', onInt);
       process.off('SIGTERM', onTerm);
+      if (signal !== null) {
+        // Killed before it could say anything (kill -9, the out-of-memory killer): the command says it.
+        process.stderr.write(
+          `stripe-ledger: the process running the command was killed (${signal}) before it finished; a rebuild swaps in one transaction, so the live tables are as they were unless it had reported "swapped": run it again\n`,
+        );
+      }
       resolve(code ?? 128 + (signal === null ? 0 : constants.signals[signal]));
     });
   });

@@ -23,29 +23,30 @@ export const foldLog = async (options: {
 }): Promise<number> => {
   const { db, store, projections, target, head, batchSize } = options;
   const session = rebuildSession(db, projections, target, options.session);
-  const read = (after: number) => readWithLinks(store, after, batchSize);
+  // A read runs ahead while the previous batch folds: its failure (the database went away) must wait
+  // for the loop to reach it, not surface meanwhile as an unhandled rejection that ends the process.
+  const read = (after: number) => {
+    const reading = readWithLinks(store, after, batchSize);
+    reading.catch(() => undefined);
+    return reading;
+  };
   let position = 0;
   let next: Promise<ReadBatch> | null = head > 0 ? read(0) : null;
-  try {
-    while (next !== null) {
-      options.checkAbort();
-      const { events: batch, links } = await next;
-      next = null;
-      if (batch.length === 0) break;
-      const last = batch.at(-1)!.position;
-      if (last < head) next = read(last);
-      try {
-        await session.add(batch, links);
-      } catch (error) {
-        throw explainFailure(projections, batch, links, error);
-      }
-      options.onBatch(batch);
-      position = last;
+  while (next !== null) {
+    options.checkAbort();
+    const { events: batch, links } = await next;
+    next = null;
+    if (batch.length === 0) break;
+    const last = batch.at(-1)!.position;
+    if (last < head) next = read(last);
+    try {
+      await session.add(batch, links);
+    } catch (error) {
+      throw explainFailure(projections, batch, links, error);
     }
-    await session.finish();
-    return position;
-  } finally {
-    // A read still in flight when folding failed or was aborted: its outcome no longer matters.
-    next?.catch(() => undefined);
+    options.onBatch(batch);
+    position = last;
   }
+  await session.finish();
+  return position;
 };

@@ -21,6 +21,10 @@ export const RECORDED_PHASES = [
   'catching_up',
 ] as const satisfies readonly (RebuildPhase | 'starting')[];
 
+/** What the record of a rebuild that ended without recording it says. */
+export const ENDED_UNRECORDED =
+  'ended without recording how: its process was killed, or its database stopped answering, before it could';
+
 /** A rebuild as status shows it. */
 export type RunningRebuild = {
   projections: string[];
@@ -49,10 +53,16 @@ export const recordRebuild = async (
   db: Db,
   start: { projections: readonly string[]; owner: string; total: number },
 ): Promise<RebuildRecorder> => {
+  // The caller holds the rebuild lock, so no other rebuild runs: one still unfinished ended without
+  // recording how (its process was killed, or its database went away first).
   const { rows } = await withDeadline(
     db.query<{ id: string }>(
-      `INSERT INTO ledger.rebuilds (projections, owner, phase, total) VALUES ($1, $2, 'starting', $3) RETURNING id`,
-      [[...start.projections], start.owner, start.total],
+      `WITH ended AS (
+         UPDATE ledger.rebuilds SET finished_at = now(), outcome = 'failed', error = $4
+          WHERE finished_at IS NULL
+       )
+       INSERT INTO ledger.rebuilds (projections, owner, phase, total) VALUES ($1, $2, 'starting', $3) RETURNING id`,
+      [[...start.projections], start.owner, start.total, ENDED_UNRECORDED],
     ),
     RECORD_DEADLINE_MS,
     'recording the rebuild',
@@ -97,7 +107,8 @@ export const recordRebuild = async (
   };
 };
 
-/** Rebuilds running now: unfinished, with a fresh heartbeat. */
+/** Rebuilds running now: unfinished, with a fresh heartbeat; the newest first (one that died within
+ * the last seconds may still look alive until the next rebuild closes its record). */
 export const runningRebuilds = async (db: Db): Promise<RunningRebuild[]> => {
   const { rows } = await db.query<{
     projections: string[];
@@ -109,7 +120,7 @@ export const runningRebuilds = async (db: Db): Promise<RunningRebuild[]> => {
   }>(
     `SELECT projections, owner, started_at, phase, done, total FROM ledger.rebuilds
       WHERE finished_at IS NULL AND updated_at > now() - make_interval(secs => $1)
-      ORDER BY started_at`,
+      ORDER BY started_at DESC`,
     [REBUILD_STALE_MS / 1000],
   );
   return rows.map((row) => ({

@@ -10,6 +10,7 @@ import { applyBatch } from '../../src/projector/engine/applyBatch.js';
 import { specArb } from './lifecycleArb.js';
 import { buildLifecycle, type Lifecycle } from './lifecycles.js';
 import { asAppended } from './storedEvents.js';
+import { createTestDatabase, type TestDatabase } from './testDatabase.js';
 
 /** A fixed, varied sample of lifecycles (orphans, old API shapes, legacy charges, ties), ids distinct. */
 export const sampleLifecycles = (count: number, seed = 20240611): Lifecycle[] =>
@@ -103,4 +104,21 @@ export const snapshotOf = async (
     out[table] = kept.map((row) => JSON.stringify(row)).sort();
   }
   return out;
+};
+
+/** A database of the test file's own holding `count` sampled lifecycles, made before its tests and
+ * dropped after them. Call inside a describe; the getter returns it once made. */
+export const databaseWithLifecycles = (count: number, seed: number): (() => TestDatabase) => {
+  let database: TestDatabase | undefined;
+  beforeAll(async () => {
+    database = await createTestDatabase();
+    await storeEvents(
+      database.db,
+      sampleLifecycles(count, seed).flatMap((lifecycle) => lifecycle.events),
+    );
+  });
+  afterAll(async () => {
+    await database?.drop();
+  });
+  return () => database!;
 };
