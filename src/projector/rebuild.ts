@@ -6,6 +6,7 @@ import type { EventStore } from '../eventstore/port.js';
 import type { Projection } from '../../projections/projection.js';
 import { foldLog } from './rebuildFold.js';
 import { RebuildError } from './rebuildError.js';
+import { errorMessage } from '../shared/errorMessage.js';
 import { applyToAll, swapIn } from './rebuildSwap.js';
 import { takeRebuildLock } from './rebuildLock.js';
 import { recordRebuild, type RebuildRecorder } from './rebuildRecord.js';
@@ -201,8 +202,17 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
     // A rebuild that lost its lock may still have a statement of its build on its tables: it leaves them
     // to the next rebuild, which drops what earlier ones left.
     if (!lock.isLost()) await dropRebuildTables(db, target.schema).catch(() => undefined);
-    await record?.finish('failed', RECORD_FAILURE_MS, error);
-    throw error;
+    // Whatever failed (a connection terminated, a statement's deadline), the swap had not committed.
+    const failure =
+      error instanceof RebuildError
+        ? error
+        : new RebuildError(
+            `rebuild failed: ${errorMessage(error)}; nothing was swapped, the live tables are untouched: run it again`,
+            undefined,
+            { cause: error },
+          );
+    await record?.finish('failed', RECORD_FAILURE_MS, failure);
+    throw failure;
   } finally {
     await lock.release();
   }
