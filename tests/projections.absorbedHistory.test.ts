@@ -61,15 +61,16 @@ const historyIn = async (db: Db, schema: string) =>
     )
   ).rows;
 
-describe('status history of a payment first filed under its charge', () => {
-  let database: TestDatabase;
-  beforeEach(async () => {
-    database = await createTestDatabase();
-  });
-  afterEach(async () => {
-    await database.drop();
-  });
+// A database per test: the event store and its charge links are shared by everything in one.
+let database: TestDatabase;
+beforeEach(async () => {
+  database = await createTestDatabase();
+});
+afterEach(async () => {
+  await database.drop();
+});
 
+describe('status history of a payment first filed under its charge', () => {
   /** Each event stored and applied before the next is stored: the link is learnt only with the event
    * that proves it. Returns the stored log. */
   const appliedOneByOne = async (events: readonly StoredEvent[], schema: string) => {
@@ -152,14 +153,6 @@ describe('status history of a payment first filed under its charge', () => {
 });
 
 describe('every projection, with links learnt one event at a time', () => {
-  let database: TestDatabase;
-  beforeEach(async () => {
-    database = await createTestDatabase();
-  });
-  afterEach(async () => {
-    await database.drop();
-  });
-
   /** Each payment's events in the order they happened, payments interleaved one event at a time. */
   const interleaved = (lifecycles: readonly { events: StoredEvent[] }[]): StoredEvent[] => {
     const longest = Math.max(...lifecycles.map((l) => l.events.length));

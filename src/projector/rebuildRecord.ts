@@ -78,14 +78,15 @@ export const recordRebuild = async (
       .finally(() => (inFlight = null));
   };
   const writeProgress = () => {
-    if (latest === null) return write(`UPDATE ledger.rebuilds SET updated_at = now() WHERE id = $1`, [id]);
+    if (latest === null)
+      return write(`UPDATE ledger.rebuilds SET updated_at = now() WHERE id = $1 AND finished_at IS NULL`, [
+        id,
+      ]);
     lastWritten = Date.now();
-    write(`UPDATE ledger.rebuilds SET updated_at = now(), phase = $2, done = $3, total = $4 WHERE id = $1`, [
-      id,
-      latest.phase,
-      latest.done,
-      latest.total,
-    ]);
+    write(
+      `UPDATE ledger.rebuilds SET updated_at = now(), phase = $2, done = $3, total = $4 WHERE id = $1 AND finished_at IS NULL`,
+      [id, latest.phase, latest.done, latest.total],
+    );
   };
   const heartbeat = setInterval(writeProgress, REBUILD_HEARTBEAT_MS);
   heartbeat.unref();
@@ -97,10 +98,20 @@ export const recordRebuild = async (
     },
     finish: async (outcome, deadlineMs, error) => {
       clearInterval(heartbeat);
-      // Not after a progress write still in flight: that one sets only the progress columns.
+      // With the last progress too: a report made while another write was in flight was not written.
+      // That write, if it lands after this one, changes nothing: progress only goes to unfinished rows.
       const ended = db.query(
-        `UPDATE ledger.rebuilds SET finished_at = now(), updated_at = now(), outcome = $2, error = $3 WHERE id = $1`,
-        [id, outcome, error === undefined ? null : errorMessage(error).slice(0, 2000)],
+        `UPDATE ledger.rebuilds SET finished_at = now(), updated_at = now(), outcome = $2, error = $3,
+                phase = coalesce($4, phase), done = coalesce($5, done), total = coalesce($6, total)
+          WHERE id = $1`,
+        [
+          id,
+          outcome,
+          error === undefined ? null : errorMessage(error).slice(0, 2000),
+          latest?.phase ?? null,
+          latest?.done ?? null,
+          latest?.total ?? null,
+        ],
       );
       await withDeadline(ended, deadlineMs, 'recording how the rebuild ended').catch(() => undefined);
     },
