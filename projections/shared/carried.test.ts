@@ -3,7 +3,7 @@ import { recordBalanceTransaction } from '../../src/domain/balanceTransactions.j
 import { asStored } from '../../tests/support/moneyEvents.js';
 import { created, PI } from '../../tests/support/cardPayment.js';
 import { charge, dispute, refund, stripeEvent, T0 } from '../../tests/support/testEvents.js';
-import { modelledKind } from './carried.js';
+import { carriedBy, modelledKind } from './carried.js';
 
 describe('modelledKind', () => {
   it('names the object kind each payment event type carries', () => {
@@ -46,5 +46,34 @@ describe('modelledKind', () => {
     expect(() => modelledKind(foreign)).toThrow(
       `event ${foreign.id}: type "OrderShipped" is not a domain event type`,
     );
+  });
+});
+
+describe('carriedBy', () => {
+  const at = { created: T0 };
+
+  it('reads an expired uncaptured charge as an authorisation given back', () => {
+    const ch = charge({ id: 'ch_1', payment_intent: PI, status: 'succeeded', captured: false });
+    const [carried] = carriedBy(stripeEvent('charge.expired', ch, at))!.charges;
+    expect(carried!.facts.released).toBe(true);
+    expect(carried!.facts.captured).toBe(false);
+  });
+
+  it('leaves a captured charge that expired, and an uncaptured one still held, not released', () => {
+    const captured = charge({ id: 'ch_1', payment_intent: PI, status: 'succeeded', captured: true });
+    expect(carriedBy(stripeEvent('charge.expired', captured, at))!.charges[0]!.facts.released).toBe(false);
+    const held = charge({ id: 'ch_2', payment_intent: PI, status: 'succeeded', captured: false });
+    expect(carriedBy(stripeEvent('charge.succeeded', held, at))!.charges[0]!.facts.released).toBe(false);
+  });
+
+  it('carries a refund event as its refund alone and a dispute event as its dispute alone', () => {
+    const re = refund({ id: 're_1', charge: 'ch_1', amount: 100, status: 'succeeded' });
+    const refundCarried = carriedBy(stripeEvent('charge.refund.updated', re, at))!;
+    expect(refundCarried.refunds.map((r) => r.id)).toEqual(['re_1']);
+    expect([refundCarried.charges, refundCarried.disputes]).toEqual([[], []]);
+    const dp = dispute({ id: 'dp_1', charge: 'ch_1', status: 'lost' });
+    const disputeCarried = carriedBy(stripeEvent('charge.dispute.closed', dp, at))!;
+    expect(disputeCarried.disputes.map((d) => d.id)).toEqual(['dp_1']);
+    expect([disputeCarried.charges, disputeCarried.refunds]).toEqual([[], []]);
   });
 });

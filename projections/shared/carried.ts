@@ -103,10 +103,12 @@ const refundsIn = (charge: Json, path: string, ctx: EventContext): Identified<Re
 const chargeWithRefunds = (charge: Json, path: string, ctx: EventContext, type: string) => {
   const f = fieldsOf(charge, path);
   const facts = readCharge(f, ctx);
-  const expired = type === 'ChargeExpired' && !facts.captured;
+  // An expired authorisation was given back. Set on the facts just read (no one else holds them yet)
+  // rather than on a spread copy, which V8 builds on a slow path.
+  if (type === 'ChargeExpired' && !facts.captured) facts.released = true;
   const carried: CarriedCharge = {
     id: f.string('id'),
-    facts: { ...facts, released: facts.released || expired },
+    facts,
     failedAttempt: facts.status.status === 'failed' || type === 'ChargeFailed',
   };
   return { charge: carried, refunds: refundsIn(charge, path, ctx) };
@@ -143,14 +145,18 @@ const readCarried = (event: StoredEvent): Carried | null => {
     }
     case 'charge': {
       const own = chargeWithRefunds(object, path, context, event.type);
-      return { ...carried, charges: [own.charge], refunds: own.refunds };
+      carried.charges.push(own.charge);
+      carried.refunds.push(...own.refunds);
+      return carried;
     }
     case 'refund':
-      return { ...carried, refunds: [{ id: f.string('id'), facts: readRefund(f, context) }] };
+      carried.refunds.push({ id: f.string('id'), facts: readRefund(f, context) });
+      return carried;
     case 'dispute': {
       const facts = readDispute(f, context);
       // 2013-era disputes have no id: a charge had at most one dispute then, so it is keyed by its charge.
-      return { ...carried, disputes: [{ id: f.optString('id') ?? facts.snapshot.chargeId, facts }] };
+      carried.disputes.push({ id: f.optString('id') ?? facts.snapshot.chargeId, facts });
+      return carried;
     }
     default: {
       const unhandled: never = kind;
