@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { projections } from '../projections/index.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { rebuildProjections } from '../src/projector/rebuild.js';
-import { ENDED_UNRECORDED } from '../src/projector/rebuildRecord.js';
+import { ENDED_UNRECORDED, REBUILD_LEASE } from '../src/projector/rebuildRecord.js';
 import type { RebuildProgress } from '../src/projector/rebuild.js';
 import { projectionStatus, type ProjectionStatus } from '../src/projector/status.js';
 import { runCli } from './support/cli.js';
@@ -127,6 +127,19 @@ describe('a rebuild, as operators see it', () => {
     expect(status.filter((p) => p.rebuild !== null)).toEqual([]);
   });
 
+  it('stops counting at once a rebuild whose process died, its heartbeat still fresh', async () => {
+    await recordedElsewhere(1);
+    expect((await projectionStatus(database.db, store())).filter((p) => p.rebuild !== null)).toEqual([]);
+    // The same record while its rebuild's session still holds the lease: running.
+    const lease = await database.db.tryLease(REBUILD_LEASE);
+    try {
+      const running = (await projectionStatus(database.db, store())).filter((p) => p.rebuild !== null);
+      expect(running.map((p) => p.name).sort()).toEqual(['disputes', 'refunds']);
+    } finally {
+      await lease?.release();
+    }
+  });
+
   it('closes the record of a rebuild that died without recording it once the next one starts', async () => {
     await recordedElsewhere(1);
     await rebuildWith(async () => undefined);
@@ -144,6 +157,8 @@ describe('a rebuild, as operators see it', () => {
     'shows a rebuild running in another process in the API, /metrics and projections status',
     async () => {
       await recordedElsewhere(1);
+      // That process's rebuild holds the rebuild lease in a session of its own, as a live one does.
+      const lease = await database.db.tryLease(REBUILD_LEASE);
       const server = await startLedger(database.url, { role: 'web' });
       try {
         const { body } = await get(server.url, '/api/projections');
@@ -163,13 +178,14 @@ describe('a rebuild, as operators see it', () => {
         expect(metrics).toContain(
           'stripe_ledger_projection_rebuild_progress_ratio{projection="disputes"} 0.25',
         );
+        const cli = await runCli(['projections', 'status'], { DATABASE_URL: database.url });
+        expect(cli.stdout).toMatch(
+          /\nrebuilding refunds, disputes: ops-host:4242, since \S+Z, folding 25 % \(250 of 1000 events\)\n$/,
+        );
       } finally {
         await server.stop();
+        await lease?.release();
       }
-      const cli = await runCli(['projections', 'status'], { DATABASE_URL: database.url });
-      expect(cli.stdout).toMatch(
-        /\nrebuilding refunds, disputes: ops-host:4242, since \S+Z, folding 25 % \(250 of 1000 events\)\n$/,
-      );
     },
   );
 });

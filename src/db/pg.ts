@@ -293,6 +293,7 @@ export const pgDb = (options: PgDbOptions): Db => {
     listen,
     withConnection,
     tryLease,
+    leaseHeld: async (name) => (await pool.query(LEASE_HOLDER, [name])).rows.length > 0,
     ping: async () => {
       try {
         await pool.query('SELECT 1');

@@ -100,6 +100,7 @@ export const pgliteDb = async (options: PgliteDbOptions = {}): Promise<Db> => {
         },
       };
     },
+    leaseHeld: async (name) => leases.has(name),
     ping: () =>
       exclusive(() => pglite.query('SELECT 1')).then(
         () => true,

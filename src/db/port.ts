@@ -36,6 +36,8 @@ export interface Db extends Queryable {
   withConnection<T>(work: (client: RawClient) => Promise<T>): Promise<T>;
   /** Takes the named lease when nobody holds it; null when another session does. */
   tryLease(name: string): Promise<Lease | null>;
+  /** Whether any session holds the named lease now (asked of the database, so held by any process). */
+  leaseHeld(name: string): Promise<boolean>;
   /** True when the database answers. */
   ping(): Promise<boolean>;
   readonly kind: 'postgres' | 'embedded';

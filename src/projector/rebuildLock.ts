@@ -1,9 +1,7 @@
 import type { Db, Queryable } from '../db/port.js';
 import { withDeadline } from '../runtime/deadline.js';
 import { RebuildError } from './rebuildError.js';
-import { describeRebuild, runningRebuilds } from './rebuildRecord.js';
-
-const LEASE = 'rebuild';
+import { describeRebuild, REBUILD_LEASE, runningRebuilds } from './rebuildRecord.js';
 
 export const LOCK_LOST_MESSAGE =
   'rebuild stopped: it lost its lock (the database session holding it ended or stopped answering), so another rebuild may have started; nothing was swapped, the live tables are untouched: run it again';
@@ -30,7 +28,7 @@ export type RebuildLock = {
  * then another rebuild can start, and this one must stop writing and never swap.
  */
 export const takeRebuildLock = async (db: Db): Promise<RebuildLock> => {
-  const lease = await db.tryLease(LEASE);
+  const lease = await db.tryLease(REBUILD_LEASE);
   if (!lease) {
     const running = await runningRebuilds(db).catch(() => []);
     const which = running.map(

@@ -118,9 +118,14 @@ export const recordRebuild = async (
   };
 };
 
-/** Rebuilds running now: unfinished, with a fresh heartbeat; the newest first (one that died within
- * the last seconds may still look alive until the next rebuild closes its record). */
+/** The lease a rebuild holds while it runs (one at a time across processes). */
+export const REBUILD_LEASE = 'rebuild';
+
+/** Rebuilds running now: unfinished, with a fresh heartbeat, while the rebuild lease is held; the
+ * newest first. A rebuild's lease lives in its own database session, which PostgreSQL ends when the
+ * process dies (kill -9 included): with no one holding it, no record is running, however fresh. */
 export const runningRebuilds = async (db: Db): Promise<RunningRebuild[]> => {
+  if (!(await db.leaseHeld(REBUILD_LEASE))) return [];
   const { rows } = await db.query<{
     projections: string[];
     owner: string;
