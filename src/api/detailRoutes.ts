@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { Db } from '../db/port.js';
 import { sendError } from './errors.js';
 import { balanceTransactionRow } from './moneyRows.js';
-import { idParam, parseParams } from './params.js';
+import { idParam, orderIdParam, parseParams } from './params.js';
 import { disputeRow, historyRow, orderRow, paymentRow, refundRow, selectList } from './rows.js';
 import { inSnapshot } from './snapshot.js';
 
@@ -55,7 +55,7 @@ export const paymentRoute =
     res.json(found);
   };
 
-export const orderPath = z.strictObject({ order_id: idParam('an order id') });
+export const orderPath = z.strictObject({ order_id: orderIdParam });
 
 /** GET /api/orders/:order_id: the orders row plus its payments. */
 export const orderRoute =

@@ -4,11 +4,26 @@ import { z } from 'zod';
 /** Query-parameter building blocks shared by the finance endpoints. Every value reaches SQL as a bind
  * parameter; the character sets below are there so a mistyped or hostile value is a 400, not a search. */
 
-// Stripe ids and merchant order ids: no quotes, spaces, semicolons, backslashes or comment markers.
+// Stripe ids: no quotes, spaces, semicolons, backslashes or comment markers.
 const ID = /^(?!.*--)[A-Za-z0-9_.:@#/+-]{1,255}$/;
 
 export const idParam = (what: string) =>
   z.string().regex(ID, `must be ${what}: 1 to 255 letters, digits or _ . : @ # / + -`);
+
+/** Longest order id looked up: Stripe caps a metadata value at 500 characters. */
+export const ORDER_ID_MAX = 500;
+
+/**
+ * A merchant's order id is whatever its shop put in the payment intent's `metadata.order_id`, and ingest
+ * stores it as sent: "Order 1001", "o'brien-1003", "ÄÖ-1002". Every one must be found as stored, so this
+ * is any text up to Stripe's limit (it reaches SQL only as a bind parameter); NUL, which no text column
+ * holds, is refused.
+ */
+export const orderIdParam = z
+  .string()
+  .min(1, `must be an order id: 1 to ${ORDER_ID_MAX} characters`)
+  .max(ORDER_ID_MAX, `must be an order id: 1 to ${ORDER_ID_MAX} characters`)
+  .refine((value) => !value.includes('\u0000'), 'must be an order id: no NUL character');
 
 export const currencyParam = z
   .string()

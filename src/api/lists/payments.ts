@@ -1,13 +1,13 @@
 import { z } from 'zod';
 import { timeRange, type ListSpec } from '../listQuery.js';
-import { booleanParam, currencyParam, enumParam, idParam, listParams, timeParam } from '../params.js';
+import { booleanParam, currencyParam, enumParam, idParam, listParams, orderIdParam, timeParam } from '../params.js';
 import { PAYMENT_INTENT_STATUSES } from '../../domain/statuses.js';
 import { PAYMENT_STATUSES, paymentRow } from '../rows.js';
 
 const query = z.strictObject({
   payment_status: enumParam(PAYMENT_STATUSES).optional(),
   status: enumParam(PAYMENT_INTENT_STATUSES).optional().describe("Stripe's payment intent status"),
-  order_id: idParam('an order id').optional(),
+  order_id: orderIdParam.optional(),
   customer_id: idParam('a customer id').optional(),
   charge_id: idParam('a charge id').optional().describe('the payment whose latest charge this is'),
   currency: currencyParam.optional(),
