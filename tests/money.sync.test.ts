@@ -328,7 +328,9 @@ describe('money from a stand-in Stripe account to the finance API', () => {
     const balance = (body.data as Json[]).find((b) => b.account === 'stripe_balance' && b.currency === 'usd');
     expect(balance?.balance).toBe(expected);
     const dayEnd = (await get('/api/journal/balances?at=2025-01-20')).body;
-    expect(dayEnd.at).toBe('2025-01-21T00:00:00.000Z');
+    expect(dayEnd.at).toBe('2025-01-20T23:59:59.999Z');
+    // The instant it answers for gives the same balances: the next day's midnight is not in it.
+    expect((await get(`/api/journal/balances?at=${String(dayEnd.at)}`)).body).toEqual(dayEnd);
   });
 
   it('filters balance transactions, exports them as CSV, and answers 400 or 404 naming the problem', async () => {

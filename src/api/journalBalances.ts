@@ -12,6 +12,11 @@ export const journalBalancesQuery = z.strictObject({
 
 const nextDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString();
 
+/** The last instant a bound covers: a date's end stops short of the next midnight, whose lines belong to
+ * the next day, so it answers as its last millisecond (asking for that instant gives the same balances). */
+const lastCovered = (bound: string, inclusive: boolean) =>
+  new Date(Date.parse(bound) - (inclusive ? 0 : 1)).toISOString();
+
 /** GET /api/journal/balances?at=: every account's balance per currency at a time. */
 export const journalBalancesRoute =
   (db: Db, now: () => Date = () => new Date()): RequestHandler =>
@@ -20,5 +25,5 @@ export const journalBalancesRoute =
     const [bound, inclusive] =
       at === undefined ? [now().toISOString(), true] : at.length === 10 ? [nextDay(at), false] : [at, true];
     const data = await journalBalancesAt(db, { bound, inclusive });
-    res.json({ at: new Date(bound).toISOString(), data });
+    res.json({ at: lastCovered(bound, inclusive), data });
   };

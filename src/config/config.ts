@@ -9,6 +9,15 @@ const csv = (value: string) =>
     .map((item) => item.trim())
     .filter((item) => item.length > 0);
 
+/** A whole number written in decimal, from min to max: `0x10`, `1e3` or `5.0` are mistakes, not numbers. */
+const wholeNumber = (min: number, max: number) =>
+  z
+    .string()
+    .trim()
+    .regex(/^\d{1,9}$/, `must be a whole number from ${min} to ${max}`)
+    .transform(Number)
+    .refine((n) => n >= min && n <= max, `must be a whole number from ${min} to ${max}`);
+
 const WEBHOOK_SECRET_PREFIX = 'whsec_';
 
 const schema = z.object({
@@ -46,7 +55,7 @@ const schema = z.object({
       (secrets) => secrets.every((secret) => secret.length > WEBHOOK_SECRET_PREFIX.length),
       'a secret is whsec_ with nothing after it, so anyone could sign webhooks',
     ),
-  STRIPE_WEBHOOK_TOLERANCE: z.coerce.number().int().min(1).max(86_400).default(300),
+  STRIPE_WEBHOOK_TOLERANCE: wholeNumber(1, 86_400).default(300),
   LEDGER_API_TOKENS: z
     .string()
     .optional()
@@ -95,8 +104,8 @@ const schema = z.object({
       const protocol = url.protocol === 'https:' ? ('https' as const) : ('http' as const);
       return { host: url.hostname, port: Number(url.port || (protocol === 'https' ? 443 : 80)), protocol };
     }),
-  STRIPE_SYNC_INTERVAL: z.coerce.number().int().min(0).max(86_400).optional(),
-  STRIPE_API_RPS: z.coerce.number().int().min(1).max(100).default(20),
+  STRIPE_SYNC_INTERVAL: wholeNumber(0, 86_400).optional(),
+  STRIPE_API_RPS: wholeNumber(1, 100).default(20),
   STRIPE_SYNC_ACCOUNTS: z
     .string()
     .optional()
@@ -104,7 +113,9 @@ const schema = z.object({
     .refine(
       (accounts) => accounts.every((account) => /^acct_[A-Za-z0-9]+$/.test(account)),
       'every account must be an acct_... id',
-    ),
+    )
+    // Listed twice, an account's balance would count twice in the balance check: a mismatch that is not.
+    .refine((accounts) => new Set(accounts).size === accounts.length, 'an account is listed twice'),
 });
 
 export type Config = {

@@ -30,9 +30,14 @@ describe('Stripe sync configuration (SPEC section 9)', () => {
     ['STRIPE_API_BASE', 'https://api.stripe.com?expand=all'],
     ['STRIPE_API_BASE', 'https://user:s3cret@api.stripe.com'],
     ['STRIPE_API_BASE', 'http://[::1'],
-    ['STRIPE_API_RPS', '0'],
+    ['STRIPE_API_RPS', '101'],
     ['STRIPE_SYNC_INTERVAL', '-5'],
     ['STRIPE_SYNC_ACCOUNTS', 'acct_1,cus_2'],
+    ['STRIPE_SYNC_ACCOUNTS', 'acct_1Conn, acct_2B,acct_1Conn'],
+    ['STRIPE_SYNC_INTERVAL', '0x10'],
+    ['STRIPE_SYNC_INTERVAL', '1e3'],
+    ['STRIPE_API_RPS', '5.0'],
+    ['STRIPE_WEBHOOK_TOLERANCE', '3e2'],
   ])('stops with a line naming %s when it is %s, never echoing the value', (name, value) => {
     const attempt = () => loadConfig({ [name]: value });
     expect(attempt).toThrow(ConfigError);
