@@ -1,6 +1,14 @@
 import { z } from 'zod';
 import { timeRange, type ListSpec } from '../listQuery.js';
-import { booleanParam, currencyParam, enumParam, idParam, listParams, orderIdParam, timeParam } from '../params.js';
+import {
+  booleanParam,
+  currencyParam,
+  enumParam,
+  idParam,
+  listParams,
+  orderIdParam,
+  timeParam,
+} from '../params.js';
 import { PAYMENT_INTENT_STATUSES } from '../../domain/statuses.js';
 import { PAYMENT_STATUSES, paymentRow } from '../rows.js';
 
