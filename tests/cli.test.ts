@@ -3,6 +3,8 @@ import { sampleLifecycles, storeEvents } from './support/dbTesting.js';
 import { runCli } from './support/cli.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { describeWithPostgres } from './support/needsPostgres.js';
+import { at, CH, chargeEvent, created, PI, succeeded } from './support/cardPayment.js';
+import { dispute, refund, stripeEvent } from './support/testEvents.js';
 
 describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('stripe-ledger CLI', () => {
   let database: TestDatabase;
@@ -137,3 +139,67 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
     );
   });
 });
+
+describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')(
+  'events show, for a payment whose refund and dispute came before its charge',
+  () => {
+    let database: TestDatabase;
+    let env: Record<string, string>;
+    beforeAll(async () => {
+      database = await createTestDatabase();
+      env = { DATABASE_URL: database.url };
+      // The refund and the dispute name only the charge, not yet known: they are filed in its stream.
+      const early = [
+        stripeEvent(
+          'charge.refund.updated',
+          refund({ id: 're_e', charge: CH, amount: 500, status: 'succeeded' }),
+          at(1),
+        ),
+        stripeEvent(
+          'charge.dispute.created',
+          dispute({ id: 'dp_e', charge: CH, status: 'needs_response' }),
+          at(2),
+        ),
+      ];
+      expect(early.map((event) => event.stream)).toEqual([`payment-${CH}`, `payment-${CH}`]);
+      await storeEvents(database.db, [
+        ...early,
+        created(3),
+        chargeEvent('charge.succeeded', 4, { status: 'succeeded' }),
+        succeeded(5),
+      ]);
+      expect((await runCli(['projections', 'rebuild', '--all'], env)).code).toBe(0);
+    });
+    afterAll(async () => {
+      await database.drop();
+    });
+
+    it("tells the payment's whole story: its stream and its charge's, in log order, with each status change", async () => {
+      const result = await runCli(['events', 'show', PI, '--json'], env);
+      expect(result.code).toBe(0);
+      const rows = JSON.parse(result.stdout) as {
+        stream: string;
+        type: string;
+        status_change: string | null;
+      }[];
+      expect(rows.map((row) => [row.stream, row.type])).toEqual([
+        [`payment-${CH}`, 'RefundUpdated'],
+        [`payment-${CH}`, 'DisputeOpened'],
+        [`payment-${PI}`, 'PaymentCreated'],
+        [`payment-${PI}`, 'ChargeSucceeded'],
+        [`payment-${PI}`, 'PaymentSucceeded'],
+      ]);
+      expect(rows.every((row) => row.status_change !== null)).toBe(true);
+      const table = await runCli(['events', 'show', PI], env);
+      expect(table.stdout).toMatch(/^stream\s+version\s+position\s+type/);
+    });
+
+    it('says which payment a charge belongs to when asked for the charge', async () => {
+      const result = await runCli(['events', 'show', CH], env);
+      expect(result.code).toBe(0);
+      expect(result.stderr).toContain(
+        `${CH} is a charge of payment ${PI}: events show ${PI} tells its whole story`,
+      );
+    });
+  },
+);

@@ -1,12 +1,42 @@
 import { Command } from 'commander';
 import { printJson, printTable } from './output.js';
 import type { Runtime } from '../runtime/openRuntime.js';
+import type { StoredEvent } from '../eventstore/port.js';
+import { knownLinks } from '../eventstore/chargeLinks.js';
 import { withRuntime } from './withRuntime.js';
 
-/** The payment's stream, event by event, with the status change each made. */
-const paymentEvents = async ({ db, store }: Runtime, paymentId: string) => {
-  const events = await store.readStream(`payment-${paymentId}`);
-  const { rows: history } = await db.query<{
+const STREAM_PREFIX = 'payment-';
+
+/** The charges a stream's events name as the payment's own (`derived.charge_ids`). */
+const chargesNamedBy = (events: readonly StoredEvent[], paymentId: string): string[] => {
+  const charges = new Set<string>();
+  for (const event of events) {
+    const derived = (event.data as { derived?: { charge_ids?: unknown } }).derived;
+    for (const charge of Array.isArray(derived?.charge_ids) ? derived.charge_ids : []) {
+      if (typeof charge === 'string' && charge !== paymentId) charges.add(charge);
+    }
+  }
+  return [...charges];
+};
+
+/**
+ * The payment's events: its own stream, and the streams of its charges, where a refund or dispute that
+ * named only a charge waited until the charge was known to belong to the payment (the read models join
+ * them; an operator reading the payment's story must see them too). In log order.
+ */
+const storyOf = async ({ store }: Runtime, paymentId: string): Promise<StoredEvent[]> => {
+  const own = await store.readStream(`${STREAM_PREFIX}${paymentId}`);
+  const charges = chargesNamedBy(own, paymentId);
+  const links = await knownLinks(store, charges);
+  const theirs = charges.filter((charge) => links.get(charge) === paymentId);
+  const streams = await Promise.all(theirs.map((charge) => store.readStream(`${STREAM_PREFIX}${charge}`)));
+  return [...own, ...streams.flat()].sort((a, b) => a.position - b.position);
+};
+
+/** The payment's events, one by one, with the status change each made. */
+const paymentEvents = async (runtime: Runtime, paymentId: string) => {
+  const events = await storyOf(runtime, paymentId);
+  const { rows: history } = await runtime.db.query<{
     stripe_event_id: string;
     from_status: string | null;
     to_status: string;
@@ -18,6 +48,7 @@ const paymentEvents = async ({ db, store }: Runtime, paymentId: string) => {
   return events.map((event) => {
     const change = changes.get(event.metadata.stripe_event_id);
     return {
+      stream: event.stream,
       version: event.streamVersion,
       position: event.position,
       type: event.type,
@@ -29,21 +60,45 @@ const paymentEvents = async ({ db, store }: Runtime, paymentId: string) => {
   });
 };
 
-/** `events show <payment id>`: the payment's stream, event by event, with the status change each made. */
+/** Where a charge's events belong when it is part of a payment intent: said on stderr, beside the output. */
+const belongsTo = async ({ store }: Runtime, id: string): Promise<string | null> => {
+  const owner = id.startsWith('pi_') ? null : await store.paymentOfCharge(id);
+  return owner !== null && owner !== id ? owner : null;
+};
+
+/** `events show <payment id>`: the payment's events, event by event, with the status change each made. */
 export const eventsCommand = (): Command => {
   const command = new Command('events').description('inspect the event log');
   command
     .command('show')
-    .description("a payment's stream, event by event")
+    .description("a payment's events (its stream and its charges' streams), event by event")
     .argument('<payment id>', 'payment intent id (pi_...) or legacy charge id')
     .option('--json', 'print JSON')
     .action(async (paymentId: string, options: { json?: boolean }) => {
-      const rows = await withRuntime((runtime) => paymentEvents(runtime, paymentId), {
-        doing: `reading the events of payment ${paymentId}`,
-      });
+      const { rows, owner } = await withRuntime(
+        async (runtime) => ({
+          rows: await paymentEvents(runtime, paymentId),
+          owner: await belongsTo(runtime, paymentId),
+        }),
+        { doing: `reading the events of payment ${paymentId}` },
+      );
+      if (owner !== null) {
+        console.error(
+          `${paymentId} is a charge of payment ${owner}: events show ${owner} tells its whole story`,
+        );
+      }
       if (rows.length === 0) throw new Error(`no events for payment ${paymentId}`);
       if (options.json) return printJson(rows);
-      printTable(rows, ['version', 'position', 'type', 'stripe_event_id', 'created', 'status_change']);
+      const streams = new Set(rows.map((row) => row.stream));
+      printTable(rows, [
+        ...(streams.size > 1 ? (['stream'] as const) : []),
+        'version',
+        'position',
+        'type',
+        'stripe_event_id',
+        'created',
+        'status_change',
+      ]);
     });
   return command;
 };
