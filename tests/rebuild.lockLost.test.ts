@@ -11,7 +11,7 @@ import { rebuildProjections, type RebuildOptions } from '../src/projector/rebuil
 import { LOCK_LOST_MESSAGE } from '../src/projector/rebuildLock.js';
 import { withDeadline } from '../src/runtime/deadline.js';
 
-const BOOKKEEPING = ['id', 'recorded_at'];
+const BOOKKEEPING = ['id'];
 
 /** The session holding the rebuild lock (tryLease's advisory lock on hashtext('stripe-ledger:rebuild')). */
 const LOCK_HOLDER = `SELECT pid FROM pg_locks

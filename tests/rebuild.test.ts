@@ -16,7 +16,7 @@ import { createTestDatabase, type TestDatabase } from './support/testDatabase.js
 import { waitFor } from './support/waitFor.js';
 
 const logger = pino({ level: 'silent' });
-const BOOKKEEPING = ['id', 'recorded_at'];
+const BOOKKEEPING = ['id'];
 
 /** A payments projection broken for events carrying the marker, as a bug in a fold would be. */
 const markerBreaks = (isBroken: () => boolean): Projection =>

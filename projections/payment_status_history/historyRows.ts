@@ -9,10 +9,16 @@ const NONE: PendingEvent[] = [];
 
 type Step = FoldStep<PaymentState>;
 
-/** An event applied while its payment had no row yet; it is recorded once the payment has one. */
-export type PendingEvent = { stripe_event_id: string; event_type: string; occurred_at: string };
+/** An event applied while its payment had no row yet; it is recorded once the payment has one.
+ * `recorded_at`: when the ledger stored the event (absent from entries written before it was kept). */
+export type PendingEvent = {
+  stripe_event_id: string;
+  event_type: string;
+  occurred_at: string;
+  recorded_at?: string;
+};
 
-export type HistoryRow = PendingEvent & {
+export type HistoryRow = Required<PendingEvent> & {
   payment_id: string;
   order_id: string | null;
   from_status: PaymentStatus | null;
@@ -23,6 +29,7 @@ const entryOf = (step: Step): PendingEvent => ({
   stripe_event_id: step.routed.event.metadata.stripe_event_id,
   event_type: step.routed.event.metadata.stripe_event_type,
   occurred_at: isoOf(step.routed.event.metadata.created),
+  recorded_at: step.routed.event.recordedAt.toISOString(),
 });
 
 const withoutDuplicates = (events: PendingEvent[]): PendingEvent[] => [
@@ -59,6 +66,9 @@ export const historyRows = (
       stripe_event_id: event.stripe_event_id,
       event_type: event.event_type,
       occurred_at: event.occurred_at,
+      // When the ledger stored the event, not when this row was written: a rebuild writes the same.
+      // An entry left waiting by an older version lacks it: its event's own time stands in.
+      recorded_at: event.recorded_at ?? event.occurred_at,
       payment_id: paymentId,
       order_id: to.order_id,
       from_status: from?.payment_status ?? null,

@@ -11,10 +11,12 @@ const HISTORY_COLUMNS = [
   'from_status',
   'to_status',
   'occurred_at',
+  'recorded_at',
 ] as const;
 
-/** ledger.payment_status_history: one row per event applied to a payment. recorded_at defaults to
- * now(), the only clock reading of the projections. A row is never rewritten: a redelivered event
+/** ledger.payment_status_history: one row per event applied to a payment. recorded_at is when the ledger
+ * stored the event (the log's time), so a rebuild writes every row as the live projection did. A row
+ * is never rewritten: a redelivered event
  * (or a replay over existing rows) finds its stripe_event_id taken and adds nothing. Events applied
  * while their payment has no row yet wait in the fold state's `pending` column. */
 export const paymentStatusHistoryProjection = defineProjection<PaymentState, PendingEvent[]>({

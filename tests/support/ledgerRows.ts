@@ -44,7 +44,7 @@ export type ReadModels = {
   orders: Row[];
   refunds: Row[];
   disputes: Row[];
-  /** Without id and recorded_at, which say when and in which order a worker wrote the row. */
+  /** Without id (the order a worker wrote the row in) and recorded_at (when the test stored the event). */
   history: Row[];
 };
 
