@@ -66,6 +66,21 @@ export const describeEventStoreContract = (name: string, makeSubject: () => Prom
       expect(read[1]!.position).toBeGreaterThan(read[0]!.position);
     });
 
+    it('gives each event the time it was stored, the same from the stream and from the log', async () => {
+      const stream = uniqueStream();
+      const start = await subject.store.headPosition();
+      // The store's clock may be another machine's: a minute either way is still "when it was stored".
+      const before = Date.now() - 60_000;
+      await subject.store.append(stream, [newEvent()], 'no_stream');
+      const after = Date.now() + 60_000;
+      const [fromStream] = await subject.store.readStream(stream);
+      const fromLog = (await subject.store.readAll(start, 1000)).find((e) => e.id === fromStream!.id);
+      expect(fromStream!.recordedAt).toBeInstanceOf(Date);
+      expect(fromStream!.recordedAt.getTime()).toBeGreaterThan(before);
+      expect(fromStream!.recordedAt.getTime()).toBeLessThan(after);
+      expect(fromLog!.recordedAt.getTime()).toBe(fromStream!.recordedAt.getTime());
+    });
+
     it('answers an empty list for a stream that does not exist', async () => {
       expect(await subject.store.readStream(uniqueStream())).toEqual([]);
     });

@@ -10,10 +10,14 @@ type EventRow = {
   event_type: string;
   data: Record<string, unknown>;
   metadata: EventMetadata;
-  recorded_at: Date;
+  recorded_ms: number;
 };
 
-const COLUMNS = 'position, stream_id, stream_version, event_id, event_type, data, metadata, recorded_at';
+// recorded_at as epoch milliseconds: a Date from a number costs nothing, where parsing the timestamp's
+// text took 2 % of a catching-up projector's time. Truncated to the millisecond, as the text parse does.
+const COLUMNS =
+  'position, stream_id, stream_version, event_id, event_type, data, metadata, ' +
+  'floor(extract(epoch FROM recorded_at) * 1000)::float8 AS recorded_ms';
 
 // A row holds what append stored, a domain event, so its type and data are taken as one; the folds
 // still refuse a type they do not know (a row another writer put there).
@@ -26,7 +30,7 @@ const toStored = (row: EventRow): StoredEvent =>
     stream: row.stream_id,
     streamVersion: row.stream_version,
     position: row.position,
-    recordedAt: row.recorded_at,
+    recordedAt: new Date(row.recorded_ms),
   }) as StoredEvent;
 
 export const readAll = async (db: Queryable, after: number, limit: number): Promise<StoredEvent[]> => {
