@@ -170,6 +170,38 @@ describe('POST /api/webhooks/stripe with bad input', () => {
     await expectNothingStoredAndStillServing(before);
   });
 
+  it.each([
+    [
+      'id',
+      'an id with a space',
+      (event: Json) => (event.id = 'evt 1'),
+      'expected a Stripe event id: 1 to 255 letters, digits, _ or -',
+    ],
+    [
+      'id',
+      'an id with a quote',
+      (event: Json) => (event.id = "evt_1'"),
+      'expected a Stripe event id: 1 to 255 letters, digits, _ or -',
+    ],
+    [
+      'type',
+      'a type with SQL after it',
+      (event: Json) => (event.type = 'payment_intent.created; drop'),
+      'expected a Stripe event type such as charge.refunded',
+    ],
+    [
+      'type',
+      'a type in capitals',
+      (event: Json) => (event.type = 'Charge.Succeeded'),
+      'expected a Stripe event type such as charge.refunded',
+    ],
+  ])('answers 400 not_an_event naming %s and stores nothing for %s', async (field, _, change, message) => {
+    const before = await storedEventCount(database.db);
+    const body = editedFixture('charge.succeeded/zulip-1.json', (__, event) => void change(event));
+    expect(await postWebhook(server.url, body)).toEqual(error400('not_an_event', `${field}: ${message}`));
+    await expectNothingStoredAndStillServing(before);
+  });
+
   it('answers 400 not_an_event naming created and stores nothing when the event is dated before the year 1', async () => {
     const before = await storedEventCount(database.db);
     const body = editedFixture('charge.succeeded/zulip-1.json', (_, event) => {

@@ -38,9 +38,18 @@ const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item).
 /** Only `order_id` is read from metadata (ledger.payments.order_id). */
 const metadata = z.object({ order_id: z.string().optional() }).nullish();
 
+/** Stripe's event ids (`evt_...`) and types (`charge.refunded`, `v1.billing.meter.error_report_triggered`):
+ * an event spelled otherwise is no Stripe event, and could not be found with the webhook events
+ * list's filters once stored. */
+const EVENT_ID = /^(?!.*--)[A-Za-z0-9_-]{1,255}$/;
+const EVENT_TYPE = /^[a-z0-9_]+(\.[a-z0-9_]+)*$/;
+
 export const envelopeSchema = z.object({
-  id: id(),
-  type: id(),
+  id: z.string().regex(EVENT_ID, 'expected a Stripe event id: 1 to 255 letters, digits, _ or -'),
+  type: z
+    .string()
+    .max(100, 'expected a Stripe event type of at most 100 characters')
+    .regex(EVENT_TYPE, 'expected a Stripe event type such as charge.refunded'),
   created: unixTime(),
   livemode: z.boolean(),
   // Absent on payloads that predate the field.

@@ -21,7 +21,7 @@ const ok = (result: ReturnType<typeof recordBalanceTransaction>): Appendable => 
 
 const payoutWebhook = (type: string, payout: Json, created: number): Appendable => {
   const translated = translate({
-    id: `evt_${type}_${String(payout.id)}`,
+    id: `evt_${type.replace(/\W/g, '_')}_${String(payout.id)}`,
     object: 'event',
     api_version: '2024-06-20',
     created,
