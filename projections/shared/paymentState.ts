@@ -8,6 +8,7 @@ import {
   joinNullable,
   joinOptional,
   joinRecords,
+  recordOf,
   maxByKey,
   type Key,
 } from './lattice.js';
@@ -211,7 +212,7 @@ const statusStateOf = (c: Carried, type: string): PaymentState => {
       : null,
     // Keys in the order joinCharge writes them: states are stored as text, and the same state must
     // give the same text whichever way it was reached, so a batch applied again changes no row.
-    charges: Object.fromEntries(
+    charges: recordOf(
       c.charges.map(({ id, facts, failedAttempt }) => [
         id,
         {
@@ -228,7 +229,7 @@ const statusStateOf = (c: Carried, type: string): PaymentState => {
         },
       ]),
     ),
-    refunds: Object.fromEntries(
+    refunds: recordOf(
       c.refunds.map(({ id, facts }) => [
         id,
         {
@@ -241,7 +242,7 @@ const statusStateOf = (c: Carried, type: string): PaymentState => {
         },
       ]),
     ),
-    disputes: Object.fromEntries(
+    disputes: recordOf(
       c.disputes.map(({ id, facts }) => [id, { status: facts.status, created: facts.snapshot.created }]),
     ),
     latest: main?.key ?? [],
