@@ -1,5 +1,5 @@
 import type { Step as FoldStep } from '../projection.js';
-import { isoOf, paymentStatusRow, type PaymentStatus } from '../shared/paymentRow.js';
+import { isoOf, isoOfMillis, paymentStatusRow, type PaymentStatus } from '../shared/paymentRow.js';
 import type { PaymentState } from '../shared/paymentState.js';
 
 type StatusRow = NonNullable<ReturnType<typeof paymentStatusRow>>;
@@ -29,7 +29,7 @@ const entryOf = (step: Step): PendingEvent => ({
   stripe_event_id: step.routed.event.metadata.stripe_event_id,
   event_type: step.routed.event.metadata.stripe_event_type,
   occurred_at: isoOf(step.routed.event.metadata.created),
-  recorded_at: step.routed.event.recordedAt.toISOString(),
+  recorded_at: isoOfMillis(step.routed.event.recordedAt.getTime()),
 });
 
 const withoutDuplicates = (events: PendingEvent[]): PendingEvent[] => [

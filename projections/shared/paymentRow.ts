@@ -39,7 +39,36 @@ export type PaymentRow = {
   last_stripe_event_id: string;
 };
 
-export const isoOf = (unixSeconds: number): string => new Date(unixSeconds * 1000).toISOString();
+/** The days whose `YYYY-MM-DDT` was worked out (bounded: a catch-up spans a few thousand). */
+const dayPrefixes = new Map<number, string>();
+const twoDigits = (n: number) => (n < 10 ? `0${n}` : String(n));
+
+/**
+ * A unix time in seconds as ISO-8601 (what `Date#toISOString` gives), for every timestamp of every row
+ * written. toISOString took about 1 µs a call, several calls an event; the date part is taken from it
+ * once per day and the time of day is formatted here (0.1 µs). Fractional seconds go the long way.
+ */
+export const isoOf = (unixSeconds: number): string => {
+  if (!Number.isInteger(unixSeconds)) return new Date(unixSeconds * 1000).toISOString();
+  const day = Math.floor(unixSeconds / 86_400);
+  let prefix = dayPrefixes.get(day);
+  if (prefix === undefined) {
+    if (dayPrefixes.size >= 4096) dayPrefixes.clear();
+    prefix = new Date(day * 86_400_000).toISOString().slice(0, 11);
+    dayPrefixes.set(day, prefix);
+  }
+  const second = unixSeconds - day * 86_400;
+  const hours = Math.floor(second / 3600);
+  const minutes = Math.floor((second % 3600) / 60);
+  return `${prefix}${twoDigits(hours)}:${twoDigits(minutes)}:${twoDigits(second % 60)}.000Z`;
+};
+
+/** A time in milliseconds (a Date's) as ISO-8601, the same way. */
+export const isoOfMillis = (millis: number): string => {
+  if (!Number.isInteger(millis)) return new Date(millis).toISOString();
+  const seconds = Math.floor(millis / 1000);
+  return `${isoOf(seconds).slice(0, 20)}${String(millis - seconds * 1000).padStart(3, '0')}Z`;
+};
 
 type Charge = [id: string, charge: ChargeState];
 const newest = (charges: Charge[]): Charge | undefined =>
