@@ -6,6 +6,7 @@ import { signatureFor } from './support/stripeEvents.js';
 import { proxyInFront, type TcpProxy } from './support/tcpProxy.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
 import { waitFor } from './support/waitFor.js';
+import { TOKEN } from './support/queryApi.js';
 
 // SPEC section 3: a database that hangs gets the answer of one that is down, within these deadlines.
 const DELIVERY_DEADLINE_MS = 10_000;
@@ -85,6 +86,36 @@ describeWithPostgres('the hang is a TCP proxy in front of a PostgreSQL server')(
       expect((await answeredWithin(HEALTH_DEADLINE_MS, `${server.url}/api/webhooks/health`)).status).toBe(
         200,
       );
+    });
+
+    it('answers finance requests 503 within 10 s while the database hangs, and answers them again once it is back', async () => {
+      const auth = { headers: { authorization: `Bearer ${TOKEN}` } };
+      const paths = [
+        '/api/payments?limit=5',
+        '/api/orders',
+        '/api/reports/daily?from=2024-01-01&to=2024-12-31',
+        '/api/payments?format=csv&limit=5',
+        '/api/journal/balances',
+      ];
+      const ask = (path: string) =>
+        fetch(`${server.url}${path}`, { ...auth, signal: AbortSignal.timeout(DELIVERY_DEADLINE_MS) });
+      // Every path answered once: the finance pool holds idle connections, which a hang leaves open.
+      for (const path of paths) expect((await ask(path)).status).toBe(200);
+
+      proxy.freeze();
+      const during = await Promise.all([...paths, ...paths].map(ask));
+      expect(during.map((answer) => answer.status)).toEqual([...paths, ...paths].map(() => 503));
+      const body = (await during[0]!.json()) as { error: { code: string } };
+      expect(body.error.code).toBe('database_unavailable');
+      expect(during[0]!.headers.get('retry-after')).toBe('5');
+
+      await proxy.restore();
+      await waitFor(async () => (await ask(paths[0]!)).status === 200, {
+        what: 'finance answers once the database does',
+        timeoutMs: 60_000,
+        intervalMs: 500,
+      });
+      for (const path of paths) expect((await ask(path)).status).toBe(200);
     });
   },
 );

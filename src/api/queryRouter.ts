@@ -13,6 +13,7 @@ import { payoutsList } from './lists/payouts.js';
 import { refundsList } from './lists/refunds.js';
 import { webhookEventsList } from './lists/webhookEvents.js';
 import type { ListSpec } from './listQuery.js';
+import { databaseWatch } from './databaseWatch.js';
 import { exportSlots } from './exportSlots.js';
 import { listRoute } from './listRoute.js';
 import { openApiDocument } from './openapi.js';
@@ -34,6 +35,9 @@ export type QueryApiDeps = {
   exportDb?: Db;
   /** CSV exports at once (the export pool's size); more are answered 503 at once. */
   exportsAtOnce?: number;
+  /** Pinged when a request waits long, to tell a slow query from a hung database (databaseWatch.ts);
+   * best a pool other than `db`. `db` when absent. */
+  probeDb?: Db;
 };
 
 /** The export pool's size on PostgreSQL (src/runtime/pools.ts). */
@@ -81,6 +85,7 @@ export const queryApiRouter = ({
   watch,
   exportDb = db,
   exportsAtOnce = DEFAULT_EXPORTS_AT_ONCE,
+  probeDb = db,
 }: QueryApiDeps): Router => {
   const router = express.Router();
   const slots = exportSlots(exportsAtOnce);
@@ -88,6 +93,7 @@ export const queryApiRouter = ({
   const stale = (path: string) => markStale(watch, READS[path] ?? []);
   router.get('/api/openapi.json', (_req, res) => void res.json(document));
   router.use('/api', requireToken(apiTokens));
+  router.use('/api', databaseWatch(probeDb));
   for (const spec of LISTS) router.get(spec.path, stale(spec.path), listRoute(db, exportDb, spec, slots));
   router.get('/api/payments/:id', stale('/api/payments/:id'), paymentRoute(db));
   router.get('/api/orders/:order_id', stale('/api/orders/:order_id'), orderRoute(db));

@@ -164,6 +164,7 @@ export const serve = async (
           db: pools.finance,
           exportDb: pools.exports,
           exportsAtOnce: SERVER_POOLS.exports.max,
+          probeDb: pools.ingest,
           store,
           watch,
           apiTokens: config.apiTokens,
