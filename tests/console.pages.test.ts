@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser, Page, Route } from 'playwright-core';
 import {
   AUDIT,
   consoleLedger,
@@ -20,6 +20,7 @@ import {
 import { IMG } from './support/paymentLife.js';
 import { get, parseCsv, TOKEN, type Row } from './support/queryApi.js';
 import { waitFor } from './support/waitFor.js';
+import { REBUILD_LEASE } from '../src/projector/rebuildRecord.js';
 
 let ledger: ConsoleLedger;
 let browser: Browser;
@@ -453,6 +454,8 @@ describeInChromium('finance console pages', () => {
       `INSERT INTO ledger.rebuilds (projections, owner, phase, done, total) VALUES ('{disputes}', $1, 'folding', 40, 100)`,
       [owner],
     );
+    // Its process holds the rebuild lease, as a running rebuild does.
+    const lease = await ledger.database.db.tryLease(REBUILD_LEASE);
     try {
       await page.goto(`${ledger.url}/#/operations?at=${Date.now()}`);
       const shown = page.getByTestId('rebuild-disputes');
@@ -465,6 +468,7 @@ describeInChromium('finance console pages', () => {
         cells('projections').filter({ hasText: 'payments' }).first().textContent(),
       ).resolves.toContain('none');
     } finally {
+      await lease?.release();
       await ledger.database.db.query('DELETE FROM ledger.rebuilds');
     }
   });
@@ -641,6 +645,62 @@ describeInChromium('finance console pages', () => {
     // The browser itself reports the 503 and the projections' failed answer; nothing else may appear.
     expect(problems.filter((problem) => !/status of 50\d/.test(problem))).toEqual([]);
     await ops.context().close();
+  });
+
+  it('says the ledger did not answer once its deadline passes, rather than "Loading…" forever', async () => {
+    const { page: hung, problems } = await openConsolePage(browser);
+    await hung.clock.install();
+    await signIn(hung, ledger.url, TOKEN);
+    await hung.locator('[data-testid="payments"] tbody tr').first().waitFor();
+    // The ledger takes the request and never answers (a stopped process, a frozen network).
+    const unanswered: Route[] = [];
+    await hung.route(
+      (url) => url.pathname === '/api/payouts',
+      (route) => void unanswered.push(route),
+    );
+    await hung.getByRole('link', { name: 'Payouts' }).click();
+    await hung.getByRole('status').filter({ hasText: 'Loading…' }).waitFor();
+    await waitFor(() => unanswered.length > 0, { what: 'the payouts request to be sent' });
+    await hung.clock.fastForward(41_000);
+    await hung.getByRole('alert').filter({ hasText: 'did not answer' }).waitFor();
+    await expect(hung.getByRole('alert').textContent()).resolves.toBe(
+      'Payouts: /api/payouts did not answer within 40 s: the ledger may be down or overloaded; try again',
+    );
+    expect(await hung.getByText('Loading…').count()).toBe(0);
+    expect(problems).toEqual([]);
+    await hung.context().close();
+  });
+
+  it('offers to reload when the ledger was upgraded under an open tab, and the new version then works', async () => {
+    const { page: old, problems } = await openConsolePage(browser);
+    await signIn(old, ledger.url, TOKEN);
+    await old.locator('[data-testid="payments"] tbody tr').first().waitFor();
+    // The server now serves another version: this tab's module paths answer 404.
+    const gone = (url: URL) => url.pathname.endsWith('/pages/reports.js');
+    await old.route(gone, (route) => route.fulfill({ status: 404, body: 'not found' }));
+    await old.getByRole('link', { name: 'Reports' }).click();
+    await old.getByRole('heading', { name: 'The console was updated' }).waitFor();
+    await old.unroute(gone);
+    await old.getByRole('button', { name: 'Reload' }).click();
+    await old.getByRole('heading', { name: 'Reports', exact: true }).waitFor();
+    expect(problems.filter((problem) => !problem.includes('404'))).toEqual([]);
+    await old.context().close();
+  });
+
+  it('signs out, saying why, when a download finds the token refused', async () => {
+    const { page: reader, problems } = await openConsolePage(browser);
+    await signIn(reader, ledger.url, TOKEN);
+    await reader.locator('[data-testid="payments"] tbody tr').first().waitFor();
+    await reader.getByRole('link', { name: 'Reports' }).click();
+    await reader.getByRole('button', { name: 'Download daily CSV' }).waitFor();
+    // The token is rotated out while the page is open.
+    await reader.evaluate("sessionStorage.setItem('stripe-ledger.api-token', 'a-token-no-longer-valid')");
+    await reader.getByRole('button', { name: 'Download daily CSV' }).click();
+    await reader.getByLabel('API token').waitFor();
+    await expect(reader.getByRole('alert').textContent()).resolves.toContain('The API token was refused');
+    expect(await reader.evaluate('sessionStorage.length')).toBe(0);
+    expect(problems.filter((problem) => !problem.includes('401'))).toEqual([]);
+    await reader.context().close();
   });
 
   it('wrote nothing to the browser console on any page', () => {

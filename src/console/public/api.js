@@ -22,6 +22,27 @@ export class ApiError extends Error {
 /** Raised when the token is refused; the console signs out and says why. */
 export class Unauthorized extends ApiError {}
 
+/** A refused token noticed outside a page's drawing (a download): the console signs out, saying why. */
+export const TOKEN_REFUSED_EVENT = 'stripe-ledger:token-refused';
+
+/**
+ * How long the console waits for an answer (for a download: for it to start). The API answers within
+ * this whatever its database does (a query's statement timeout is 30 s, a hung database gets 503 in
+ * seconds): past it, the ledger itself is not answering, and waiting longer shows "Loading…" forever.
+ */
+export const ANSWER_DEADLINE_MS = 40_000;
+
+/** Raised when the ledger gave no answer within ANSWER_DEADLINE_MS. */
+export class NoAnswer extends Error {
+  /** @param {string} path */
+  constructor(path) {
+    super(
+      `${path} did not answer within ${ANSWER_DEADLINE_MS / 1000} s: the ledger may be down or overloaded; try again`,
+    );
+    this.path = path;
+  }
+}
+
 /** `?a=1&b=2` from the non-empty values. @param {Record<string, string | number | boolean | null | undefined>} params */
 export const queryString = (params = {}) => {
   const search = new URLSearchParams();
@@ -37,12 +58,34 @@ export const queryString = (params = {}) => {
  * the same status from something else (a proxy's page) is still an error
  */
 const request = async (path, accept, signal, answered = []) => {
-  const response = await fetch(path, {
-    headers: { authorization: `Bearer ${token.get() ?? ''}`, accept },
-    cache: 'no-store',
-    credentials: 'omit',
-    signal,
-  });
+  const endpoint = path.split('?')[0] ?? path;
+  // The caller's signal (the reader moved on) or the deadline, whichever comes first. A timer, not
+  // AbortSignal.timeout, so the deadline follows the page's clock.
+  const deadline = new AbortController();
+  const onAbort = () => deadline.abort(signal?.reason);
+  if (signal?.aborted) deadline.abort(signal.reason);
+  signal?.addEventListener('abort', onAbort, { once: true });
+  let late = false;
+  const timer = setTimeout(() => {
+    late = true;
+    deadline.abort();
+  }, ANSWER_DEADLINE_MS);
+  /** @type {Response} */
+  let response;
+  try {
+    response = await fetch(path, {
+      headers: { authorization: `Bearer ${token.get() ?? ''}`, accept },
+      cache: 'no-store',
+      credentials: 'omit',
+      signal: deadline.signal,
+    });
+  } catch (error) {
+    throw late ? new NoAnswer(endpoint) : error;
+  } finally {
+    // The answer has started: a long download goes on for as long as it streams.
+    clearTimeout(timer);
+    signal?.removeEventListener('abort', onAbort);
+  }
   if (response.ok) return response;
   if (answered.includes(response.status) && /\bjson\b/.test(response.headers.get('content-type') ?? ''))
     return response;
@@ -56,7 +99,7 @@ const request = async (path, accept, signal, answered = []) => {
   const code = body.error?.code ?? `http_${response.status}`;
   const text = body.error?.message ?? `${response.status} ${response.statusText}`;
   const Kind = response.status === 401 ? Unauthorized : ApiError;
-  throw new Kind(response.status, code, text, path.split('?')[0] ?? path);
+  throw new Kind(response.status, code, text, endpoint);
 };
 
 const STALE_HEADER = 'Ledger-Stale';

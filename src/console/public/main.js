@@ -1,4 +1,4 @@
-import { token, Unauthorized, describeError, getJson } from './api.js';
+import { token, Unauthorized, describeError, getJson, TOKEN_REFUSED_EVENT } from './api.js';
 import { h, replace, message } from './dom.js';
 import { staleNotice } from './staleNotice.js';
 
@@ -12,6 +12,16 @@ import { staleNotice } from './staleNotice.js';
  *   go: (hash: string) => void, redirect: (hash: string) => void,
  * }} Route
  */
+
+/** A page's module could not be loaded: after an upgrade the server serves the new version's modules,
+ * and this tab still asks for the old one's. */
+class PageUnavailable extends Error {}
+
+/** @template T @param {() => Promise<T>} load @returns {Promise<T>} */
+const loadPage = (load) =>
+  load().catch(() => {
+    throw new PageUnavailable();
+  });
 
 // Pages load when first visited, so signing in costs only the payments page.
 const PAGES = {
@@ -112,7 +122,7 @@ const route = async () => {
   try {
     // Inside the try: a damaged link (`%E0%A4%A`) is a message on the page, not an uncaught error.
     const path = parts.map(decodeURIComponent);
-    const page = await PAGES[section]();
+    const page = await loadPage(PAGES[section]);
     await page.render({
       main,
       path,
@@ -139,6 +149,19 @@ const route = async () => {
       token.clear();
       return signInForm(`The API token was refused: ${error.message}. Sign in again.`);
     }
+    if (error instanceof PageUnavailable) {
+      const reload = h('button', { type: 'button', class: 'primary' }, 'Reload');
+      reload.addEventListener('click', () => location.reload());
+      return replace(
+        main,
+        h('h1', {}, 'The console was updated'),
+        message(
+          'error',
+          'This page cannot load its part of the console: the ledger now serves a newer version.',
+        ),
+        h('p', {}, reload, ' to open the new version (you stay signed in).'),
+      );
+    }
     if (error instanceof URIError)
       return replace(
         main,
@@ -162,5 +185,12 @@ signOutButton.addEventListener('click', () => {
   signInForm();
 });
 window.addEventListener('hashchange', () => void route());
+window.addEventListener(TOKEN_REFUSED_EVENT, (event) => {
+  token.clear();
+  current?.abort();
+  signInForm(
+    `The API token was refused: ${/** @type {CustomEvent<string>} */ (event).detail}. Sign in again.`,
+  );
+});
 if (token.get()) signIn();
 else signInForm();

@@ -1,4 +1,4 @@
-import { attempt, downloadCsv, describeError } from '../api.js';
+import { attempt, downloadCsv, describeError, TOKEN_REFUSED_EVENT, Unauthorized } from '../api.js';
 import { daysBetween, dailyChart } from '../chart.js';
 import { h, input, message, replace, table } from '../dom.js';
 import { failureMessage } from '../failure.js';
@@ -89,6 +89,10 @@ const csvButton = (label, path, params, filename) => {
       await downloadCsv(path, params, filename);
       status.textContent = `Saved ${filename}`;
     } catch (error) {
+      if (error instanceof Unauthorized) {
+        window.dispatchEvent(new CustomEvent(TOKEN_REFUSED_EVENT, { detail: error.message }));
+        return;
+      }
       status.textContent = `Download failed: ${describeError(error)}`;
     } finally {
       button.removeAttribute('disabled');
