@@ -336,6 +336,18 @@ describeInChromium('finance console pages', () => {
     await screenshot(page, 'reports');
   });
 
+  it('charts the last ten years of a longer range, says so, and keeps every day in the table', async () => {
+    await page.goto(`${ledger.url}/#/reports?from=2010-01-01&to=2024-03-16`);
+    await page.locator('[data-testid="daily-report"] tbody tr').first().waitFor();
+    const daily = (await get(ledger.url, '/api/reports/daily?from=2010-01-01&to=2024-03-16')).body.data;
+    expect(await cells('daily-report').count()).toBe(daily.length);
+    const chart = page.getByTestId('chart').first();
+    await expect(chart.getAttribute('aria-label')).resolves.toMatch(/, 2014-03-\d\d to 2024-03-16$/);
+    await expect(
+      page.getByText('The chart shows the last 3660 days, from 2014-03-', { exact: false }).first().count(),
+    ).resolves.toBe(1);
+  });
+
   it('draws the settlement report as a chart and a table, and downloads its CSV', async () => {
     const [from, to] = [day(ledger.money.transactions[0]!.created), day(ledger.money.now)];
     await page.getByLabel('From (UTC day)').fill(from);

@@ -4,15 +4,16 @@ import { h } from './dom.js';
 const COLOURS = ['#1f5fbf', '#b3261e', '#9a6200', '#1d7a3a', '#6a3fb5', '#00838f', '#5b6470', '#c2185b'];
 const DAY_MS = 86_400_000;
 
-/** Every UTC day from `from` to `to` (YYYY-MM-DD, inclusive), so days without activity plot as zero. */
+/** The most days a chart plots (ten years): a longer range charts its last ones, the table has them all. */
+export const CHART_MAX_DAYS = 3660;
+
+/** Every UTC day from `from` to `to` (YYYY-MM-DD, inclusive), so days without activity plot as zero; of
+ * a range longer than CHART_MAX_DAYS, the last ones (the newest figures are the ones looked for). */
 export const daysBetween = (/** @type {string} */ from, /** @type {string} */ to) => {
+  const last = Date.parse(`${to}T00:00:00Z`);
+  const first = Math.max(Date.parse(`${from}T00:00:00Z`), last - (CHART_MAX_DAYS - 1) * DAY_MS);
   const days = [];
-  for (
-    let t = Date.parse(`${from}T00:00:00Z`);
-    t <= Date.parse(`${to}T00:00:00Z`) && days.length < 3660;
-    t += DAY_MS
-  )
-    days.push(new Date(t).toISOString().slice(0, 10));
+  for (let t = first; t <= last; t += DAY_MS) days.push(new Date(t).toISOString().slice(0, 10));
   return days;
 };
 
@@ -22,7 +23,15 @@ export const daysBetween = (/** @type {string} */ from, /** @type {string} */ to
  * @param {{ label: string, days: string[], series: { label: string, values: number[] }[], format: (value: number) => string }} spec
  */
 export const dailyChart = ({ label, days, series, format }) => {
-  const element = h('div', { class: 'chart', role: 'img', 'aria-label': label, 'data-testid': 'chart' });
+  const shown = days.length > 0 ? `, ${days[0]} to ${days.at(-1)}` : '';
+  const element = h('div', {
+    class: 'chart',
+    role: 'img',
+    'aria-label': `${label}${shown}`,
+    'data-testid': 'chart',
+  });
+  // Ticks name the year once the days plotted span more than one.
+  const withYear = (days[0] ?? '').slice(0, 4) !== (days.at(-1) ?? '').slice(0, 4);
   /** @type {uPlot | undefined} */
   let plot;
   const draw = () => {
@@ -37,9 +46,10 @@ export const dailyChart = ({ label, days, series, format }) => {
         scales: { x: { time: true } },
         axes: [
           {
-            incrs: [1, 2, 7, 14, 28].map((days) => days * 86_400),
+            incrs: [1, 2, 7, 14, 28, 91, 182, 365, 730, 1826].map((n) => n * 86_400),
             values: (/** @type {uPlot} */ _u, /** @type {number[]} */ ticks) =>
-              ticks.map((ts) => new Date(ts * 1000).toISOString().slice(5, 10)),
+              ticks.map((ts) => new Date(ts * 1000).toISOString().slice(withYear ? 0 : 5, 10)),
+            size: withYear ? 60 : 50,
           },
           { values: (/** @type {uPlot} */ _u, /** @type {number[]} */ ticks) => ticks.map(format), size: 90 },
         ],

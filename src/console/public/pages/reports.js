@@ -124,6 +124,15 @@ const chartWithChoice = (keys, seriesOf, days, draws) => {
   return [h('label', { class: 'inline' }, 'Chart of ', choice), holder];
 };
 
+/** Said above a chart that plots fewer days than the range has. @param {string[]} days @param {string} from */
+const cutNote = (days, from) =>
+  days[0] === from
+    ? null
+    : message(
+        'notice',
+        `The chart shows the last ${days.length} days, from ${days[0]}; the table has every day.`,
+      );
+
 /** @param {any[]} rows @param {string} from @param {string} to @param {(() => void)[]} draws */
 const dailySection = (rows, from, to, draws) => {
   if (rows.length === 0) return message('notice', `No activity from ${from} to ${to}.`);
@@ -148,6 +157,7 @@ const dailySection = (rows, from, to, draws) => {
     };
   };
   return [
+    cutNote(days, from),
     chartWithChoice(keys, seriesOf, days, draws),
     table({
       testid: 'daily-report',
@@ -199,6 +209,7 @@ const settlementSection = (rows, from, to, draws) => {
     };
   };
   return [
+    cutNote(days, from),
     chartWithChoice(keys, seriesOf, days, draws),
     table({
       testid: 'settlement-report',
