@@ -55,11 +55,16 @@ export const enumParam = <const T extends readonly [string, ...string[]]>(values
 /** Parameters every list endpoint takes. `limit` has no default here: JSON pages default to 100, CSV
  * exports to every matching row. */
 export const listParams = {
-  limit: z.coerce
-    .number({ error: 'must be an integer from 1 to 1000' })
-    .int('must be an integer from 1 to 1000')
-    .min(1, 'must be an integer from 1 to 1000')
-    .max(1000, 'must be an integer from 1 to 1000')
+  limit: z
+    // Decimal digits only: Number() (and z.coerce) would also take 0x10, 1e2 and 16.0 as 16.
+    .preprocess(
+      (value) => (typeof value === 'string' && /^\d{1,4}$/.test(value) ? Number(value) : value),
+      z
+        .number({ error: 'must be an integer from 1 to 1000' })
+        .int('must be an integer from 1 to 1000')
+        .min(1, 'must be an integer from 1 to 1000')
+        .max(1000, 'must be an integer from 1 to 1000'),
+    )
     .optional()
     .describe('page size, 1 to 1000; JSON default 100, CSV default: every matching row'),
   cursor: z
