@@ -96,7 +96,7 @@ describe('a rebuild, as operators see it', () => {
       );
       expect(seen).toMatch(
         new RegExp(
-          `^a rebuild is already running \\(payments, orders: ${OWNER}, since \\S+Z, (starting|folding)( \\d+ %)? \\(\\d+ of \\d+ events\\)\\)$`,
+          `^a rebuild is already running \\(payments, orders: ${OWNER}, since \\S+Z, (starting|folding|writing|indexing|catching up)( \\d+ %)? \\(\\d+ of \\d+ events\\)\\)$`,
         ),
       );
     },
