@@ -2,22 +2,10 @@ import { Command } from 'commander';
 import { printJson, printTable } from './output.js';
 import type { Runtime } from '../runtime/openRuntime.js';
 import type { StoredEvent } from '../eventstore/port.js';
-import { knownLinks } from '../eventstore/chargeLinks.js';
+import { chargeLinksOf } from '../eventstore/chargeLinks.js';
 import { withRuntime } from './withRuntime.js';
 
 const STREAM_PREFIX = 'payment-';
-
-/** The charges a stream's events name as the payment's own (`derived.charge_ids`). */
-const chargesNamedBy = (events: readonly StoredEvent[], paymentId: string): string[] => {
-  const charges = new Set<string>();
-  for (const event of events) {
-    const derived = (event.data as { derived?: { charge_ids?: unknown } }).derived;
-    for (const charge of Array.isArray(derived?.charge_ids) ? derived.charge_ids : []) {
-      if (typeof charge === 'string' && charge !== paymentId) charges.add(charge);
-    }
-  }
-  return [...charges];
-};
 
 /**
  * The payment's events: its own stream, and the streams of its charges, where a refund or dispute that
@@ -26,10 +14,12 @@ const chargesNamedBy = (events: readonly StoredEvent[], paymentId: string): stri
  */
 const storyOf = async ({ store }: Runtime, paymentId: string): Promise<StoredEvent[]> => {
   const own = await store.readStream(`${STREAM_PREFIX}${paymentId}`);
-  const charges = chargesNamedBy(own, paymentId);
-  const links = await knownLinks(store, charges);
-  const theirs = charges.filter((charge) => links.get(charge) === paymentId);
-  const streams = await Promise.all(theirs.map((charge) => store.readStream(`${STREAM_PREFIX}${charge}`)));
+  // The payment's own events prove which charges are its (they name both): no lookup needed.
+  const [charges, payments] = chargeLinksOf(own);
+  const theirs = new Set(charges.filter((charge, i) => payments[i] === paymentId && charge !== paymentId));
+  const streams = await Promise.all(
+    [...theirs].map((charge) => store.readStream(`${STREAM_PREFIX}${charge}`)),
+  );
   return [...own, ...streams.flat()].sort((a, b) => a.position - b.position);
 };
 
