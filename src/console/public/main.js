@@ -79,6 +79,12 @@ const signInForm = (reason) => {
   field.focus();
 };
 
+/** The token was refused (rotated, revoked): forget it and ask again, saying why. @param {string} why */
+const tokenRefused = (why) => {
+  token.clear();
+  signInForm(`The API token was refused: ${why}. Sign in again.`);
+};
+
 /** Shows the console; the first page's request checks the token (a refused one comes back here with a message). */
 const signIn = () => {
   nav.hidden = false;
@@ -145,10 +151,7 @@ const route = async () => {
     }
   } catch (error) {
     if (controller.signal.aborted) return;
-    if (error instanceof Unauthorized) {
-      token.clear();
-      return signInForm(`The API token was refused: ${error.message}. Sign in again.`);
-    }
+    if (error instanceof Unauthorized) return tokenRefused(error.message);
     if (error instanceof PageUnavailable) {
       const reload = h('button', { type: 'button', class: 'primary' }, 'Reload');
       reload.addEventListener('click', () => location.reload());
@@ -186,11 +189,8 @@ signOutButton.addEventListener('click', () => {
 });
 window.addEventListener('hashchange', () => void route());
 window.addEventListener(TOKEN_REFUSED_EVENT, (event) => {
-  token.clear();
   current?.abort();
-  signInForm(
-    `The API token was refused: ${/** @type {CustomEvent<string>} */ (event).detail}. Sign in again.`,
-  );
+  tokenRefused(/** @type {CustomEvent<string>} */ (event).detail);
 });
 if (token.get()) signIn();
 else signInForm();
