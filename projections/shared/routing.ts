@@ -1,13 +1,11 @@
+import { paymentOfStream } from '../../src/domain/stream.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { modelledKind } from './carried.js';
 import { isRecord } from './fields.js';
 import type { Links, Routed } from '../projection.js';
 
-const STREAM_PREFIX = 'payment-';
-
 /** The payment a stream belongs to; null for streams of events that concern no payment. */
-export const streamPaymentId = (event: StoredEvent): string | null =>
-  event.stream.startsWith(STREAM_PREFIX) ? event.stream.slice(STREAM_PREFIX.length) : null;
+export const streamPaymentId = (event: StoredEvent): string | null => paymentOfStream(event.stream);
 
 /** The links an event proves: the payment intent it names owns the charges it names. */
 export const linksOf = (event: StoredEvent): [chargeId: string, paymentId: string][] => {

@@ -3,9 +3,8 @@ import { printJson, printTable } from './output.js';
 import type { Runtime } from '../runtime/openRuntime.js';
 import type { StoredEvent } from '../eventstore/port.js';
 import { chargeLinksOf } from '../eventstore/chargeLinks.js';
+import { paymentStream } from '../domain/stream.js';
 import { withRuntime } from './withRuntime.js';
-
-const STREAM_PREFIX = 'payment-';
 
 /**
  * The payment's events: its own stream, and the streams of its charges, where a refund or dispute that
@@ -13,13 +12,11 @@ const STREAM_PREFIX = 'payment-';
  * them; an operator reading the payment's story must see them too). In log order.
  */
 const storyOf = async ({ store }: Runtime, paymentId: string): Promise<StoredEvent[]> => {
-  const own = await store.readStream(`${STREAM_PREFIX}${paymentId}`);
+  const own = await store.readStream(paymentStream(paymentId));
   // The payment's own events prove which charges are its (they name both): no lookup needed.
   const [charges, payments] = chargeLinksOf(own);
   const theirs = new Set(charges.filter((charge, i) => payments[i] === paymentId && charge !== paymentId));
-  const streams = await Promise.all(
-    [...theirs].map((charge) => store.readStream(`${STREAM_PREFIX}${charge}`)),
-  );
+  const streams = await Promise.all([...theirs].map((charge) => store.readStream(paymentStream(charge))));
   return [...own, ...streams.flat()].sort((a, b) => a.position - b.position);
 };
 

@@ -19,6 +19,7 @@ import {
   type StripePayout,
 } from './moneySchemas.js';
 import { SCHEMA_VERSION } from './translate.js';
+import { paymentStream } from './stream.js';
 
 /**
  * Balance transactions and payout reconciliations as the sync records them (SPEC section 12). Pure: the
@@ -76,7 +77,7 @@ export const balanceTransactionStream = (
 ): { stream: string; paymentId: string | null } => {
   const charge = chargeOfBalanceTransaction(derived);
   const paymentId = derived.payment_id ?? (charge === null ? null : (lookedUpPaymentOfCharge ?? charge));
-  if (paymentId !== null) return { stream: `payment-${paymentId}`, paymentId };
+  if (paymentId !== null) return { stream: paymentStream(paymentId), paymentId };
   if (derived.payout_id) return { stream: payoutStream(derived.payout_id), paymentId: null };
   return { stream: accountStream(account), paymentId: null };
 };

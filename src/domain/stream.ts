@@ -9,6 +9,15 @@ import { payoutStream } from './moneyEvents.js';
 export const chargeNeedingLookup = (derived: DerivedKeys): string | null =>
   derived.payment_id === null ? (derived.charge_ids[0] ?? null) : null;
 
+const PAYMENT_STREAM_PREFIX = 'payment-';
+
+/** The stream of a payment's events (SPEC section 2): `payment-<payment intent or charge id>`. */
+export const paymentStream = (paymentId: string): string => `${PAYMENT_STREAM_PREFIX}${paymentId}`;
+
+/** The payment a stream belongs to; null for streams of events that concern no payment. */
+export const paymentOfStream = (stream: string): string | null =>
+  stream.startsWith(PAYMENT_STREAM_PREFIX) ? stream.slice(PAYMENT_STREAM_PREFIX.length) : null;
+
 /**
  * The stream an event is appended to (SPEC section 2, contract):
  * - `payment-<payment intent id>` whenever the object names a payment intent;
@@ -32,7 +41,7 @@ export const streamFor = (
   const paymentId = derived.payment_id ?? (charge === null ? null : (lookedUpPaymentOfCharge ?? charge));
   return paymentId === null
     ? { stream: `stripe-${stripeEventId}`, paymentId: null }
-    : { stream: `payment-${paymentId}`, paymentId };
+    : { stream: paymentStream(paymentId), paymentId };
 };
 
 /** The event as appended to the stream streamFor chose: `data.derived.payment_id` is its `paymentId`. */
