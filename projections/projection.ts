@@ -92,15 +92,22 @@ export type TableSpec = { readonly key: string; readonly columns: readonly strin
 /** Rows of each table (by name) that one state gives. */
 export type RowsByTable = Readonly<Record<string, readonly Row[]>>;
 
-/** Rows written once per event (never updated), plus what waits for a later event, per key. */
+/** Rows written once per event, plus what waits for a later event, per key. */
 export type HistorySpec<S, W> = {
   readonly table: string;
   readonly spec: TableSpec;
   /** The state-table column holding what waits, and its value when nothing does. */
   readonly column: string;
   readonly empty: W;
-  /** The rows of a batch's steps, given what waited for each key before it; pure. */
-  rows(steps: readonly Step<S>[], waiting: ReadonlyMap<string, W>): { rows: Row[]; waiting: Map<string, W> };
+  /** Text columns whose value every row of a key takes when a batch says so (`following`), rows
+   * written by earlier batches too: the one exception to rows written once. */
+  readonly follows?: readonly string[];
+  /** The rows of a batch's steps, given what waited for each key before it; pure. `following`: per key,
+   * the values of `follows` its earlier rows take. */
+  rows(
+    steps: readonly Step<S>[],
+    waiting: ReadonlyMap<string, W>,
+  ): { rows: Row[]; waiting: Map<string, W>; following?: ReadonlyMap<string, Row> };
 };
 
 export type StateChange = {

@@ -7,9 +7,9 @@
  *
  * payment_status_history records each event with the status before and after it *as applied*, so
  * from_status and to_status follow arrival (a payment_intent.succeeded arriving first moves from none to
- * paid; in logical order it moves from processing to paid), and so does order_id (the order known when
- * the row was written). Order-independent, and tested: one row per Stripe event applied to a payment,
- * with its payment_id, stripe_event_id, event_type and occurred_at; and what the daily report computes
+ * paid; in logical order it moves from processing to paid). Order-independent, and tested: one row per
+ * Stripe event applied to a payment, with its payment_id, order_id (the payment's, whichever event named
+ * it first), stripe_event_id, event_type and occurred_at; and what the daily report computes
  * from the history (the day and amount each payment first became paid), compared report to report.
  *
  * Duplicates reach the projector two ways: a redelivery (the same event id, which the store dedupes),
@@ -63,8 +63,9 @@ const project = async (db: Db, groups: StoredEvent[][], batchSize: number) => {
   const daily = await db.query(DAILY_SQL, ['2000-01-01', '2100-01-01']);
   return {
     ...rows,
-    history: history.map(({ payment_id, stripe_event_id, event_type, occurred_at }) => ({
+    history: history.map(({ payment_id, order_id, stripe_event_id, event_type, occurred_at }) => ({
       payment_id,
+      order_id,
       stripe_event_id,
       event_type,
       occurred_at,

@@ -38,7 +38,8 @@ const withoutDuplicates = (events: PendingEvent[]): PendingEvent[] => [
 
 /**
  * History rows of a folded batch, pure. Each event yields one row with the payment_status before and
- * after it. An event that leaves its payment without a row (a refund filed under a charge not yet
+ * after it, and the payment's order id as the batch leaves it; `following`: the payments whose rows
+ * written before the batch must take that order id (it changed, or an orphan's rows joined). An event that leaves its payment without a row (a refund filed under a charge not yet
  * linked) waits in `pending` and is recorded with the transition that first gives the payment a row;
  * when an orphan joins its payment, its waiting events move with it, recorded (when the payment had a
  * row) as moving it from its own status to the joined one, as a rebuild that knew the link records them.
@@ -46,9 +47,18 @@ const withoutDuplicates = (events: PendingEvent[]): PendingEvent[] => [
 export const historyRows = (
   steps: readonly Step[],
   loadedPending: ReadonlyMap<string, PendingEvent[]>,
-): { rows: HistoryRow[]; pending: Map<string, PendingEvent[]> } => {
+): {
+  rows: HistoryRow[];
+  pending: Map<string, PendingEvent[]>;
+  following: Map<string, { order_id: string | null }>;
+} => {
   const pending = new Map(loadedPending);
   const rows = new Map<string, HistoryRow>();
+  // Per payment given rows in the batch: its order id before the batch (undefined when it had no row,
+  // and so no history rows either), after it, and whether rows of an orphan joined it.
+  const orderBefore = new Map<string, string | null | undefined>();
+  const orderAfter = new Map<string, string | null>();
+  const joined = new Set<string>();
   // A step's state after is the next step's state before (states are never mutated): computed once.
   const known = new Map<PaymentState, { paymentId: string; row: StatusRow | null }>();
   const rowOf = (paymentId: string, state: PaymentState) => {
@@ -93,6 +103,9 @@ export const historyRows = (
     pending.set(paymentId, NONE);
     const own = step.own === undefined ? null : rowOf(paymentId, step.own);
     const before = step.before === undefined ? null : rowOf(paymentId, step.before);
+    if (!orderBefore.has(paymentId)) orderBefore.set(paymentId, before?.order_id);
+    orderAfter.set(paymentId, after.order_id);
+    if (step.absorbed.length > 0) joined.add(paymentId);
     // Events held under a charge this step joins, while the payment had a row of its own: a fold that
     // knew the link (a rebuild) applied them to that payment, moving it from its own status to the
     // joined one, before this event.
@@ -102,5 +115,14 @@ export const historyRows = (
     for (const event of rest) record(event, paymentId, before, after);
     record(entryOf(step), paymentId, before, after);
   }
-  return { rows: [...rows.values()], pending };
+  // Every row of a payment carries its order id as it stands now: an event that arrived before the
+  // one naming the order (a charge before its payment intent) is still found by order.
+  for (const row of rows.values()) row.order_id = orderAfter.get(row.payment_id) ?? null;
+  const following = new Map<string, { order_id: string | null }>();
+  for (const [paymentId, orderId] of orderAfter) {
+    const was = orderBefore.get(paymentId);
+    if (joined.has(paymentId) || (was !== undefined && was !== orderId))
+      following.set(paymentId, { order_id: orderId });
+  }
+  return { rows: [...rows.values()], pending, following };
 };

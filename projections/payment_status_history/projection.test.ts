@@ -45,8 +45,8 @@ const transitions = async (db: Parameters<typeof storeEvents>[0], schema: string
 
 describeProjectionContract(
   paymentStatusHistoryProjection,
-  // Transitions depend on arrival by nature; the set of rows and their payments do not.
-  { ignored: ['id'], columnsSetByArrival: ['from_status', 'to_status', 'order_id'] },
+  // Transitions depend on arrival by nature; the set of rows, their payments and orders do not.
+  { ignored: ['id'], columnsSetByArrival: ['from_status', 'to_status'] },
   ({ database, stored }) => {
     it('records one row per event applied to a payment, every one of them', async () => {
       const applied = stored().filter(
@@ -113,6 +113,44 @@ describeProjectionContract(
         [PI, 'refund.created', 'pending', 'pending'],
         [PI, 'charge.succeeded', 'pending', 'partially_refunded'],
       ]);
+    });
+
+    it('gives rows of events that arrived before the payment intent naming the order that order, in later batches too', async () => {
+      const db = database().db;
+      const target = await createTarget(db, 'late_order', paymentStatusHistoryProjection);
+      const { pi: PI, created, charged, succeeded } = payment('late_order');
+      // The charge alone gives the payment a row with no order; the payment intent names it later.
+      for (const event of [charged(), created(), succeeded()]) {
+        await applyInBatches(db, paymentStatusHistoryProjection, await storeEvents(db, [event]), 1, target);
+      }
+      expect(
+        (await transitions(db, 'late_order')).map((r) => [r.payment_id, r.event_type, r.order_id]),
+      ).toEqual([
+        [PI, 'charge.succeeded', 'order_h'],
+        [PI, 'payment_intent.created', 'order_h'],
+        [PI, 'payment_intent.succeeded', 'order_h'],
+      ]);
+    });
+
+    it('moves every row of a payment to the order its freshest payment intent names', async () => {
+      const db = database().db;
+      const target = await createTarget(db, 'moved_order', paymentStatusHistoryProjection);
+      const { pi: PI, created, charged } = payment('moved_order');
+      const renamed = stripeEvent(
+        'payment_intent.succeeded',
+        paymentIntent({
+          id: PI,
+          status: 'succeeded',
+          orderId: 'order_renamed',
+          latest_charge: `ch_moved_order`,
+        }),
+        at(7),
+      );
+      const events = await storeEvents(db, [created(), charged(), renamed]);
+      await applyInBatches(db, paymentStatusHistoryProjection, events, 1, target);
+      expect(new Set((await transitions(db, 'moved_order')).map((r) => r.order_id))).toEqual(
+        new Set(['order_renamed']),
+      );
     });
   },
 );

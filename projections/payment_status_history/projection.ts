@@ -16,8 +16,9 @@ const HISTORY_COLUMNS = [
 
 /** ledger.payment_status_history: one row per event applied to a payment. recorded_at is when the ledger
  * stored the event (the log's time), so a rebuild writes every row as the live projection did. A row
- * is never rewritten: a redelivered event
- * (or a replay over existing rows) finds its stripe_event_id taken and adds nothing. Events applied
+ * is written once (a redelivered event, or a replay over existing rows, finds its stripe_event_id taken
+ * and adds nothing); only its order_id follows the payment's, so an event that arrived before the one
+ * naming the order is found by order too. Events applied
  * while their payment has no row yet wait in the fold state's `pending` column. */
 export const paymentStatusHistoryProjection = defineProjection<PaymentState, PendingEvent[]>({
   name: 'payment_status_history',
@@ -29,9 +30,10 @@ export const paymentStatusHistoryProjection = defineProjection<PaymentState, Pen
     spec: { key: 'stripe_event_id', columns: HISTORY_COLUMNS },
     column: 'pending',
     empty: [],
+    follows: ['order_id'],
     rows: (steps, waiting) => {
-      const { rows, pending } = historyRows(steps, waiting);
-      return { rows, waiting: pending };
+      const { rows, pending, following } = historyRows(steps, waiting);
+      return { rows, waiting: pending, following };
     },
   },
 });

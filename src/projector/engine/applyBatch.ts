@@ -24,15 +24,18 @@ export const relinked = (
   return out;
 };
 
-/** History rows of a folded batch and what then waits per key. */
+const NO_ROWS: ReadonlyMap<string, Row> = new Map();
+
+/** History rows of a folded batch, what then waits per key, and what earlier rows of a key take. */
 export const historyOf = (
   projection: Projection,
   folded: BatchFold<unknown>,
   waitingBefore: ReadonlyMap<string, unknown>,
-): { rows: Row[]; waiting: ReadonlyMap<string, unknown> } =>
-  projection.history
-    ? projection.history.rows(folded.steps, waitingBefore)
-    : { rows: [], waiting: new Map() };
+): { rows: Row[]; waiting: ReadonlyMap<string, unknown>; following: ReadonlyMap<string, Row> } => {
+  if (!projection.history) return { rows: [], waiting: new Map(), following: NO_ROWS };
+  const { rows, waiting, following } = projection.history.rows(folded.steps, waitingBefore);
+  return { rows, waiting, following: following ?? NO_ROWS };
+};
 
 /**
  * Projections of one fold whose workers sit at the same checkpoint get the very same batch (the
@@ -112,6 +115,7 @@ export const applyBatch = async (
     before: loaded.rows.filter((row) => states.has(keyOf(row)) || removed.has(keyOf(row))),
     waiting: historyRows.waiting,
     historyRows: historyRows.rows,
+    following: historyRows.following,
     relinks: proven,
     absorbed: history ? folded.absorbed : NO_LINKS,
   });

@@ -7,12 +7,13 @@ import { linksProvenBy } from '../../../projections/shared/routing.js';
 import { historyOf, relinked } from './applyBatch.js';
 import { foldBatch, keysToLoad } from './foldBatch.js';
 import { parkedStates, type ParkedStates } from './parkedStates.js';
-import { insertNewRows, relinkRows, selectByKeys } from './sql.js';
+import { insertNewRows, relinkRows, selectByKeys, updateFollowing } from './sql.js';
 import { relinkedTables, writeStates } from './writeStates.js';
 
 /** Rows per statement when a rebuild writes what it held. */
 const CHUNK = 5000;
 const NO_LINKS: Links = new Map();
+const NO_ROWS: ReadonlyMap<string, Row> = new Map();
 
 export type RebuildSessionOptions = {
   /** States of one fold held as objects at most; past it they are parked (or written, for a
@@ -40,6 +41,8 @@ type Member = {
   historyRows: Row[];
   /** Whether history rows were written to the tables already. */
   historyWritten: boolean;
+  /** What rows already written take, per key (history `follows`), until the next write. */
+  following: Map<string, Row>;
 };
 
 /** The projections sharing one fold: it runs once per batch for all of them. */
@@ -82,6 +85,7 @@ export const rebuildSession = (
       waiting: new Map(),
       historyRows: [],
       historyWritten: false,
+      following: new Map(),
     };
     const group = groups.find((g) => g.fold === projection.fold);
     if (group) group.members.push(member);
@@ -168,10 +172,33 @@ export const rebuildSession = (
     await relinkRows(db, [tableIn(target, history.table)], absorbed);
   };
 
+  /** Rows held take what a batch says their key's rows follow; rows written take it at the next write
+   * (one statement then, the table having no index yet). */
+  const follow = (member: Member, following: ReadonlyMap<string, Row>) => {
+    const { history, state } = member.projection;
+    if (following.size === 0 || !history) return;
+    member.historyRows = member.historyRows.map((row) => {
+      const values = following.get(row[state.key] as string);
+      return values === undefined ? row : { ...row, ...values };
+    });
+    if (member.historyWritten) for (const [key, values] of following) member.following.set(key, values);
+  };
+
+  const writeFollowing = async (member: Member) => {
+    const { history, state } = member.projection;
+    if (!history || member.following.size === 0) return;
+    await historyInFlight;
+    await updateFollowing(db, tableIn(target, history.table), state.key, history.follows, member.following);
+    member.following.clear();
+  };
+
   const write = async (group: Group) => {
     const dirty = [...group.dirty];
     const removed = [...group.removed];
-    for (const member of group.members) await writeHistory(member);
+    for (const member of group.members) {
+      await writeHistory(member);
+      await writeFollowing(member);
+    }
     for (let i = 0; i === 0 || i < dirty.length; i += CHUNK) {
       options.checkAbort?.();
       const keys = dirty.slice(i, i + CHUNK);
@@ -189,6 +216,7 @@ export const rebuildSession = (
             }),
             waiting: member.waiting,
             historyRows: [],
+            following: NO_ROWS,
             relinks: NO_LINKS,
             absorbed: NO_LINKS,
           }),
@@ -235,7 +263,7 @@ export const rebuildSession = (
       const waiting = new Map(
         keys.flatMap((k) => (member.waiting.has(k) ? [[k, member.waiting.get(k)]] : [])),
       );
-      const { rows, waiting: after } = historyOf(member.projection, folded, waiting);
+      const { rows, waiting: after, following } = historyOf(member.projection, folded, waiting);
       for (const key of folded.removed) member.waiting.delete(key);
       for (const key of folded.states.keys()) {
         const value = after.get(key);
@@ -244,6 +272,7 @@ export const rebuildSession = (
       }
       for (const row of rows) member.historyRows.push(row);
       if (folded.absorbed.size > 0) await refileHistory(member, folded.absorbed);
+      follow(member, following);
       if (member.historyRows.length >= options.maxHistoryRows) await writeHistory(member);
     }
     for (const key of folded.removed) {

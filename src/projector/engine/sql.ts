@@ -56,6 +56,29 @@ export const relinkRows = async (
   );
 };
 
+/** Every row of each key in `following` takes that key's values of the text `columns` (a row already
+ * holding them is left alone): one statement. */
+export const updateFollowing = async (
+  tx: Queryable,
+  table: string,
+  key: string,
+  columns: readonly string[] | undefined,
+  following: ReadonlyMap<string, Row>,
+) => {
+  if (following.size === 0 || columns === undefined || columns.length === 0) return;
+  const values = [...following.values()];
+  const names = [key, ...columns];
+  const arrays = names.map((_, i) => `$${i + 1}::text[]`).join(', ');
+  await tx.query(
+    `UPDATE ${table} t SET ${columns.map((c) => `${c} = v.${c}`).join(', ')}
+     FROM unnest(${arrays}) AS v(${names.join(', ')})
+     WHERE t.${key} = v.${key}
+       AND (${columns.map((c) => `t.${c}`).join(', ')}) IS DISTINCT FROM (${columns.map((c) => `v.${c}`).join(', ')})`,
+    [[...following.keys()], ...columns.map((c) => values.map((row) => row[c] ?? null))],
+    PREPARED,
+  );
+};
+
 /** The rows as a source of SELECT: one text per column when they can travel so (columnText.ts), else a
  * JSON array read into the table's row type. Returns the FROM clause and its parameters. */
 const rowSource = async (

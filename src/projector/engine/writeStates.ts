@@ -1,7 +1,7 @@
 import type { Queryable, Row } from '../../db/port.js';
 import type { Links, Projection, ProjectionTarget } from '../../../projections/projection.js';
 import { tableIn } from '../../../projections/projection.js';
-import { deleteByKeys, insertNewRows, relinkRows, upsertRows } from './sql.js';
+import { deleteByKeys, insertNewRows, relinkRows, updateFollowing, upsertRows } from './sql.js';
 
 /** What a projection writes after folding: a live batch, or what a rebuild held since its last write. */
 export type Writes = {
@@ -15,6 +15,8 @@ export type Writes = {
   waiting: ReadonlyMap<string, unknown>;
   /** History rows, in event order; the first row of a stripe event id wins. */
   historyRows: readonly Row[];
+  /** Per key, the values of the history's `follows` columns its rows written earlier take. */
+  following: ReadonlyMap<string, Row>;
   /** Links proven since the rows were last written: rows filed under a charge follow them. */
   relinks: Links;
   /** Keys merged away -> the key they joined: history rows written under them follow, so they sit
@@ -49,8 +51,8 @@ export const relinkedTables = (projection: Projection, target: ProjectionTarget)
 
 /**
  * Writes a projection's folded batch with one set-based statement per table: deletes of merged-away
- * keys, the state rows, each read-model table's rows, history rows, the relink of rows filed under a
- * charge, then the projection's own aggregate.
+ * keys, the state rows, each read-model table's rows, history rows (and what earlier ones follow), the
+ * relink of rows filed under a charge, then the projection's own aggregate.
  */
 export const writeStates = async (
   tx: Queryable,
@@ -88,6 +90,8 @@ export const writeStates = async (
     if (writes.absorbed.size > 0 && history.spec.columns.includes('payment_id')) {
       await relinkRows(tx, [tableIn(target, history.table)], writes.absorbed);
     }
+    // After the relink: rows an orphan brought take the payment's values too.
+    await updateFollowing(tx, tableIn(target, history.table), state.key, history.follows, writes.following);
   }
   if (fold.relink && writes.relinks.size > 0) {
     await relinkRows(tx, relinkedTables(projection, target), writes.relinks);
