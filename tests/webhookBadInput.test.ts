@@ -270,6 +270,17 @@ describe('POST /api/webhooks/stripe with bad input', () => {
     await expectNothingStoredAndStillServing(before);
   });
 
+  it('answers 400 invalid_object naming the order id when it is longer than the 500 characters Stripe allows', async () => {
+    const before = await storedEventCount(database.db);
+    const body = editedFixture('payment_intent.succeeded/stripe-ruby-mock-2.json', (intent) => {
+      intent.metadata = { order_id: 'o'.repeat(501) };
+    });
+    expect(await postWebhook(server.url, body)).toEqual(
+      error400('invalid_object', expect.stringContaining('data.object.metadata.order_id')),
+    );
+    await expectNothingStoredAndStillServing(before);
+  });
+
   it('answers 400 invalid_payload and stores nothing when a signed event carries a NUL character', async () => {
     const before = await storedEventCount(database.db);
     const event = paymentIntentSucceeded();

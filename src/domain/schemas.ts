@@ -35,8 +35,12 @@ const chargeRef = z.union([id(), z.object({ id: id(), payment_intent: ref.nullis
 /** Stripe lists (`{object: 'list', data: [...]}`). 2013 samples send `refunds: {}`, so data may be absent. */
 const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item).optional() });
 
-/** Only `order_id` is read from metadata (ledger.payments.order_id). */
-const metadata = z.object({ order_id: z.string().optional() }).nullish();
+/** Only `order_id` is read from metadata (ledger.payments.order_id). Stripe keeps metadata values to 500
+ * characters; a longer one could not be indexed (the order id indexes), so it would be stored and then
+ * stop the projections that keep orders. */
+const metadata = z
+  .object({ order_id: z.string().max(500, 'expected at most 500 characters, as Stripe allows').optional() })
+  .nullish();
 
 /** Stripe's event ids (`evt_...`) and types (`charge.refunded`, `v1.billing.meter.error_report_triggered`):
  * an event spelled otherwise is no Stripe event, and could not be found with the webhook events
