@@ -37,6 +37,10 @@ export type ProjectionName =
 /** Charge id -> payment intent id, as far as the event store knows them (read before the batch). */
 export type Links = ReadonlyMap<string, string>;
 
+/** A key's whole story in the log, in log order, every link known (a payment's events, its charges'
+ * included): what a history restates a key's rows from when a batch joins other keys into it. */
+export type StoryOf = (key: string) => Promise<readonly StoredEvent[]>;
+
 /** A modelled event and the state it folds into. `absorbs`: keys whose states merge into `key` first
  * (a payment's events filed under its charge before the payment intent was known). `paymentId`: the
  * payment the event belongs to, links applied; null for an event of no payment. */

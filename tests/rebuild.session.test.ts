@@ -7,7 +7,7 @@
 import { readFileSync } from 'node:fs';
 import { projections } from '../projections/index.js';
 import { paymentStatusHistoryProjection as history } from '../projections/payment_status_history/projection.js';
-import type { Projection } from '../projections/projection.js';
+import type { Projection, ProjectionTarget } from '../projections/projection.js';
 import {
   applyInBatches,
   createTarget,
@@ -16,7 +16,7 @@ import {
   snapshotOf,
   storeEvents,
 } from './support/dbTesting.js';
-import { paymentIntent, stripeEvent, T0 } from './support/testEvents.js';
+import { charge, dispute, paymentIntent, refund, stripeEvent, T0 } from './support/testEvents.js';
 import { migrate } from '../src/db/migrate.js';
 import { pgliteDb } from '../src/db/pglite.js';
 import type { Db } from '../src/db/port.js';
@@ -150,6 +150,57 @@ describe('rebuild', () => {
       const rebuilt = await snapshots(database.db, () => 'ledger', list);
       expect(rebuilt).toEqual(Object.fromEntries(names.map((name) => [name, expected[name]])));
     }
+  });
+
+  it('gives the history rows live batches give when a refund and a dispute naming only their charge come before the charge that links it', async () => {
+    const [pi, ch] = ['pi_late_link', 'ch_late_link'];
+    // Ingest files the refund and the dispute under the charge (its payment unknown then); a rebuild,
+    // which knows the link from the start, folds them into the payment intent from the first.
+    const arriving = [
+      stripeEvent('refund.created', refund({ id: 're_late', charge: ch, amount: 500, status: 'succeeded' }), {
+        created: T0 + 1,
+      }),
+      stripeEvent(
+        'charge.dispute.created',
+        dispute({
+          id: 'dp_late',
+          charge: ch,
+          amount: 700,
+          currency: 'usd',
+          created: T0 + 2,
+          status: 'needs_response',
+        }),
+        { created: T0 + 2 },
+      ),
+      // Naming no charge: only the charge's own event, last, proves the link.
+      stripeEvent('payment_intent.succeeded', paymentIntent({ id: pi, status: 'succeeded' }), {
+        created: T0 + 3,
+      }),
+      stripeEvent('charge.succeeded', charge({ id: ch, payment_intent: pi, status: 'succeeded' }), {
+        created: T0,
+      }),
+    ];
+    // Each event projected before the next is stored, so the live batches know no link before it is.
+    const schemaOf = (p: Projection) => `live_${p.name}`;
+    const targets = new Map<Projection, ProjectionTarget>();
+    for (const projection of projections)
+      targets.set(projection, await createTarget(database.db, schemaOf(projection), projection));
+    const log: StoredEvent[] = [];
+    for (const event of arriving) {
+      const stored = await storeEvents(database.db, [event]);
+      log.push(...stored);
+      for (const projection of projections)
+        await applyInBatches(database.db, projection, stored, 1, targets.get(projection));
+    }
+    expect(log.map((event) => event.stream)).toEqual([
+      `payment-${ch}`,
+      `payment-${ch}`,
+      `payment-${pi}`,
+      `payment-${pi}`,
+    ]);
+    const expected = await snapshots(database.db, schemaOf);
+    await rebuild(projections, 5000);
+    expect(await snapshots(database.db)).toEqual(expected);
   });
 
   it('keeps the first history row of each stripe event id, however often it is stored', async () => {

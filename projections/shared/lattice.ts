@@ -47,12 +47,15 @@ export const eitherLive = (x: boolean, y: boolean): boolean => x || y;
  * gives an ordinary object a new hidden class for every property name it has not seen in that place
  * before, and ids are always new: about 1 µs per id added (measured), a large part of folding an event.
  * An object without a prototype is a plain dictionary from the start (0.1 µs), and an id such as
- * `__proto__` or `toString` is a key like any other in it. JSON and key order are the same as an
- * ordinary object's, so states keep their stored text.
+ * `__proto__` or `toString` is a key like any other in it. Its ids are in sorted order, so a state's
+ * JSON text is the same whichever order its ids were learnt in (a rebuild, which knows every link from
+ * the start, learns them in another order than live batches do).
  */
 export const recordOf = <T>(entries: Iterable<readonly [string, T]>): Record<string, T> => {
+  const list = [...entries];
+  if (list.length > 1) list.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const out = Object.create(null) as Record<string, T>;
-  for (const [id, value] of entries) out[id] = value;
+  for (const [id, value] of list) out[id] = value;
   return out;
 };
 
@@ -63,11 +66,14 @@ export const joinRecords = <T>(
   join: (x: T, y: T) => T,
 ): Record<string, T> => {
   const out = recordOf(Object.entries(a));
+  let added = false;
   for (const [id, value] of Object.entries(b)) {
     const mine = ownValue(out, id);
+    if (mine === undefined) added = true;
     out[id] = mine === undefined ? value : join(mine, value);
   }
-  return out;
+  // An id only `b` has went in last: the record is sorted again (recordOf).
+  return added && Object.keys(out).length > 1 ? recordOf(Object.entries(out)) : out;
 };
 
 /** The greater of two values (a fixed fact seen twice should agree; if not, the result is still the same

@@ -1,28 +1,12 @@
 import { Command } from 'commander';
 import { printJson, printTable } from './output.js';
 import type { Runtime } from '../runtime/openRuntime.js';
-import type { StoredEvent } from '../eventstore/port.js';
-import { chargeLinksOf } from '../eventstore/chargeLinks.js';
-import { paymentStream } from '../domain/stream.js';
+import { paymentStory } from '../eventstore/paymentStory.js';
 import { withRuntime } from './withRuntime.js';
-
-/**
- * The payment's events: its own stream, and the streams of its charges, where a refund or dispute that
- * named only a charge waited until the charge was known to belong to the payment (the read models join
- * them; an operator reading the payment's story must see them too). In log order.
- */
-const storyOf = async ({ store }: Runtime, paymentId: string): Promise<StoredEvent[]> => {
-  const own = await store.readStream(paymentStream(paymentId));
-  // The payment's own events prove which charges are its (they name both): no lookup needed.
-  const [charges, payments] = chargeLinksOf(own);
-  const theirs = new Set(charges.filter((charge, i) => payments[i] === paymentId && charge !== paymentId));
-  const streams = await Promise.all([...theirs].map((charge) => store.readStream(paymentStream(charge))));
-  return [...own, ...streams.flat()].sort((a, b) => a.position - b.position);
-};
 
 /** The payment's events, one by one, with the status change each made. */
 const paymentEvents = async (runtime: Runtime, paymentId: string) => {
-  const events = await storyOf(runtime, paymentId);
+  const events = await paymentStory(runtime.store, paymentId);
   const { rows: history } = await runtime.db.query<{
     stripe_event_id: string;
     from_status: string | null;

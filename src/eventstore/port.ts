@@ -1,5 +1,6 @@
 /** The event store port. Two adapters implement it (PostgreSQL, EventStoreDB) and both pass
  * tests/support/eventStoreContract.ts. Streams are 0-based: the first event of a stream has version 0. */
+import type { Queryable } from '../db/port.js';
 import type { NewEvent } from '../domain/ledgerEvent.js';
 
 export type StoredEvent = NewEvent & {
@@ -48,6 +49,9 @@ export interface EventStore {
    * cannot commit them as one may store some and throw PartialAppendError for the rest. */
   appendMany(requests: AppendRequest[]): Promise<AppendResult[]>;
   readStream(stream: string): Promise<StoredEvent[]>;
+  /** A store kept in the ledger's own database: its reads on a connection the caller holds (inside the
+   * caller's transaction, as the embedded database's one connection requires). */
+  within?(connection: Queryable): Pick<EventStore, 'readStream'>;
   /** Events with position > after, in global order, at most `limit`. Position 0 reads from the start. */
   readAll(after: number, limit: number): Promise<StoredEvent[]>;
   /** The position of the last event, 0 when empty. */

@@ -1,7 +1,7 @@
-import type { Db } from '../db/port.js';
+import type { Db, Queryable } from '../db/port.js';
 import type { StoredEvent } from '../eventstore/port.js';
 import type { Logger } from '../observability/logger.js';
-import type { Links, Projection } from '../../projections/projection.js';
+import type { Links, Projection, StoryOf } from '../../projections/projection.js';
 import { applyBatch, changesRows } from './engine/applyBatch.js';
 import { advanceCheckpoints, lockCheckpoints, markFailed } from './checkpoints.js';
 import { recordFailure } from './failures.js';
@@ -15,6 +15,8 @@ export type GroupBatch = {
   events: readonly StoredEvent[];
   from: number;
   links: Links;
+  /** Payment stories read on the batch's transaction (a history restated after a late link). */
+  stories?: (tx: Queryable) => StoryOf;
 };
 
 const LEDGER = { schema: 'ledger' };
@@ -25,7 +27,7 @@ const LEDGER = { schema: 'ledger' };
  * no longer at `from` (a worker that has not noticed it lost its lease moved it) applies nothing.
  * Returns the projections moved.
  */
-const inOneTransaction = async (db: Db, { projections, events, from, links }: GroupBatch) => {
+const inOneTransaction = async (db: Db, { projections, events, from, links, stories }: GroupBatch) => {
   const last = events.at(-1)!.position;
   const names = projections.map((projection) => projection.name);
   const changing = projections.filter((projection) => changesRows(projection, events, links));
@@ -43,7 +45,7 @@ const inOneTransaction = async (db: Db, { projections, events, from, links }: Gr
     const applied = await Promise.allSettled(
       changing
         .filter((projection) => current.has(projection.name))
-        .map((projection) => applyBatch(tx, projection, events, LEDGER, links)),
+        .map((projection) => applyBatch(tx, projection, events, LEDGER, links, stories?.(tx))),
     );
     const failed = applied.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;
@@ -58,10 +60,10 @@ const isolate = async (db: Db, logger: Logger, projection: Projection, batch: Gr
   for (const event of batch.events) {
     try {
       const moved = await inOneTransaction(db, {
+        ...batch,
         projections: [projection],
         events: [event],
         from: position,
-        links: batch.links,
       });
       if (moved.length === 0) return;
       position = event.position;

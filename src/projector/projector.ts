@@ -10,6 +10,7 @@ import { leaseKeepers } from './leases.js';
 import { backoffMs } from '../db/transient.js';
 import { throttled, wakeable } from './wake.js';
 import { errorMessage } from '../shared/errorMessage.js';
+import { storiesOn } from '../eventstore/paymentStory.js';
 
 export type ProjectorOptions = {
   db: Db;
@@ -57,6 +58,7 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
   const batchSize = options.batchSize ?? 2000;
   const pollMs = options.pollMs ?? 1000;
   const signal = wakeable();
+  const stories = storiesOn(store);
   const leases = leaseKeepers({ db, names, logger, owner, pollMs, onChange: signal.wake });
   let stopped = false;
   // The read after the batch being applied, started before applying it: while PostgreSQL writes one
@@ -95,7 +97,7 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
     // Live batches (short) stay one transaction: there the cost per transaction matters more.
     const lanes = full && db.kind !== 'embedded' ? inLanes(group) : [group];
     const applied = await Promise.allSettled(
-      lanes.map((lane) => applyGroup(db, logger, { projections: lane, events, from, links })),
+      lanes.map((lane) => applyGroup(db, logger, { projections: lane, events, from, links, stories })),
     );
     const failed = applied.find((outcome) => outcome.status === 'rejected');
     if (failed) throw failed.reason;

@@ -8,6 +8,7 @@ import { foldLog } from './rebuildFold.js';
 import { RebuildError } from './rebuildError.js';
 import { errorMessage } from '../shared/errorMessage.js';
 import { applyToAll, swapIn } from './rebuildSwap.js';
+import { paymentStory, storiesOn } from '../eventstore/paymentStory.js';
 import { takeRebuildLock } from './rebuildLock.js';
 import { recordRebuild, type RebuildRecorder } from './rebuildRecord.js';
 import {
@@ -146,6 +147,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
           maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY,
           maxParkedBytes: options.maxParkedBytes ?? MAX_PARKED_BYTES,
           maxHistoryRows: 20_000,
+          stories: (paymentId) => paymentStory(store, paymentId),
           memoryShort: options.memoryShort ?? heapRunsShort(),
         },
         checkAbort,
@@ -171,7 +173,9 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
         if (batch.length < Math.min(batchSize, 500) || rounds >= CATCH_UP_ROUNDS)
           return { position, tail: batch };
         const links = await batchLinks(store, batch);
-        await workDb.transaction((tx) => applyToAll(tx, projections, target, batch, links));
+        await workDb.transaction((tx) =>
+          applyToAll(tx, projections, target, batch, links, storiesOn(store)(tx)),
+        );
         position = batch.at(-1)!.position;
         events += batch.length;
         report(position, 'catching_up');

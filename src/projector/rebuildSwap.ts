@@ -1,9 +1,10 @@
 import type { Db, Queryable } from '../db/port.js';
 import { batchLinks } from './batchLinks.js';
 import type { EventStore, StoredEvent } from '../eventstore/port.js';
-import type { Links, Projection, ProjectionTarget } from '../../projections/projection.js';
+import type { Links, Projection, ProjectionTarget, StoryOf } from '../../projections/projection.js';
 import { lockCheckpoints } from './checkpoints.js';
 import { applyBatch } from './engine/applyBatch.js';
+import { storiesOn } from '../eventstore/paymentStory.js';
 import { explainFailure } from './rebuildError.js';
 import { swapTables } from './rebuildTables.js';
 
@@ -14,9 +15,10 @@ export const applyToAll = async (
   target: ProjectionTarget,
   batch: readonly StoredEvent[],
   links: Links,
+  stories: StoryOf,
 ) => {
   try {
-    for (const projection of projections) await applyBatch(tx, projection, batch, target, links);
+    for (const projection of projections) await applyBatch(tx, projection, batch, target, links, stories);
   } catch (error) {
     throw explainFailure(projections, batch, links, error);
   }
@@ -54,7 +56,7 @@ export const swapIn = async (options: {
     let batch = options.tail;
     let links = tailLinks;
     while (batch.length > 0) {
-      await applyToAll(tx, projections, target, batch, links);
+      await applyToAll(tx, projections, target, batch, links, storiesOn(store)(tx));
       at = batch.at(-1)!.position;
       batch = at >= until ? [] : (await store.readAll(at, 5000)).filter((event) => event.position <= until);
       links = await batchLinks(store, batch);

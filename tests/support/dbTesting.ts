@@ -6,6 +6,7 @@ import { postgresEventStore } from '../../src/eventstore/postgres/postgresEventS
 import type { Projection, ProjectionTarget } from '../../projections/projection.js';
 import { chargeKeysOf } from '../../projections/shared/routing.js';
 import { knownLinks } from '../../src/eventstore/chargeLinks.js';
+import { storiesOn } from '../../src/eventstore/paymentStory.js';
 import { applyBatch } from '../../src/projector/engine/applyBatch.js';
 import { specArb } from './lifecycleArb.js';
 import { buildLifecycle, type Lifecycle } from './lifecycles.js';
@@ -58,7 +59,9 @@ export const applyInBatches = async (
   for (let i = 0; i < events.length; i += batchSize) {
     const batch = events.slice(i, i + batchSize);
     const links = await linksFor(db, batch);
-    await db.transaction((tx) => applyBatch(tx, projection, batch, target, links));
+    await db.transaction((tx) =>
+      applyBatch(tx, projection, batch, target, links, storiesOn(postgresEventStore(db))(tx)),
+    );
   }
 };
 
@@ -82,7 +85,7 @@ export const statementsOf = async (
         return tx.query(sql, params, options);
       },
     };
-    return applyBatch(counting, projection, events, target, links);
+    return applyBatch(counting, projection, events, target, links, storiesOn(postgresEventStore(db))(tx));
   });
   return count;
 };

@@ -18,6 +18,7 @@ export const postgresEventStore = (db: Db): EventStore => {
       return result!;
     },
     readStream: (stream) => readStream(db, stream),
+    within: (connection) => ({ readStream: (stream) => readStream(connection, stream) }),
     readAll: (after, limit) => readAll(db, after, limit),
     headPosition: () => headPosition(db),
     onAppend: (callback) => db.listen(APPEND_CHANNEL, () => callback()),

@@ -1,9 +1,17 @@
 import type { Queryable, Row } from '../../db/port.js';
 import type { StoredEvent } from '../../eventstore/port.js';
-import type { Fold, Links, Projection, ProjectionTarget, Routed } from '../../../projections/projection.js';
+import type {
+  Fold,
+  Links,
+  Projection,
+  ProjectionTarget,
+  Routed,
+  StoryOf,
+} from '../../../projections/projection.js';
 import { linksProvenBy } from '../../../projections/shared/routing.js';
 import { foldBatch, keysToLoad, type BatchFold } from './foldBatch.js';
 import { loadStates, parsedRow } from './loadStates.js';
+import { restatedHistory } from './restatedHistory.js';
 import { writeStates } from './writeStates.js';
 
 const NO_LINKS: Links = new Map();
@@ -35,6 +43,22 @@ export const historyOf = (
   if (!projection.history) return { rows: [], waiting: new Map(), following: NO_ROWS };
   const { rows, waiting, following } = projection.history.rows(folded.steps, waitingBefore);
   return { rows, waiting, following: following ?? NO_ROWS };
+};
+
+/** The history rows of every key the batch joined others into, restated from its story (see
+ * restatedHistory.ts); none without a history, a join or a way to read stories. */
+export const restatedHistoryOf = async (
+  projection: Projection,
+  folded: BatchFold<unknown>,
+  upTo: number,
+  stories: StoryOf | undefined,
+): Promise<Row[]> => {
+  if (!projection.history || stories === undefined || folded.absorbed.size === 0) return [];
+  const keys = [...new Set(folded.absorbed.values())];
+  const restated = await Promise.all(
+    keys.map(async (key) => restatedHistory(projection, key, await stories(key), upTo)),
+  );
+  return restated.flat();
 };
 
 /**
@@ -90,6 +114,7 @@ export const applyBatch = async (
   events: readonly StoredEvent[],
   target: ProjectionTarget,
   links: Links,
+  stories?: StoryOf,
 ): Promise<void> => {
   const { fold, state, history } = projection;
   const once = routedOnce(fold, events, links);
@@ -109,6 +134,7 @@ export const applyBatch = async (
   const states = relinked(projection, folded.states, proven);
   const waiting = history ? new Map(loaded.rows.map((row) => [keyOf(row), row[history.column]])) : new Map();
   const historyRows = historyOf(projection, folded, waiting);
+  const restated = await restatedHistoryOf(projection, folded, events.at(-1)!.position, stories);
   await writeStates(tx, projection, target, {
     states,
     removed: [...removed],
@@ -116,6 +142,7 @@ export const applyBatch = async (
     waiting: historyRows.waiting,
     historyRows: historyRows.rows,
     following: historyRows.following,
+    restated,
     relinks: proven,
     absorbed: history ? folded.absorbed : NO_LINKS,
   });

@@ -1,13 +1,13 @@
 import { parsedRow } from './loadStates.js';
 import type { Db, Row } from '../../db/port.js';
 import type { StoredEvent } from '../../eventstore/port.js';
-import type { Fold, Links, Projection, ProjectionTarget } from '../../../projections/projection.js';
+import type { Fold, Links, Projection, ProjectionTarget, StoryOf } from '../../../projections/projection.js';
 import { tableIn } from '../../../projections/projection.js';
 import { linksProvenBy } from '../../../projections/shared/routing.js';
-import { historyOf, relinked } from './applyBatch.js';
-import { foldBatch, keysToLoad } from './foldBatch.js';
+import { historyOf, relinked, restatedHistoryOf } from './applyBatch.js';
+import { foldBatch, keysToLoad, type BatchFold } from './foldBatch.js';
 import { parkedStates, type ParkedStates } from './parkedStates.js';
-import { insertNewRows, relinkRows, selectByKeys, updateFollowing } from './sql.js';
+import { insertNewRows, relinkRows, selectByKeys, updateFollowing, upsertRows } from './sql.js';
 import { relinkedTables, writeStates } from './writeStates.js';
 
 /** Rows per statement when a rebuild writes what it held. */
@@ -30,6 +30,9 @@ export type RebuildSessionOptions = {
   checkAbort?: () => void;
   /** Called after each chunk written. */
   onWrite?: () => void;
+  /** Reads a key's story, to restate the history of a key that joins others (a link the event store
+   * did not record); without it such history rows stay as the join found them. */
+  stories?: StoryOf;
 };
 
 type Member = {
@@ -184,6 +187,19 @@ export const rebuildSession = (
     if (member.historyWritten) for (const [key, values] of following) member.following.set(key, values);
   };
 
+  /** A key joined others: its history rows are restated from its story, held and written ones alike. */
+  const restate = async (member: Member, folded: BatchFold<unknown>, upTo: number) => {
+    const { history } = member.projection;
+    const rows = await restatedHistoryOf(member.projection, folded, upTo, options.stories);
+    if (!history || rows.length === 0) return;
+    const key = history.spec.key;
+    const byKey = new Map(rows.map((row) => [row[key], row]));
+    member.historyRows = member.historyRows.map((row) => byKey.get(row[key]) ?? row);
+    if (!member.historyWritten) return;
+    await historyInFlight;
+    await upsertRows(db, tableIn(target, history.table), key, history.spec.columns, rows);
+  };
+
   const writeFollowing = async (member: Member) => {
     const { history, state } = member.projection;
     if (!history || member.following.size === 0) return;
@@ -217,6 +233,7 @@ export const rebuildSession = (
             waiting: member.waiting,
             historyRows: [],
             following: NO_ROWS,
+            restated: [],
             relinks: NO_LINKS,
             absorbed: NO_LINKS,
           }),
@@ -273,6 +290,7 @@ export const rebuildSession = (
       for (const row of rows) member.historyRows.push(row);
       if (folded.absorbed.size > 0) await refileHistory(member, folded.absorbed);
       follow(member, following);
+      if (folded.absorbed.size > 0) await restate(member, folded, events.at(-1)!.position);
       if (member.historyRows.length >= options.maxHistoryRows) await writeHistory(member);
     }
     for (const key of folded.removed) {

@@ -17,6 +17,8 @@ export type Writes = {
   historyRows: readonly Row[];
   /** Per key, the values of the history's `follows` columns its rows written earlier take. */
   following: ReadonlyMap<string, Row>;
+  /** History rows restated whole (a key that joined others), written over those already there. */
+  restated: readonly Row[];
   /** Links proven since the rows were last written: rows filed under a charge follow them. */
   relinks: Links;
   /** Keys merged away -> the key they joined: history rows written under them follow, so they sit
@@ -80,18 +82,15 @@ export const writeStates = async (
     await upsertRows(tx, tableIn(target, table), spec.key, spec.columns, rows.get(table)!);
   }
   if (history) {
-    await insertNewRows(
-      tx,
-      tableIn(target, history.table),
-      history.spec.key,
-      history.spec.columns,
-      writes.historyRows,
-    );
-    if (writes.absorbed.size > 0 && history.spec.columns.includes('payment_id')) {
-      await relinkRows(tx, [tableIn(target, history.table)], writes.absorbed);
+    const historyTable = tableIn(target, history.table);
+    const { key, columns } = history.spec;
+    await insertNewRows(tx, historyTable, key, columns, writes.historyRows);
+    if (writes.absorbed.size > 0 && columns.includes('payment_id')) {
+      await relinkRows(tx, [historyTable], writes.absorbed);
     }
-    // After the relink: rows an orphan brought take the payment's values too.
-    await updateFollowing(tx, tableIn(target, history.table), state.key, history.follows, writes.following);
+    // After the relink: rows an orphan brought take the payment's values too, or are restated whole.
+    await updateFollowing(tx, historyTable, state.key, history.follows, writes.following);
+    await upsertRows(tx, historyTable, key, columns, writes.restated);
   }
   if (fold.relink && writes.relinks.size > 0) {
     await relinkRows(tx, relinkedTables(projection, target), writes.relinks);
