@@ -93,6 +93,21 @@ const heapRunsShort = () => {
   };
 };
 
+/** SQLSTATE classes of a statement PostgreSQL refuses for what it writes (data exception, integrity,
+ * syntax or schema, program limit such as an index row too large): the same log fails the same way. */
+const REFUSED_ROWS = /^(22|23|42|54)/;
+
+/** What the operator can do about a failed rebuild: wait and run it again, unless the rows themselves
+ * were refused. */
+const adviceFor = (error: unknown): string => {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && REFUSED_ROWS.test(code)
+    ? `PostgreSQL refused the rows it wrote (SQLSTATE ${code}), so running it again fails the same way until ` +
+        'the event or the code is fixed; `stripe-ledger projections failures` names the event if the live ' +
+        'projection stopped at it too'
+    : 'run it again';
+};
+
 /**
  * Builds fresh tables beside the live ones: folds the log up to the head seen at the start with the
  * engine's rebuild session (rebuildFold.ts), catches up to the moving head batch by batch as the live
@@ -211,7 +226,7 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
       error instanceof RebuildError
         ? error
         : new RebuildError(
-            `rebuild failed: ${errorMessage(error)}; nothing was swapped, the live tables are untouched: run it again`,
+            `rebuild failed: ${errorMessage(error)}; nothing was swapped, the live tables are untouched: ${adviceFor(error)}`,
             undefined,
             { cause: error },
           );
