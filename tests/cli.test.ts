@@ -1,3 +1,6 @@
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { projections as allProjections } from '../projections/index.js';
 import { sampleLifecycles, storeEvents } from './support/dbTesting.js';
 import { runCli } from './support/cli.js';
@@ -137,6 +140,33 @@ describeWithPostgres('the CLI runs as a child process on a PostgreSQL URL')('str
     expect(result.stderr).toBe(
       'stripe-ledger: DATABASE_URL is invalid: must be a postgres:// or postgresql:// URL\n',
     );
+  });
+
+  it.each(['notaurl', 'ftp://127.0.0.1:4000', 'http//127.0.0.1'])(
+    'demo exits 2 naming --url when it is %j, not an http URL, and sends nothing',
+    async (url) => {
+      const result = await runCli(['demo', '--url', url], {});
+      expect(result.code).toBe(2);
+      expect(result.stderr).toBe(
+        `error: option '--url <url>' argument '${url}' is invalid. must be an http:// or https:// URL, such as http://127.0.0.1:4000\n`,
+      );
+    },
+  );
+
+  it('exits 2 naming LEDGER_DATA_DIR, and makes nothing, when it names a file instead of a folder', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'stripe-ledger-cli-'));
+    try {
+      const file = join(dir, 'not-a-folder');
+      writeFileSync(file, 'kept as it is');
+      const result = await runCli(['serve'], { LEDGER_DATA_DIR: file, PORT: '0' });
+      expect(result.code).toBe(2);
+      expect(result.stderr.trim().split('\n').at(-1)).toBe(
+        `stripe-ledger: LEDGER_DATA_DIR is invalid: ${file} cannot hold the embedded database (it is a file, not a folder)`,
+      );
+      expect(readFileSync(file, 'utf8')).toBe('kept as it is');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 

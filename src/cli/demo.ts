@@ -1,4 +1,4 @@
-import { Command } from 'commander';
+import { Command, InvalidArgumentError } from 'commander';
 import Stripe from 'stripe';
 import { type Config, loadConfig } from '../config/config.js';
 import { readDevelopmentWebhookSecret } from '../runtime/embedded.js';
@@ -77,11 +77,19 @@ const howToLook = (url: string, database: string, orderId: string, firstPayment:
       : '  (the embedded database lives inside the ledger process: use the API, or PostgreSQL via DATABASE_URL for psql)',
   ].join('\n');
 
+/** `--url`: the ledger's base URL; anything else is bad usage (exit 2), not a ledger out of reach. */
+const ledgerUrl = (value: string): string => {
+  const parsed = URL.canParse(value) ? new URL(value) : null;
+  if (parsed === null || (parsed.protocol !== 'http:' && parsed.protocol !== 'https:') || parsed.host === '')
+    throw new InvalidArgumentError('must be an http:// or https:// URL, such as http://127.0.0.1:4000');
+  return value;
+};
+
 /** `stripe-ledger demo`: a realistic, signed sequence of Stripe test events sent to a running ledger. */
 export const demoCommand = (): Command =>
   new Command('demo')
     .description('send a realistic sequence of signed Stripe test webhooks to a running ledger')
-    .option('--url <url>', 'the ledger (default: http://HOST:PORT from the environment)')
+    .option('--url <url>', 'the ledger (default: http://HOST:PORT from the environment)', ledgerUrl)
     .option(
       '--secret <whsec>',
       "signing secret (default: LEDGER_DATA_DIR's development one, else STRIPE_WEBHOOK_SECRET)",

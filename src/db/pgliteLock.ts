@@ -1,3 +1,4 @@
+import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import lockfile from 'proper-lockfile';
 
@@ -51,6 +52,20 @@ const takeTurn = async (dir: string) => {
   }
 };
 
+/** Who holds the folder, as far as its lock tells: a process that was killed holds it until the lock
+ * goes stale, and the one line says when that will be (another folder would start an empty ledger). */
+const inUseMessage = async (dir: string, staleMs: number): Promise<string> => {
+  const renewed = await stat(join(dir, LOCK_DIRECTORY)).then(
+    (lock) => lock.mtimeMs,
+    () => null,
+  );
+  const left = renewed === null ? null : Math.max(1, Math.ceil((renewed + staleMs - Date.now()) / 1000));
+  return (
+    `the embedded database in ${dir} is in use by another stripe-ledger process: stop it and run this ` +
+    `again${left === null ? '' : `; if that process was killed, its lock is taken over in ${left} s (once unrenewed for ${staleMs / 1000} s)`}`
+  );
+};
+
 /**
  * Takes the data folder for this process until release() (or exit, when proper-lockfile removes it).
  * A lock left by a process that died is taken over once it has not been renewed for staleMs.
@@ -79,10 +94,7 @@ export const lockDataDir = async (
     });
   } catch (error) {
     if (!isLocked(error)) throw error;
-    throw new DataDirInUseError(
-      `the embedded database in ${dir} is in use by another stripe-ledger process: ` +
-        'stop it, or set LEDGER_DATA_DIR to another folder',
-    );
+    throw new DataDirInUseError(await inUseMessage(dir, staleMs));
   } finally {
     await endTurn().catch(() => undefined);
   }

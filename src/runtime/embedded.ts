@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { ConfigError } from '../config/config.js';
 import { join, resolve } from 'node:path';
 import type { Config } from '../config/config.js';
 import { pgliteDb } from '../db/pglite.js';
@@ -17,10 +18,29 @@ const SECRET = /^whsec_[A-Za-z0-9]+$/;
 export const embeddedDbExists = (dataDir: string): boolean =>
   existsSync(join(resolve(dataDir), DATABASE_FOLDER));
 
+const UNUSABLE: Readonly<Record<string, string>> = {
+  EEXIST: 'it is a file, not a folder',
+  ENOTDIR: 'part of its path is a file, not a folder',
+  EACCES: 'permission denied',
+  EPERM: 'permission denied',
+  EROFS: 'the file system is read-only',
+};
+
+/** The folder, made if missing; a path that cannot be one is a bad LEDGER_DATA_DIR (one line, exit 2). */
+const makeDataDir = (dir: string) => {
+  try {
+    mkdirSync(dir, { recursive: true });
+  } catch (error) {
+    const reason = UNUSABLE[(error as NodeJS.ErrnoException).code ?? ''];
+    if (reason === undefined) throw error;
+    throw new ConfigError(`LEDGER_DATA_DIR is invalid: ${dir} cannot hold the embedded database (${reason})`);
+  }
+};
+
 /** The embedded database (PGlite) in `dataDir`, locked for this process until it is closed. */
 export const openEmbeddedDb = async (dataDir: string, logger: Logger): Promise<Db> => {
   const dir = resolve(dataDir);
-  mkdirSync(dir, { recursive: true });
+  makeDataDir(dir);
   const lock = await lockDataDir(dir, {
     // Another process may be opening the folder now: writing on would corrupt it, so stop at once.
     onCompromised: (error) => {
