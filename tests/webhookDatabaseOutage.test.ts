@@ -93,6 +93,18 @@ describeWithPostgres('the outage is a TCP proxy in front of a PostgreSQL server'
       expect(await storedEventCount(database.db)).toBe(before + events.length);
     });
 
+    it('says database_up 0 in its metrics during the outage, and 1 again after it', async () => {
+      const up = async () => {
+        const text = await (await fetch(`${server.url}/metrics`)).text();
+        return /^stripe_ledger_database_up (\d)$/m.exec(text)?.[1];
+      };
+      expect(await up()).toBe('1');
+      await proxy.cut();
+      await waitFor(async () => (await up()) === '0', { what: 'the metrics to say the database is down' });
+      await proxy.restore();
+      await waitFor(async () => (await up()) === '1', { what: 'the metrics to say the database is back' });
+    });
+
     it('answers finance queries 503 database_unavailable with Retry-After during the outage, 200 after it', async () => {
       const page = () =>
         fetch(`${server.url}/api/payments?limit=5`, { headers: { authorization: `Bearer ${TOKEN}` } });

@@ -62,8 +62,12 @@ export const createMetrics = () => {
   };
   const refreshProjections = async () => {
     if (!projectionStatus) return;
-    // A scrape while the database is down keeps the last values; health reports the outage.
-    await projectionStatus.current().catch(() => undefined);
+    // A scrape while the database is down keeps the last values, and says so (database_up 0).
+    const answered = await projectionStatus.current().then(
+      () => true,
+      () => false,
+    );
+    metrics.databaseUp.set(answered ? 1 : 0);
     const statuses = projectionStatus.last();
     if (statuses !== undefined) showProjections(statuses);
   };
@@ -155,6 +159,12 @@ export const createMetrics = () => {
       name: 'stripe_ledger_projection_rebuild_progress_ratio',
       help: 'Share of the log (0 to 1) the running rebuild of the projection has folded; absent when none runs',
       labelNames: ['projection'] as const,
+      registers: [registry],
+      collect: refreshProjections,
+    }),
+    databaseUp: new Gauge({
+      name: 'stripe_ledger_database_up',
+      help: 'Whether the database answered the projection status read of this scrape (1) or failed or timed out (0); the projection gauges then show their last values',
       registers: [registry],
       collect: refreshProjections,
     }),
