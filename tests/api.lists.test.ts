@@ -1,5 +1,7 @@
 import { disputeRow, orderRow, paymentRow, refundRow } from '../src/api/rows.js';
-import { allPages, get, type Row } from './support/queryApi.js';
+import { allPages, get, waitForProjections, type Row } from './support/queryApi.js';
+import { declinedThenPaid } from './support/lifecycleWebhooks.js';
+import { postWebhook } from './support/stripeEvents.js';
 import { seededLedger, type SeededLedger } from './support/seededLedger.js';
 
 let ledger: SeededLedger;
@@ -190,5 +192,15 @@ describe('GET list endpoints', () => {
     const bad = await get(ledger.url, '/api/payments?charge_id=ch%20bad');
     expect(bad.status).toBe(400);
     expect(bad.body.error).toMatchObject({ code: 'invalid_parameter', parameter: 'charge_id' });
+  });
+
+  it('finds the payment of an earlier charge with charge_id too (a declined attempt before the one that succeeded)', async () => {
+    const hooks = declinedThenPaid('card_retry');
+    for (const hook of hooks) expect((await postWebhook(ledger.url, hook.body)).status).toBe(200);
+    await waitForProjections(ledger.url);
+    const answer = await get(ledger.url, '/api/payments?charge_id=ch_card_retry_declined');
+    expect(answer.body.data.map((row) => [row.payment_id, row.latest_charge_id])).toEqual([
+      ['pi_card_retry', 'ch_card_retry'],
+    ]);
   });
 });

@@ -18,7 +18,10 @@ import {
   type ConsolePage,
 } from './support/consoleBrowser.js';
 import { IMG } from './support/paymentLife.js';
-import { get, parseCsv, TOKEN, type Row } from './support/queryApi.js';
+import { get, parseCsv, TOKEN, waitForProjections, type Row } from './support/queryApi.js';
+import { declinedThenPaid } from './support/lifecycleWebhooks.js';
+import { postWebhook } from './support/stripeEvents.js';
+import { projections } from '../projections/index.js';
 import { waitFor } from './support/waitFor.js';
 import { REBUILD_LEASE } from '../src/projector/rebuildRecord.js';
 
@@ -221,6 +224,23 @@ describeInChromium('finance console pages', () => {
     await page.getByRole('heading', { name: `Payment ${id}` }).waitFor();
     await expect(page.getByText(`Found by its charge ${charge}`).count()).resolves.toBe(1);
     expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#/payments/${id}?charge=${charge}`);
+  });
+
+  it('opens the payment of an earlier charge too (a declined attempt), and names its latest charge', async () => {
+    const hooks = declinedThenPaid('console_retry');
+    for (const hook of hooks) expect((await postWebhook(ledger.url, hook.body)).status).toBe(200);
+    await waitForProjections(ledger.url, projections.length + 1);
+    await page.getByRole('link', { name: 'Payments', exact: true }).click();
+    await page.getByLabel('Payment id').fill('ch_console_retry_declined');
+    await page.getByRole('button', { name: 'Open payment' }).click();
+    await page.getByRole('heading', { name: 'Payment pi_console_retry' }).waitFor();
+    await expect(
+      page
+        .getByText(
+          'Found by the charge ch_console_retry_declined; the latest charge of this payment is ch_console_retry.',
+        )
+        .count(),
+    ).resolves.toBe(1);
   });
 
   it('replaces the old page with "Loading…" as soon as another page is chosen, until it answers', async () => {

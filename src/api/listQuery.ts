@@ -12,6 +12,15 @@ export type SortColumn = CursorKey & { column: string };
 /** A keyset order: a unique, immutable key, so the order is total and stable while rows are added. */
 export type ListOrder = { sort: readonly SortColumn[]; direction: 'asc' | 'desc' };
 
+/** What a list may look up before its statement is built (the event store's charge links). */
+export type ListLookups = { paymentOfCharge(chargeId: string): Promise<string | null> };
+
+/** What a list's lookup found, handed to its `where` as the query's `looked`. */
+export type Looked = Readonly<Record<string, string | null>>;
+
+/** A list's query as `where` gets it: the parameters, and what `lookup` found. */
+export type LookedUp<Q extends z.ZodObject> = z.output<Q> & { looked?: Looked };
+
 /** One list endpoint: what it validates, what it selects, how it filters and in which keyset order. */
 export type ListSpec<Q extends z.ZodObject = z.ZodObject> = {
   path: string;
@@ -27,7 +36,9 @@ export type ListSpec<Q extends z.ZodObject = z.ZodObject> = {
   direction: 'asc' | 'desc';
   /** Other orders, chosen by the query's `sort` parameter (its value names one). */
   orders?: Readonly<Record<string, ListOrder>>;
-  where: (query: z.output<Q>, bind: Bind) => (string | false | undefined)[];
+  /** Looks up what `where` needs beyond the parameters, before the statement is built. */
+  lookup?: (query: z.output<Q>, lookups: ListLookups) => Promise<Looked>;
+  where: (query: LookedUp<Q>, bind: Bind) => (string | false | undefined)[];
 };
 
 export type Statement = { sql: string; params: unknown[] };
@@ -54,7 +65,7 @@ const keyOf = (key: SortColumn) =>
  */
 export const listSql = <Q extends z.ZodObject>(
   spec: ListSpec<Q>,
-  query: z.output<Q>,
+  query: LookedUp<Q>,
   after: SortKey | null,
   limit: number | null,
   shape: 'json' | 'rows',

@@ -4,7 +4,7 @@ import type { Db } from '../db/port.js';
 import { decodeCursor, encodeCursor } from './cursor.js';
 import { sendCsv } from './csv.js';
 import { type ExportSlots, refuseExport } from './exportSlots.js';
-import { listSql, orderOf, sortKeyOf, type ListSpec } from './listQuery.js';
+import { listSql, orderOf, sortKeyOf, type ListLookups, type ListSpec, type LookedUp } from './listQuery.js';
 import { parseParams } from './params.js';
 import { streamRows } from './streamRows.js';
 
@@ -19,9 +19,18 @@ export const wantsCsv = (req: Request, format: 'json' | 'csv' | undefined): bool
  * another page follows), or CSV of every matching row (or `limit` of them), streamed.
  */
 export const listRoute =
-  <Q extends z.ZodObject>(db: Db, exportDb: Db, spec: ListSpec<Q>, slots: ExportSlots): RequestHandler =>
+  <Q extends z.ZodObject>(
+    db: Db,
+    exportDb: Db,
+    spec: ListSpec<Q>,
+    slots: ExportSlots,
+    lookups: ListLookups,
+  ): RequestHandler =>
   async (req, res) => {
-    const query = parseParams(spec.query, req.query);
+    const parsed = parseParams(spec.query, req.query);
+    const query: LookedUp<Q> = spec.lookup
+      ? { ...parsed, looked: await spec.lookup(parsed, lookups) }
+      : parsed;
     const { limit, cursor, format } = query as { limit?: number; cursor?: string; format?: 'json' | 'csv' };
     const order = orderOf(spec, query);
     const after = cursor === undefined ? null : decodeCursor(order.cursorName, order.sort, cursor);

@@ -94,7 +94,8 @@ export const queryApiRouter = ({
   router.get('/api/openapi.json', (_req, res) => void res.json(document));
   router.use('/api', requireToken(apiTokens));
   router.use('/api', databaseWatch(probeDb));
-  for (const spec of LISTS) router.get(spec.path, stale(spec.path), listRoute(db, exportDb, spec, slots));
+  for (const spec of LISTS)
+    router.get(spec.path, stale(spec.path), listRoute(db, exportDb, spec, slots, store));
   router.get('/api/payments/:id', stale('/api/payments/:id'), paymentRoute(db));
   router.get('/api/orders/:order_id', stale('/api/orders/:order_id'), orderRoute(db));
   router.get('/api/reports/daily', stale('/api/reports/daily'), dailyReportRoute(db));

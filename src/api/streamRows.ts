@@ -1,7 +1,7 @@
 import type { z } from 'zod';
 import type { Db, Row } from '../db/port.js';
 import type { SortKey } from './cursor.js';
-import { listSql, orderOf, sortKeyOf, type ListSpec } from './listQuery.js';
+import { listSql, orderOf, sortKeyOf, type ListSpec, type LookedUp } from './listQuery.js';
 
 const BATCH = 1000;
 
@@ -14,7 +14,7 @@ const BATCH = 1000;
 export const streamRows = async <Q extends z.ZodObject>(
   db: Db,
   spec: ListSpec<Q>,
-  query: z.output<Q>,
+  query: LookedUp<Q>,
   after: SortKey | null,
   limit: number | null,
   onBatch: (rows: Row[]) => Promise<void>,
@@ -35,7 +35,7 @@ export const streamRows = async <Q extends z.ZodObject>(
 const keysetPages = async <Q extends z.ZodObject>(
   db: Db,
   spec: ListSpec<Q>,
-  query: z.output<Q>,
+  query: LookedUp<Q>,
   after: SortKey | null,
   limit: number | null,
   onBatch: (rows: Row[]) => Promise<void>,

@@ -171,3 +171,15 @@ export const lifecycle = (name: string, options: LifecycleOptions = {}) => {
 };
 
 export type Lifecycle = ReturnType<typeof lifecycle>;
+
+/** A card declined, then a second charge that succeeds: the payment pi_<name> has an earlier charge
+ * ch_<name>_declined besides its latest, ch_<name>. */
+export const declinedThenPaid = (name: string): Webhook[] => {
+  const life = lifecycle(name);
+  return [
+    life.paymentIntent('payment_intent.created', 'requires_payment_method'),
+    life.charge('charge.failed', { id: `ch_${name}_declined`, status: 'failed' }),
+    life.charge('charge.succeeded'),
+    life.paymentIntent('payment_intent.succeeded', 'succeeded'),
+  ];
+};

@@ -29,9 +29,14 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
     route.main,
     back,
     h('h1', {}, 'Payment ', h('code', {}, p.payment_id), ' ', badge(p.payment_status)),
-    charge && charge === p.latest_charge_id
-      ? message('notice', `Found by its charge ${charge}, the latest charge of this payment.`)
-      : null,
+    charge === null
+      ? null
+      : charge === p.latest_charge_id
+        ? message('notice', `Found by its charge ${charge}, the latest charge of this payment.`)
+        : message(
+            'notice',
+            `Found by the charge ${charge}; the latest charge of this payment is ${p.latest_charge_id ?? 'not known'}.`,
+          ),
     h(
       'div',
       { class: 'cards' },
@@ -132,7 +137,7 @@ export const render = async (/** @type {import('../main.js').Route} */ route) =>
 
 const CHARGE_ID = /^(ch|py)_/;
 
-/** The payment whose latest charge is `chargeId`, or null. @param {import('../main.js').Route} route @param {string} chargeId */
+/** The payment `chargeId` belongs to (its latest charge or an earlier one), or null. @param {import('../main.js').Route} route @param {string} chargeId */
 const paymentOfCharge = async (route, chargeId) => {
   const found = await route.get('/api/payments', { charge_id: chargeId, limit: 1 });
   return found.data[0]?.payment_id ?? null;
