@@ -18,6 +18,8 @@ const ORDER_IDS = [
   'o'.repeat(500),
   // The most bytes 500 characters can take (three each): the order id indexes still hold them.
   '€'.repeat(500),
+  // 500 characters outside the Basic Multilingual Plane: 1,000 UTF-16 units, 2,000 bytes.
+  '🧾'.repeat(500),
 ];
 
 describe('orders whose ids hold any text', () => {

@@ -195,29 +195,36 @@ describe('projections rebuild', () => {
     expect(rows).toEqual([]);
   });
 
-  it('says running it again fails the same way, and swaps nothing, when PostgreSQL refuses the rows it writes', async () => {
-    // An order id no index can hold (random, so it does not compress), stored before ingest refused
-    // such ids (it does now).
-    const oversized = stripeEvent(
-      'payment_intent.created',
-      {
-        ...paymentIntent({ id: 'pi_oversized', status: 'requires_payment_method', created: T0 }),
-        metadata: { order_id: randomBytes(3_000).toString('base64') },
-      },
-      { created: T0 },
-    );
-    await storeEvents(database.db, [oversized]);
-    const rebuild = rebuildProjections({
-      db: database.db,
-      store: store(),
-      projections: [paymentsProjection],
-    });
-    await expect(rebuild).rejects.toThrow(
-      /index row size .*nothing was swapped, the live tables are untouched: PostgreSQL refused the rows it wrote \(SQLSTATE 54000\), so running it again fails the same way/,
-    );
-    const { rows } = await database.db.query('SELECT 1 FROM ledger.payments');
-    expect(rows).toEqual([]);
-  });
+  it.each([
+    ['when it writes what it folded at the end', {}],
+    ['while it folds (memory full after every batch)', { maxStatesInMemory: 0, maxParkedBytes: 0 }],
+  ])(
+    'says running it again fails the same way, and swaps nothing, when PostgreSQL refuses the rows it writes %s',
+    async (_, memory) => {
+      // An order id no index can hold (random, so it does not compress), stored before ingest refused
+      // such ids (it does now).
+      const oversized = stripeEvent(
+        'payment_intent.created',
+        {
+          ...paymentIntent({ id: 'pi_oversized', status: 'requires_payment_method', created: T0 }),
+          metadata: { order_id: randomBytes(3_000).toString('base64') },
+        },
+        { created: T0 },
+      );
+      await storeEvents(database.db, [oversized]);
+      const rebuild = rebuildProjections({
+        db: database.db,
+        store: store(),
+        projections: [paymentsProjection],
+        ...memory,
+      });
+      await expect(rebuild).rejects.toThrow(
+        /index row size .*nothing was swapped, the live tables are untouched: PostgreSQL refused the rows it wrote \(SQLSTATE 54000\), so running it again fails the same way/,
+      );
+      const { rows } = await database.db.query('SELECT 1 FROM ledger.payments');
+      expect(rows).toEqual([]);
+    },
+  );
 
   itWithPostgres('a reader, a writer and the rebuild each need a connection of their own')(
     'keeps serving every row to readers during the rebuild and misses no delivery made meanwhile',

@@ -39,8 +39,9 @@ const withoutDuplicates = (events: PendingEvent[]): PendingEvent[] => [
 /**
  * History rows of a folded batch, pure. Each event yields one row with the payment_status before and
  * after it, and the payment's order id as the batch leaves it; `following`: the payments whose rows
- * written before the batch must take that order id (it changed, or an orphan's rows joined). An event that leaves its payment without a row (a refund filed under a charge not yet
- * linked) waits in `pending` and is recorded with the transition that first gives the payment a row;
+ * written before the batch must take that order id (it changed, or an orphan's rows joined). An event
+ * that leaves its payment without a row (a refund filed under a charge not yet linked) waits in
+ * `pending` and is recorded with the transition that first gives the payment a row;
  * when an orphan joins its payment, its waiting events move with it, recorded (when the payment had a
  * row) as moving it from its own status to the joined one, as a rebuild that knew the link records them.
  */

@@ -52,10 +52,21 @@ export const eitherLive = (x: boolean, y: boolean): boolean => x || y;
  * the start, learns them in another order than live batches do).
  */
 export const recordOf = <T>(entries: Iterable<readonly [string, T]>): Record<string, T> => {
-  const list = [...entries];
-  if (list.length > 1) list.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
   const out = Object.create(null) as Record<string, T>;
-  for (const [id, value] of list) out[id] = value;
+  let last: string | undefined;
+  let sorted = true;
+  for (const [id, value] of entries) {
+    if (last !== undefined && id < last) sorted = false;
+    last = id;
+    out[id] = value;
+  }
+  return sorted ? out : sortedRecord(out);
+};
+
+/** The same record with its ids in sorted order (rare: ids arrive sorted but for a join's new one). */
+const sortedRecord = <T>(record: Readonly<Record<string, T>>): Record<string, T> => {
+  const out = Object.create(null) as Record<string, T>;
+  for (const id of Object.keys(record).sort()) out[id] = record[id]!;
   return out;
 };
 
@@ -66,14 +77,14 @@ export const joinRecords = <T>(
   join: (x: T, y: T) => T,
 ): Record<string, T> => {
   const out = recordOf(Object.entries(a));
-  let added = false;
+  let sorted = true;
   for (const [id, value] of Object.entries(b)) {
     const mine = ownValue(out, id);
-    if (mine === undefined) added = true;
+    // A new id goes in last: below the greatest id so far, it went in out of order.
+    if (mine === undefined && sorted) for (const other in out) if (id < other) sorted = false;
     out[id] = mine === undefined ? value : join(mine, value);
   }
-  // An id only `b` has went in last: the record is sorted again (recordOf).
-  return added && Object.keys(out).length > 1 ? recordOf(Object.entries(out)) : out;
+  return sorted ? out : sortedRecord(out);
 };
 
 /** The greater of two values (a fixed fact seen twice should agree; if not, the result is still the same

@@ -22,7 +22,10 @@ export const ORDER_ID_MAX = 500;
 export const orderIdParam = z
   .string()
   .min(1, `must be an order id: 1 to ${ORDER_ID_MAX} characters`)
-  .max(ORDER_ID_MAX, `must be an order id: 1 to ${ORDER_ID_MAX} characters`)
+  // Characters as Stripe counts them (code points), as ingest does.
+  .refine((value) => value.length <= ORDER_ID_MAX || [...value].length <= ORDER_ID_MAX, {
+    error: `must be an order id: 1 to ${ORDER_ID_MAX} characters`,
+  })
   .refine((value) => !value.includes('\u0000'), 'must be an order id: no NUL character');
 
 export const currencyParam = z

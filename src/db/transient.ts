@@ -9,9 +9,16 @@ const TRANSIENT_CODES = new Set([
   'EAI_AGAIN',
 ]);
 
+/** A failure of a dependency other than the database (the event store's server) that a retry may
+ * get past, raised where its own errors are not recognisable as such. */
+export class TransientError extends Error {
+  readonly transient = true;
+}
+
 export const isTransient = (error: unknown): boolean => {
   // Not `instanceof Error`: errors of node's own sockets come from another realm under a test runner's vm.
   if (typeof error !== 'object' || error === null) return false;
+  if ((error as { transient?: unknown }).transient === true) return true;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (
     typeof code === 'string' &&

@@ -39,7 +39,15 @@ const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item).
  * characters; a longer one could not be indexed (the order id indexes), so it would be stored and then
  * stop the projections that keep orders. */
 const metadata = z
-  .object({ order_id: z.string().max(500, 'expected at most 500 characters, as Stripe allows').optional() })
+  .object({
+    // Characters as Stripe counts them (code points), not UTF-16 units: at most 2,000 bytes.
+    order_id: z
+      .string()
+      .refine((text) => text.length <= 500 || [...text].length <= 500, {
+        error: 'expected at most 500 characters, as Stripe allows',
+      })
+      .optional(),
+  })
   .nullish();
 
 /** Stripe's event ids (`evt_...`) and types (`charge.refunded`, `v1.billing.meter.error_report_triggered`):

@@ -1,4 +1,6 @@
 import type { Queryable } from '../db/port.js';
+import { TransientError } from '../db/transient.js';
+import { errorMessage } from '../shared/errorMessage.js';
 import { paymentStream } from '../domain/stream.js';
 import { chargeLinksOf } from './chargeLinks.js';
 import type { EventStore, StoredEvent } from './port.js';
@@ -25,5 +27,14 @@ export const paymentStory = async (
 export const storiesOn =
   (store: Pick<EventStore, 'readStream' | 'within'>) =>
   (connection: Queryable) =>
-  (paymentId: string): Promise<StoredEvent[]> =>
-    paymentStory(store.within?.(connection) ?? store, paymentId);
+  (paymentId: string): Promise<StoredEvent[]> => {
+    const within = store.within?.(connection);
+    if (within !== undefined) return paymentStory(within, paymentId);
+    // A store of its own (EventStoreDB): its errors do not say whether a retry helps, and a projection
+    // must not stop at a healthy event because the store's server was away for a moment.
+    return paymentStory(store, paymentId).catch((error: unknown) => {
+      throw new TransientError(`reading the story of payment ${paymentId}: ${errorMessage(error)}`, {
+        cause: error,
+      });
+    });
+  };

@@ -164,7 +164,7 @@ export const createMetrics = () => {
     }),
     databaseUp: new Gauge({
       name: 'stripe_ledger_database_up',
-      help: 'Whether the database answered the projection status read of this scrape (1) or failed or timed out (0); the projection gauges then show their last values',
+      help: 'Whether the database answered the projection status read of this scrape (1) or not (0: an error, or no connection in time); the projection gauges then show their last values',
       registers: [registry],
       collect: refreshProjections,
     }),

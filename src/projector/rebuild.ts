@@ -8,7 +8,7 @@ import { foldLog } from './rebuildFold.js';
 import { RebuildError } from './rebuildError.js';
 import { errorMessage } from '../shared/errorMessage.js';
 import { applyToAll, swapIn } from './rebuildSwap.js';
-import { paymentStory, storiesOn } from '../eventstore/paymentStory.js';
+import { storiesOn } from '../eventstore/paymentStory.js';
 import { takeRebuildLock } from './rebuildLock.js';
 import { recordRebuild, type RebuildRecorder } from './rebuildRecord.js';
 import {
@@ -93,9 +93,9 @@ const heapRunsShort = () => {
   };
 };
 
-/** SQLSTATE classes of a statement PostgreSQL refuses for what it writes (data exception, integrity,
- * syntax or schema, program limit such as an index row too large): the same log fails the same way. */
-const REFUSED_ROWS = /^(22|23|42|54)/;
+/** SQLSTATE classes of a statement PostgreSQL refuses for what it writes (data exception, integrity
+ * constraint, program limit such as an index row too large): the same log fails the same way. */
+const REFUSED_ROWS = /^(22|23|54)/;
 
 /** What the operator can do about a failed rebuild: wait and run it again, unless the rows themselves
  * were refused. */
@@ -162,7 +162,8 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
           maxStates: options.maxStatesInMemory ?? MAX_STATES_IN_MEMORY,
           maxParkedBytes: options.maxParkedBytes ?? MAX_PARKED_BYTES,
           maxHistoryRows: 20_000,
-          stories: (paymentId) => paymentStory(store, paymentId),
+          // Outside any transaction: the store's own reads (also on the embedded database).
+          stories: storiesOn(store)(db),
           memoryShort: options.memoryShort ?? heapRunsShort(),
         },
         checkAbort,

@@ -25,14 +25,15 @@ const foldAlone = (projection: Projection, event: StoredEvent, links: Links) => 
 
 /**
  * The error of a batch that failed to fold, naming the event that fails on its own when there is one
- * (folding is pure, so the events are probed in memory); otherwise the projection and the cause.
+ * (folding is pure, so the events are probed in memory); otherwise the error itself, which the rebuild
+ * reports with what the operator can do about it (rebuild.ts).
  */
 export const explainFailure = (
   projections: readonly Projection[],
   batch: readonly StoredEvent[],
   links: Links,
   error: unknown,
-): RebuildError => {
+): unknown => {
   for (const event of batch) {
     for (const projection of projections) {
       try {
@@ -49,5 +50,5 @@ export const explainFailure = (
       }
     }
   }
-  return new RebuildError(`rebuild failed: ${errorMessage(error)}`, undefined, { cause: error });
+  return error;
 };

@@ -1,8 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { ConfigError } from '../config/config.js';
 import { join, resolve } from 'node:path';
-import type { Config } from '../config/config.js';
+import { ConfigError, type Config } from '../config/config.js';
 import { pgliteDb } from '../db/pglite.js';
 import { lockDataDir } from '../db/pgliteLock.js';
 import type { Db } from '../db/port.js';

@@ -85,7 +85,15 @@ export const statementsOf = async (
         return tx.query(sql, params, options);
       },
     };
-    return applyBatch(counting, projection, events, target, links, storiesOn(postgresEventStore(db))(tx));
+    // Story reads (a batch that joins a charge into its payment) count too: they run on the batch's connection.
+    return applyBatch(
+      counting,
+      projection,
+      events,
+      target,
+      links,
+      storiesOn(postgresEventStore(db))(counting),
+    );
   });
   return count;
 };

@@ -32,7 +32,7 @@ export const relinked = (
   return out;
 };
 
-const NO_ROWS: ReadonlyMap<string, Row> = new Map();
+export const NO_ROWS: ReadonlyMap<string, Row> = new Map();
 
 /** History rows of a folded batch, what then waits per key, and what earlier rows of a key take. */
 export const historyOf = (
@@ -58,7 +58,9 @@ export const restatedHistoryOf = async (
   const restated = await Promise.all(
     keys.map(async (key) => restatedHistory(projection, key, await stories(key), upTo)),
   );
-  return restated.flat();
+  // One row per history key: a statement may not upsert the same row twice.
+  const { key } = projection.history.spec;
+  return [...new Map(restated.flat().map((row) => [row[key], row])).values()];
 };
 
 /**

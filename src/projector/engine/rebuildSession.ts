@@ -4,7 +4,7 @@ import type { StoredEvent } from '../../eventstore/port.js';
 import type { Fold, Links, Projection, ProjectionTarget, StoryOf } from '../../../projections/projection.js';
 import { tableIn } from '../../../projections/projection.js';
 import { linksProvenBy } from '../../../projections/shared/routing.js';
-import { historyOf, relinked, restatedHistoryOf } from './applyBatch.js';
+import { historyOf, NO_ROWS, relinked, restatedHistoryOf } from './applyBatch.js';
 import { foldBatch, keysToLoad, type BatchFold } from './foldBatch.js';
 import { parkedStates, type ParkedStates } from './parkedStates.js';
 import { insertNewRows, relinkRows, selectByKeys, updateFollowing, upsertRows } from './sql.js';
@@ -13,7 +13,6 @@ import { relinkedTables, writeStates } from './writeStates.js';
 /** Rows per statement when a rebuild writes what it held. */
 const CHUNK = 5000;
 const NO_LINKS: Links = new Map();
-const NO_ROWS: ReadonlyMap<string, Row> = new Map();
 
 export type RebuildSessionOptions = {
   /** States of one fold held as objects at most; past it they are parked (or written, for a
@@ -44,7 +43,8 @@ type Member = {
   historyRows: Row[];
   /** Whether history rows were written to the tables already. */
   historyWritten: boolean;
-  /** What rows already written take, per key (history `follows`), until the next write. */
+  /** What rows already written take, per key (history `follows`), until the next write (or until
+   * maxHistoryRows keys wait). */
   following: Map<string, Row>;
 };
 
@@ -184,7 +184,8 @@ export const rebuildSession = (
       const values = following.get(row[state.key] as string);
       return values === undefined ? row : { ...row, ...values };
     });
-    if (member.historyWritten) for (const [key, values] of following) member.following.set(key, values);
+    if (!member.historyWritten) return;
+    for (const [key, values] of following) member.following.set(key, values);
   };
 
   /** A key joined others: its history rows are restated from its story, held and written ones alike. */
@@ -194,7 +195,10 @@ export const rebuildSession = (
     if (!history || rows.length === 0) return;
     const key = history.spec.key;
     const byKey = new Map(rows.map((row) => [row[key], row]));
-    member.historyRows = member.historyRows.map((row) => byKey.get(row[key]) ?? row);
+    const held = member.historyRows.map((row) => byKey.get(row[key]) ?? row);
+    // Rows the story gives that no held row is (an event left waiting before): held too, unless written.
+    const heldKeys = new Set(held.map((row) => row[key]));
+    member.historyRows = [...held, ...rows.filter((row) => !heldKeys.has(row[key]))];
     if (!member.historyWritten) return;
     await historyInFlight;
     await upsertRows(db, tableIn(target, history.table), key, history.spec.columns, rows);
@@ -292,6 +296,8 @@ export const rebuildSession = (
       follow(member, following);
       if (folded.absorbed.size > 0) await restate(member, folded, events.at(-1)!.position);
       if (member.historyRows.length >= options.maxHistoryRows) await writeHistory(member);
+      // Bounded: what written rows follow is applied once this many keys wait (one statement).
+      if (member.following.size >= options.maxHistoryRows) await writeFollowing(member);
     }
     for (const key of folded.removed) {
       group.states.delete(key);
