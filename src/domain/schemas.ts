@@ -7,6 +7,7 @@
  * /work/shared/stripe-fixtures/MANIFEST.md).
  */
 import { z } from 'zod';
+import { ORDER_ID_MAX, orderIdFits } from './orderId.js';
 
 /** Every number the ledger reads (amounts in minor units, unix times) is an integer. */
 const int = () => z.int();
@@ -40,12 +41,9 @@ const listOf = <T extends z.ZodType>(item: T) => z.object({ data: z.array(item).
  * stop the projections that keep orders. */
 const metadata = z
   .object({
-    // Characters as Stripe counts them (code points), not UTF-16 units: at most 2,000 bytes.
     order_id: z
       .string()
-      .refine((text) => text.length <= 500 || [...text].length <= 500, {
-        error: 'expected at most 500 characters, as Stripe allows',
-      })
+      .refine(orderIdFits, { error: `expected at most ${ORDER_ID_MAX} characters, as Stripe allows` })
       .optional(),
   })
   .nullish();
