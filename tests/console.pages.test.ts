@@ -19,7 +19,7 @@ import {
 } from './support/consoleBrowser.js';
 import { IMG } from './support/paymentLife.js';
 import { get, parseCsv, TOKEN, waitForProjections, type Row } from './support/queryApi.js';
-import { declinedThenPaid } from './support/lifecycleWebhooks.js';
+import { DAY, declinedThenPaid, lifecycle } from './support/lifecycleWebhooks.js';
 import { postWebhook } from './support/stripeEvents.js';
 import { projections } from '../projections/index.js';
 import { waitFor } from './support/waitFor.js';
@@ -241,6 +241,79 @@ describeInChromium('finance console pages', () => {
         )
         .count(),
     ).resolves.toBe(1);
+  });
+
+  it('opens a payment whose id was pasted with spaces around it', async () => {
+    const { rows } = await ledger.database.db.query<{ payment_id: string }>(
+      `SELECT payment_id FROM ledger.payments WHERE payment_id LIKE 'pi\\_%' ORDER BY payment_id LIMIT 1`,
+    );
+    const id = rows[0]!.payment_id;
+    await page.getByRole('link', { name: 'Payments', exact: true }).click();
+    await page.getByLabel('Payment id').fill(`  ${id} `);
+    await page.getByRole('button', { name: 'Open payment' }).click();
+    await page.getByRole('heading', { name: `Payment ${id}` }).waitFor();
+    expect(decodeURIComponent(new URL(page.url()).hash)).toBe(`#/payments/${id}`);
+  });
+
+  it('says "No such page" for a link to a page the console does not have, and asks the API nothing', async () => {
+    await page.getByRole('link', { name: 'Payouts' }).click();
+    await page.getByRole('heading', { name: 'Payouts', exact: true }).waitFor();
+    const asked: string[] = [];
+    const onRequest = (request: { url(): string }) => {
+      if (request.url().includes('/api/')) asked.push(request.url());
+    };
+    page.on('request', onRequest);
+    try {
+      for (const hash of ['#/nonsense/path', '#/constructor']) {
+        await page.goto(`${ledger.url}/${hash}`);
+        await page.getByRole('heading', { name: 'No such page' }).waitFor();
+        await expect(page.getByText(`The console has no page at ${hash}.`).count()).resolves.toBe(1);
+        expect(await page.locator('header nav a[aria-current]').count()).toBe(0);
+      }
+      expect(asked).toEqual([]);
+      await page.getByRole('link', { name: 'Open Payments' }).click();
+      await page.getByRole('heading', { name: 'Payments', exact: true }).waitFor();
+    } finally {
+      page.off('request', onRequest);
+    }
+  });
+
+  it('counts evidence deadlines in calendar days where the reader is: 23:00 before a 01:00 deadline is "due tomorrow"', async () => {
+    const due = Date.UTC(2031, 2, 12, 1, 0, 0) / 1000;
+    // Four deliveries five seconds apart; the dispute's evidence is due seven days after it opened.
+    const life = lifecycle('console_deadline', { start: due - 7 * DAY - 20 });
+    for (const hook of [
+      life.paymentIntent('payment_intent.created', 'requires_payment_method'),
+      life.charge('charge.succeeded'),
+      life.paymentIntent('payment_intent.succeeded', 'succeeded'),
+      life.dispute('charge.dispute.created', 'needs_response'),
+    ])
+      expect((await postWebhook(ledger.url, hook.body)).status).toBe(200);
+    await waitForProjections(ledger.url, projections.length + 1);
+    const [dispute] = (await get(ledger.url, '/api/payments/pi_console_deadline')).body.disputes as Row[];
+    expect(dispute?.evidence_due_by).toBe('2031-03-12T01:00:00Z');
+    const { page: reader, problems } = await openConsolePage(browser, { timezoneId: 'UTC' });
+    try {
+      const badgeAt = async (now: string) => {
+        await reader.clock.setFixedTime(new Date(now));
+        // A page load, not a hash change: the same list would keep its old rows until it is redrawn.
+        await reader.goto(`${ledger.url}/#/disputes`);
+        await reader.reload();
+        const row = reader.locator('[data-testid="needs-response"] tbody tr', {
+          hasText: 'dp_console_deadline',
+        });
+        await row.waitFor();
+        return (await row.locator('.badge').first().textContent())?.trim();
+      };
+      await signIn(reader, ledger.url, TOKEN);
+      await expect(badgeAt('2031-03-11T23:00:00Z')).resolves.toBe('due tomorrow');
+      await expect(badgeAt('2031-03-12T00:30:00Z')).resolves.toBe('due today');
+      await expect(badgeAt('2031-03-09T23:00:00Z')).resolves.toBe('3 days left');
+      await expect(badgeAt('2031-03-12T01:00:01Z')).resolves.toBe('overdue');
+      expect(problems).toEqual([]);
+    } finally {
+      await reader.context().close();
+    }
   });
 
   it('replaces the old page with "Loading…" as soon as another page is chosen, until it answers', async () => {

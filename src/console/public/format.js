@@ -107,8 +107,16 @@ export const calendarDay = (iso) => {
   return h('time', { datetime: day, title: `${day} (UTC calendar day)` }, utcDayFormat.format(date));
 };
 
-/** Whole days from now until `iso` (negative when past). @param {string} iso @param {number} [now] */
-export const daysUntil = (iso, now = Date.now()) => Math.floor((new Date(iso).getTime() - now) / 86_400_000);
+/**
+ * Calendar days in the reader's zone from today to the day of `iso` (0: today, 1: tomorrow, negative:
+ * a day gone). Counted by dates, not 24-hour spans: a deadline at 01:00 tomorrow is tomorrow's, though
+ * less than a day away. @param {string} iso @param {number} [now]
+ */
+export const daysUntil = (iso, now = Date.now()) => {
+  /** @param {Date} date */
+  const dayNumber = (date) => Date.UTC(date.getFullYear(), date.getMonth(), date.getDate()) / 86_400_000;
+  return dayNumber(new Date(iso)) - dayNumber(new Date(now));
+};
 
 /** Today's date in the reader's zone, shifted by `days`, as YYYY-MM-DD. */
 export const localDate = (/** @type {number} */ days = 0) => {

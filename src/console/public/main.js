@@ -112,12 +112,23 @@ const route = async () => {
   if (location.hash === '#main') return;
   const [pathPart = '', queryPart = ''] = location.hash.replace(/^#\/?/, '').split('?');
   const parts = pathPart.split('/').filter(Boolean);
-  const section = /** @type {keyof typeof PAGES} */ (parts[0] && parts[0] in PAGES ? parts[0] : 'payments');
+  const known = !parts[0] || Object.hasOwn(PAGES, parts[0]);
+  const section = /** @type {keyof typeof PAGES} */ (known && parts[0] ? parts[0] : 'payments');
   for (const link of nav.querySelectorAll('a')) {
-    if (link.dataset.section === section) link.setAttribute('aria-current', 'page');
+    if (known && link.dataset.section === section) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
   }
   current?.abort();
+  if (!known) {
+    // A mistyped or outdated link: say so, rather than read its words as a payment id.
+    lastPath = pathPart;
+    return replace(
+      main,
+      h('h1', {}, 'No such page'),
+      message('error', `The console has no page at ${location.hash}.`),
+      h('p', {}, h('a', { href: '#/payments' }, 'Open Payments')),
+    );
+  }
   const controller = (current = new AbortController());
   // A new page (not a new filter or page of the same list) moves focus to it, as a page load would.
   const moved = pathPart !== lastPath;

@@ -127,12 +127,12 @@ const needsResponseTable = ({ rows, truncated }) => [
 /** @param {string | null} due */
 const deadline = (due) => {
   if (!due) return '';
+  if (new Date(due).getTime() <= Date.now()) return h('span', { class: 'badge bad' }, 'overdue');
   const days = daysUntil(due);
-  if (days < 0) return h('span', { class: 'badge bad' }, 'overdue');
   return h(
     'span',
     { class: `badge ${days < 3 ? 'bad' : 'warn'}` },
-    days === 0 ? 'due today' : `${days} day${days === 1 ? '' : 's'} left`,
+    days === 0 ? 'due today' : days === 1 ? 'due tomorrow' : `${days} days left`,
   );
 };
 

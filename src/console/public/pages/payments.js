@@ -55,7 +55,8 @@ const searchForm = (route) => {
     input('Payment id', 'id', {
       placeholder: 'pi_... or ch_...',
       required: true,
-      pattern: '[A-Za-z0-9_.:@#\\/+\\-]{1,255}',
+      // Spaces around a pasted id are allowed here and trimmed on submit (formValues).
+      pattern: '\\s*[A-Za-z0-9_.:@#\\/+\\-]{1,255}\\s*',
       title: 'a payment intent or charge id',
       spellcheck: 'false',
     }),
@@ -82,7 +83,7 @@ const filterForm = (route, filters) => {
       value: filters.currency ?? '',
       size: 4,
       maxlength: 3,
-      pattern: '[A-Za-z]{3}',
+      pattern: '\\s*[A-Za-z]{3}\\s*',
       title: 'three letters, e.g. usd',
     }),
     h(
