@@ -68,8 +68,11 @@ describe('the balance check on a busy account', () => {
 
     const { balance_check: check } = await syncAt(NOON * 1000 + 400);
 
+    const readAt = new Date(NOON * 1000 + 400).toISOString();
     expect(check).toMatchObject({
       kind: 'checked',
+      checked_at: readAt,
+      checkedAt: readAt,
       matches: true,
       entries: [{ currency: 'usd', ledger: 10_000, stripe_total: 10_000, matches: true }],
     });

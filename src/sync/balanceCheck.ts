@@ -13,7 +13,15 @@ export type BalanceCheckEntry = {
 };
 
 export type BalanceCheckResult =
-  | { kind: 'checked'; checkedAt: string; matches: boolean; entries: BalanceCheckEntry[] }
+  | {
+      kind: 'checked';
+      /** When Stripe read its balance, named as GET /api/reconciliation and the tables name it. */
+      checked_at: string;
+      /** The same instant under its first name, kept for readers of earlier summaries. */
+      checkedAt: string;
+      matches: boolean;
+      entries: BalanceCheckEntry[];
+    }
   | { kind: 'skipped'; reason: string };
 
 type Funds = { amount?: unknown; currency?: unknown }[];
@@ -166,5 +174,11 @@ export const checkBalance = async (deps: {
       [checkedAt, JSON.stringify(entries)],
     );
   }
-  return { kind: 'checked', checkedAt, matches: entries.every((e) => e.matches), entries };
+  return {
+    kind: 'checked',
+    checked_at: checkedAt,
+    checkedAt,
+    matches: entries.every((e) => e.matches),
+    entries,
+  };
 };
