@@ -1,3 +1,4 @@
+import type { Db } from '../../src/db/port.js';
 import type { PaymentRow } from '../shared/paymentRow.js';
 import { applyInBatches, createTarget, storeEvents } from '../../tests/support/dbTesting.js';
 import { foldAll, rowsOf } from '../../tests/support/givenEvents.js';
@@ -8,11 +9,26 @@ import { ordersProjection } from './projection.js';
 const PAID = ['paid', 'partially_refunded', 'refunded'];
 const UNPAID_ORDER = ['authorized', 'processing', 'requires_action', 'failed', 'pending'];
 
+/** The currency an order is shown in: the one most of its paid payments use, then most of all its
+ * payments, then the first alphabetically. */
+const shownCurrency = (payments: PaymentRow[]) => {
+  const tally = new Map<string, { paid: number; all: number }>();
+  for (const p of payments) {
+    const t = tally.get(p.currency) ?? { paid: 0, all: 0 };
+    tally.set(p.currency, { paid: t.paid + (PAID.includes(p.payment_status) ? 1 : 0), all: t.all + 1 });
+  }
+  return [...tally].sort(
+    ([a, x], [b, y]) => y.paid - x.paid || y.all - x.all || (a < b ? -1 : a > b ? 1 : 0),
+  )[0]![0];
+};
+
 /** SPEC section 5 for ledger.orders, written out independently of the SQL under test: an order id that
- * live and test payments share counts its live payments only. */
+ * live and test payments share counts its live payments only; an order mixing currencies is shown in
+ * one (shownCurrency) and its amounts count that currency's paid payments. */
 const expectedOrder = (all: PaymentRow[]) => {
   const payments = all.some((p) => p.livemode) ? all.filter((p) => p.livemode) : all;
-  const paid = payments.filter((p) => PAID.includes(p.payment_status));
+  const currency = shownCurrency(payments);
+  const paid = payments.filter((p) => PAID.includes(p.payment_status) && p.currency === currency);
   const amountPaid = paid.reduce((s, p) => s + p.amount_received, 0);
   const amountRefunded = paid.reduce((s, p) => s + p.amount_refunded, 0);
   const firstUnpaid = UNPAID_ORDER.find((status) => payments.some((p) => p.payment_status === status));
@@ -25,6 +41,7 @@ const expectedOrder = (all: PaymentRow[]) => {
           : 'paid'
       : (firstUnpaid ?? (payments.every((p) => p.payment_status === 'canceled') ? 'canceled' : 'paid'));
   return {
+    currency,
     payment_status: status,
     amount_paid: amountPaid,
     amount_refunded: amountRefunded,
@@ -47,6 +64,21 @@ const pi = (id: string, status: string, s: number, extra = {}) =>
   );
 const succeededCharge = (id: string, s: number) =>
   stripeEvent('charge.succeeded', charge({ id: `ch_${id}`, payment_intent: id, status: 'succeeded' }), at(s));
+
+/** The orders rows (`columns`) after `events` were applied one at a time, in their order, to a target
+ * of their own named `schema`. */
+const ordersAfterEach = async (
+  db: Db,
+  schema: string,
+  events: Parameters<typeof storeEvents>[1],
+  columns: string,
+) => {
+  const target = await createTarget(db, schema, ordersProjection);
+  for (const event of await storeEvents(db, events)) {
+    await applyInBatches(db, ordersProjection, [event], 1, target);
+  }
+  return (await db.query(`SELECT ${columns} FROM ${schema}.orders`)).rows;
+};
 
 describeProjectionContract(ordersProjection, {}, ({ database, stored }) => {
   it('aggregates every order of the generated lifecycles as SPEC section 5 says', async () => {
@@ -120,16 +152,54 @@ describeProjectionContract(ordersProjection, {}, ({ database, stored }) => {
       ['testfirst', [...a.test, ...a.live]],
       ['livefirst', [...b.live, ...b.test]],
     ] as const) {
-      const target = await createTarget(db, schema, ordersProjection);
-      for (const event of await storeEvents(db, events)) {
-        await applyInBatches(db, ordersProjection, [event], 1, target);
-      }
-      const { rows } = await db.query(
-        `SELECT livemode, payment_status, amount_paid, payment_count FROM ${schema}.orders`,
+      const rows = await ordersAfterEach(
+        db,
+        schema,
+        events,
+        'livemode, payment_status, amount_paid, payment_count',
       );
       expect({ schema, rows }).toEqual({
         schema,
         rows: [{ livemode: true, payment_status: 'paid', amount_paid: 2000, payment_count: 1 }],
+      });
+    }
+  });
+
+  it('shows an order paid after a switch of currency in the currency it was paid in, whatever the arrival order', async () => {
+    const db = database().db;
+    const payments = (n: string) => [
+      pi(`pi_eur${n}`, 'requires_payment_method', 0, {
+        currency: 'eur',
+        amount: 1800,
+        orderId: `order_sw${n}`,
+      }),
+      stripeEvent(
+        'charge.failed',
+        charge({
+          id: `ch_eur${n}`,
+          payment_intent: `pi_eur${n}`,
+          status: 'failed',
+          currency: 'eur',
+          amount: 1800,
+        }),
+        at(1),
+      ),
+      succeededCharge(`pi_usd${n}`, 2),
+      pi(`pi_usd${n}`, 'succeeded', 2, { orderId: `order_sw${n}` }),
+    ];
+    for (const [schema, events] of [
+      ['eurfirst', payments('a')],
+      ['usdfirst', [...payments('b')].reverse()],
+    ] as const) {
+      const rows = await ordersAfterEach(
+        db,
+        schema,
+        events,
+        'currency, payment_status, amount_paid, payment_count',
+      );
+      expect({ schema, rows }).toEqual({
+        schema,
+        rows: [{ currency: 'usd', payment_status: 'paid', amount_paid: 2000, payment_count: 2 }],
       });
     }
   });
