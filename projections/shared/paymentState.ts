@@ -115,8 +115,23 @@ const joinCharge = (a: ChargeState, b: ChargeState): ChargeState => ({
   amountCaptured: Math.max(a.amountCaptured, b.amountCaptured),
   amountRefunded: Math.max(a.amountRefunded, b.amountRefunded),
   releasedAtCapture: Math.max(a.releasedAtCapture ?? 0, b.releasedAtCapture ?? 0),
-  refundSteps: joinSteps(a.refundSteps ?? [], b.refundSteps ?? []),
+  refundSteps: joinSteps(refundStepsOf(a), refundStepsOf(b)),
 });
+
+/**
+ * A charge's staircase, reaching its amount_refunded. A state stored before staircases existed has
+ * only the amount (and one an earlier version joined with a newer state may have steps short of it):
+ * what the steps miss is read as reached at its freshest snapshot's time, so a join with another
+ * event's steps keeps it. (Read as no steps, an older event redelivered after an upgrade lowered the
+ * payment's amount_refunded to its own.)
+ */
+export const refundStepsOf = (charge: ChargeState): readonly RefundStep[] => {
+  const steps = charge.refundSteps ?? NO_STEPS;
+  // A staircase rises: its last step is its largest.
+  if ((steps.at(-1)?.[0] ?? 0) >= charge.amountRefunded) return steps;
+  return joinSteps(steps, [[charge.amountRefunded, Number(charge.snapshot.key[0])]]);
+};
+const NO_STEPS: readonly RefundStep[] = [];
 
 /** The staircase of both: each amount at the earliest time either saw it or more. */
 export const joinSteps = (a: readonly RefundStep[], b: readonly RefundStep[]): readonly RefundStep[] => {

@@ -3,6 +3,7 @@ import { foldAll, foldOneByOne } from '../../tests/support/givenEvents.js';
 import { refund, stripeEvent, T0 } from '../../tests/support/testEvents.js';
 import type { StoredEvent } from '../../src/eventstore/port.js';
 import { paymentRow } from './paymentRow.js';
+import { evolve, type PaymentState } from './paymentState.js';
 import { refundedAmounts, refundedDays, type RefundedDay } from './refundedDays.js';
 
 const DAY = 86_400;
@@ -104,5 +105,45 @@ describe('what a payment refunded, by day (the daily report’s refunded)', () =
     );
     const state = foldAll([orphan]).get('ch_unknown')!;
     expect(refundedDays(refundedAmounts(state), null)).toEqual([[dayOf(DAY), true, 'usd', 700]]);
+  });
+
+  describe('a fold state stored by a version before charges kept when their refunds rose', () => {
+    /** The state `events` fold into, as that version stored it: the charge's amount_refunded without
+     * its steps (`steps: []`: as a later version's join with such a state left it). */
+    const storedEarlier = (events: StoredEvent[], steps?: []): PaymentState => {
+      const state = foldAll(events).get(PI)!;
+      const { refundSteps: _, ...charge } = state.charges[CH]!;
+      return { ...state, charges: { [CH]: steps ? { ...charge, refundSteps: steps } : charge } };
+    };
+    const after = (state: PaymentState, ...events: StoredEvent[]) => {
+      const folded = events.reduce(evolve, state);
+      const row = paymentRow(PI, folded)!;
+      return {
+        payment_status: row.payment_status,
+        amount_refunded: row.amount_refunded,
+        days: refundedDays(refundedAmounts(folded), row.livemode),
+      };
+    };
+    const fromScratch = (...events: StoredEvent[]) => after(foldAll(events).get(PI)!);
+
+    it.each([[undefined], [[] as []]])(
+      'keeps what it refunded when an older event is redelivered after the upgrade (steps: %j)',
+      (steps) => {
+        const [full, part] = [chargeShowing(2000, 2 * DAY), chargeShowing(500, DAY)];
+        const upgraded = after(storedEarlier([...paid(), full], steps), part);
+        expect(upgraded).toMatchObject({ payment_status: 'refunded', amount_refunded: 2000 });
+        expect(upgraded).toEqual(fromScratch(...paid(), part, full));
+      },
+    );
+
+    it('dates only the rise a later event shows by its day', () => {
+      const [part, more] = [chargeShowing(400, DAY), chargeShowing(900, 2 * DAY)];
+      const upgraded = after(storedEarlier([...paid(), part]), more);
+      expect(upgraded.days).toEqual([
+        [dayOf(DAY), false, 'usd', 400],
+        [dayOf(2 * DAY), false, 'usd', 500],
+      ]);
+      expect(upgraded).toEqual(fromScratch(...paid(), part, more));
+    });
   });
 });

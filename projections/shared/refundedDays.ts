@@ -1,5 +1,5 @@
 import { compareKeys } from './lattice.js';
-import type { ChargeState, PaymentState, RefundEntry, RefundStep } from './paymentState.js';
+import { refundStepsOf, type ChargeState, type PaymentState, type RefundEntry } from './paymentState.js';
 
 /** An amount refunded to the customer at a time (unix seconds), in a currency and mode. */
 export type RefundedAmount = {
@@ -30,10 +30,7 @@ const liveAmounts = (refunds: readonly RefundEntry[], charge?: ChargeState): Ref
  */
 const undeliveredAmounts = (charge: ChargeState, delivered: readonly RefundEntry[], total: number) => {
   if (total <= 0) return [];
-  const steps: readonly RefundStep[] =
-    charge.refundSteps && charge.refundSteps.length > 0
-      ? charge.refundSteps
-      : [[charge.amountRefunded, Number(charge.snapshot.key[0])]];
+  const steps = refundStepsOf(charge);
   const objects = delivered.map((refund) => [createdOf(refund), refund.amount] as const);
   const times = [...new Set([...steps.map(([, at]) => at), ...objects.map(([at]) => at)])].sort(
     (a, b) => a - b,
