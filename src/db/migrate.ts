@@ -1,7 +1,7 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { migrationsDir } from '../paths.js';
-import type { Db } from './port.js';
+import type { Db, Queryable } from './port.js';
 
 export type Migration = { version: number; name: string; sql: string };
 
@@ -18,21 +18,73 @@ export const loadMigrations = (dir = migrationsDir): Migration[] =>
       sql: readFileSync(join(dir, file), 'utf8'),
     }));
 
+let known: number | undefined;
+/** The newest migration this version of the ledger ships. */
+export const knownSchemaVersion = (): number =>
+  (known ??= Math.max(0, ...loadMigrations().map((migration) => migration.version)));
+
+/** The database holds tables a newer version of the ledger migrated: this one must not write them. */
+export class NewerSchemaError extends Error {
+  // Retried by a running projector (the newer version's process takes over once this one is stopped),
+  // never recorded as a projection failure.
+  readonly transient = true;
+}
+
+const newerSchema = (newest: { version: number; name: string }, knows: number) =>
+  new NewerSchemaError(
+    `the database was migrated by a newer stripe-ledger (its migration ${newest.name}; this version knows ` +
+      `them up to ${String(knows).padStart(4, '0')}): run the newer version; to go back to this one, ` +
+      'restore the database from a backup taken before the upgrade',
+  );
+
+/** The newest migration applied to the database, or null before the first. */
+const newestApplied = async (db: Queryable) => {
+  const { rows } = await db.query<{ version: number; name: string }>(
+    'SELECT version, name FROM public.stripe_ledger_migrations ORDER BY version DESC LIMIT 1',
+  );
+  return rows[0] ?? null;
+};
+
+/**
+ * Throws NewerSchemaError when a newer version of the ledger has migrated the database: an older
+ * process (one not stopped before an upgrade, or a rollback) would fold the new tables with old code
+ * and stop every projection on what it cannot read, or skip events it does not know.
+ */
+export const assertSchemaKnown = async (db: Queryable, knows = knownSchemaVersion()): Promise<void> => {
+  const newest = await newestApplied(db).catch((error: unknown) => {
+    // Before the first migration there is no table to read.
+    if ((error as { code?: unknown }).code === '42P01') return null;
+    throw error;
+  });
+  if (newest !== null && newest.version > knows) throw newerSchema(newest, knows);
+};
+
 /**
  * Applies the pending migrations in file order, all in one transaction under a transaction-scoped
  * advisory lock: a migration that fails leaves none of the pending ones applied. A migration is known by
- * its four-digit number (`version`), so two files must never share one.
+ * its four-digit number (`version`), so two files must never share one. Refuses a database a newer
+ * version migrated (NewerSchemaError). `onPending` hears which migrations are about to run (a long one
+ * holds its tables meanwhile).
  */
-export const migrate = async (db: Db, migrations = loadMigrations()): Promise<string[]> => {
+export const migrate = async (
+  db: Db,
+  migrations = loadMigrations(),
+  onPending?: (names: string[]) => void,
+): Promise<string[]> => {
   const applied: string[] = [];
   await db.transaction(async (tx) => {
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await tx.query(`CREATE TABLE IF NOT EXISTS public.stripe_ledger_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await tx.query<{ version: number }>(
-      'SELECT version FROM public.stripe_ledger_migrations',
+    const { rows } = await tx.query<{ version: number; name: string }>(
+      'SELECT version, name FROM public.stripe_ledger_migrations ORDER BY version',
     );
+    const knows = Math.max(0, ...migrations.map((migration) => migration.version));
+    const newest = rows.at(-1);
+    if (newest !== undefined && newest.version > knows) throw newerSchema(newest, knows);
     const done = new Set(rows.map((row) => row.version));
+    const pending = migrations.filter((migration) => !done.has(migration.version));
+    if (pending.length > 0) onPending?.(pending.map((migration) => migration.name));
     for (const migration of migrations) {
       if (done.has(migration.version)) continue;
       await tx.query(migration.sql);

@@ -11,6 +11,7 @@ import { backoffMs } from '../db/transient.js';
 import { throttled, wakeable } from './wake.js';
 import { errorMessage } from '../shared/errorMessage.js';
 import { storiesOn } from '../eventstore/paymentStory.js';
+import { assertSchemaKnown } from '../db/migrate.js';
 
 export type ProjectorOptions = {
   db: Db;
@@ -109,6 +110,9 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
   const round = async (): Promise<'idle' | 'busy'> => {
     const held = leases.held();
     if (held.length === 0) return 'idle';
+    // A newer version migrated the database under this process (it was not stopped before an upgrade):
+    // fold nothing with this version's code, keep retrying until it is stopped (NewerSchemaError).
+    await assertSchemaKnown(db);
     const active = (await readCheckpointsOf(db, held)).filter((checkpoint) => checkpoint.state === 'active');
     if (active.length === 0) return 'idle';
     const positions = [...new Set(active.map((checkpoint) => checkpoint.position))].sort((a, b) => a - b);

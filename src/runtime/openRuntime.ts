@@ -1,5 +1,5 @@
 import type { Config } from '../config/config.js';
-import { migrate } from '../db/migrate.js';
+import { assertSchemaKnown, migrate } from '../db/migrate.js';
 import { pgDb, type PgTimeouts } from '../db/pg.js';
 import { enableReaderLogin } from '../db/readerRole.js';
 import type { EventStore } from '../eventstore/port.js';
@@ -57,11 +57,14 @@ export const openRuntime = async (
       : db;
   try {
     if (options.migrate !== false) {
-      const applied = await migrate(setup);
+      const applied = await migrate(setup, undefined, (pending) =>
+        logger.info({ pending }, 'applying migrations (the tables they change wait meanwhile)'),
+      );
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     } else {
       // Not ping(): the server's own reason (no such database, a refused password) names the problem.
-      await setup.query('SELECT 1');
+      // A command of an older version must not write tables a newer one migrated (a rollback).
+      await assertSchemaKnown(setup);
     }
     if (config.readerPassword) await enableReaderLogin(setup, config.readerPassword);
   } catch (error) {
