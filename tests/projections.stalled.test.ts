@@ -2,10 +2,9 @@ import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStor
 import { projectionStatus } from '../src/projector/status.js';
 import { runCli } from './support/cli.js';
 import { newEvent } from './support/eventStoreContract.js';
-import { startLedger } from './support/ledgerServer.js';
+import { webRoleSignals } from './support/ledgerServer.js';
 import { describeWithPostgres } from './support/needsPostgres.js';
 import { createTestDatabase, type TestDatabase } from './support/testDatabase.js';
-import { waitFor } from './support/waitFor.js';
 
 describeWithPostgres('the CLI and a web-role server run on PostgreSQL')(
   'events waiting with no projector running',
@@ -40,23 +39,10 @@ describeWithPostgres('the CLI and a web-role server run on PostgreSQL')(
     });
 
     it('make a web role’s health degraded, naming them, and its /metrics flag them', async () => {
-      const server = await startLedger(database.url, { role: 'web' });
-      try {
-        let health: { status?: string; stalled_projections?: string[] } = {};
-        await waitFor(
-          async () => {
-            health = (await (await fetch(`${server.url}/api/webhooks/health`)).json()) as typeof health;
-            return health.status !== undefined;
-          },
-          { what: 'health to answer' },
-        );
-        expect(health.status).toBe('degraded');
-        expect(health.stalled_projections).toContain('payments');
-        const metrics = await (await fetch(`${server.url}/metrics`)).text();
-        expect(metrics).toContain('stripe_ledger_projection_stalled{projection="payments"} 1');
-      } finally {
-        await server.stop();
-      }
+      const { health, metrics } = await webRoleSignals(database.url);
+      expect(health.status).toBe('degraded');
+      expect(health.stalled_projections).toContain('payments');
+      expect(metrics).toContain('stripe_ledger_projection_stalled{projection="payments"} 1');
     });
   },
 );

@@ -7,14 +7,17 @@ import { redactErrorText } from '../health/redactError.js';
 import { withDeadline } from '../runtime/deadline.js';
 
 export type HealthReport = {
-  /** ok: everything answers; degraded: ingest works but a projection failed or stalled (events wait
-   * and no projector runs); unavailable: a dependency does not answer (or not within the deadline). */
+  /** ok: everything answers; degraded: ingest works but a projection failed, stalled (events wait
+   * and no projector runs) or stands past the log's head; unavailable: a dependency does not answer (or not within the deadline). */
   status: 'ok' | 'degraded' | 'unavailable';
   database: { ok: boolean; kind: Db['kind'] };
   event_store: { ok: boolean; head: number | null };
   failed_projections: string[];
   /** Projections behind with no worker heartbeat: start a projector (`serve`, or `serve --role projector`). */
   stalled_projections: string[];
+  /** Projections whose checkpoint stands past the log's head: the event store was replaced or restored
+   * from an older backup; `projections rebuild --all` projects the log as it is. */
+  ahead_projections: string[];
   /** Projection status did not answer within the deadline (a busy database): the projections shown are
    * the last read, and the status is at best degraded, never ok. */
   projections_unknown?: true;
@@ -48,14 +51,16 @@ const check = async (db: Db, store: EventStore, watch: ProjectionWatch): Promise
   }));
   const failed = projections.filter((projection) => projection.state === 'failed').map(({ name }) => name);
   const stalled = projections.filter((projection) => projection.state === 'stalled').map(({ name }) => name);
+  const ahead = projections.filter((projection) => projection.state === 'ahead').map(({ name }) => name);
   // Not knowing whether a projection failed is not knowing that all is well.
-  const degraded = failed.length > 0 || stalled.length > 0 || read === null;
+  const degraded = failed.length > 0 || stalled.length > 0 || ahead.length > 0 || read === null;
   return {
     status: !database || head === null ? 'unavailable' : degraded ? 'degraded' : 'ok',
     database: { ok: database, kind: db.kind },
     event_store: { ok: head !== null, head },
     failed_projections: failed,
     stalled_projections: stalled,
+    ahead_projections: ahead,
     ...(read === null && { projections_unknown: true as const }),
     projections,
   };
@@ -67,6 +72,7 @@ const timedOut = (db: Db): HealthReport => ({
   event_store: { ok: false, head: null },
   failed_projections: [],
   stalled_projections: [],
+  ahead_projections: [],
   projections: [],
 });
 

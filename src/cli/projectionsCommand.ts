@@ -13,6 +13,8 @@ export class UsageError extends Error {}
 export const FAILED_EXIT_CODE = 3;
 /** `projections status` exits with this when a projection is behind and no worker projects it. */
 export const STALLED_EXIT_CODE = 4;
+/** `projections status`: a projection stands past the log's head (the event store replaced or restored). */
+export const AHEAD_EXIT_CODE = 5;
 
 const knownNames = () => projections.map((projection) => projection.name as string);
 
@@ -29,7 +31,7 @@ export const projectionsCommand = (rebuild: Command): Command => {
   command
     .command('status')
     .description(
-      'position, head, lag, state and last error of every projection; exits 3 when one failed, 4 when one is behind with no projector running',
+      'position, head, lag, state and last error of every projection; exits 3 when one failed, 4 when one is behind with no projector running, 5 when one stands past the end of the log',
     )
     .option('--json', 'print JSON')
     .action(async (options: { json?: boolean }) => {
@@ -37,9 +39,16 @@ export const projectionsCommand = (rebuild: Command): Command => {
         doing: "reading the projections' status",
       });
       const stalled = status.filter((projection) => projection.state === 'stalled').map(({ name }) => name);
+      const ahead = status.filter((projection) => projection.state === 'ahead');
       // A failed projection makes this a failing health check (docker-compose's projector uses it).
       if (status.some((projection) => projection.state === 'failed')) process.exitCode = FAILED_EXIT_CODE;
+      else if (ahead.length > 0) process.exitCode = AHEAD_EXIT_CODE;
       else if (stalled.length > 0) process.exitCode = STALLED_EXIT_CODE;
+      if (ahead.length > 0) {
+        process.stderr.write(
+          `stripe-ledger: ${ahead.map(({ name }) => name).join(', ')} ${ahead.length === 1 ? 'stands' : 'stand'} past the end of the event log (position ${Math.max(...ahead.map(({ position }) => position))}, head ${ahead[0]!.head}): the event store is not the one they were projected from (replaced, or restored from an older backup), and nothing appended to it is projected; \`stripe-ledger projections rebuild --all\` projects the log as it is\n`,
+        );
+      }
       if (stalled.length > 0) {
         process.stderr.write(
           `stripe-ledger: ${stalled.join(', ')} ${stalled.length === 1 ? 'is' : 'are'} behind and no projector is running: start one (\`stripe-ledger serve\`, or \`serve --role projector\` beside web roles)\n`,

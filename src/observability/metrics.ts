@@ -43,6 +43,7 @@ export const createMetrics = () => {
       metrics.projectionLagSeconds,
       metrics.projectionFailures,
       metrics.projectionStalled,
+      metrics.projectionAhead,
       metrics.projectionRebuilding,
       metrics.projectionRebuildProgress,
     ])
@@ -52,6 +53,7 @@ export const createMetrics = () => {
       metrics.projectionLagSeconds.set({ projection: status.name }, status.lag_seconds);
       metrics.projectionFailures.set({ projection: status.name }, status.open_failures);
       metrics.projectionStalled.set({ projection: status.name }, status.state === 'stalled' ? 1 : 0);
+      metrics.projectionAhead.set({ projection: status.name }, status.state === 'ahead' ? 1 : 0);
       const { rebuild } = status;
       metrics.projectionRebuilding.set({ projection: status.name }, rebuild === null ? 0 : 1);
       if (rebuild !== null) {
@@ -144,6 +146,13 @@ export const createMetrics = () => {
     projectionStalled: new Gauge({
       name: 'stripe_ledger_projection_stalled',
       help: 'Whether events wait for the projection with no worker running it (1), as projections status says',
+      labelNames: ['projection'] as const,
+      registers: [registry],
+      collect: refreshProjections,
+    }),
+    projectionAhead: new Gauge({
+      name: 'stripe_ledger_projection_ahead_of_log',
+      help: "Whether the projection's checkpoint stands past the event log's head (1): the event store was replaced or restored from an older backup, and nothing appended to it is projected until a rebuild",
       labelNames: ['projection'] as const,
       registers: [registry],
       collect: refreshProjections,

@@ -14,7 +14,9 @@ export type ProjectionStatus = {
   lag_seconds: number;
   /** live: caught up; catching_up: behind; failed: stopped at an event; idle: no worker heartbeat
    * lately, nothing to do; stalled: no worker heartbeat lately while events older than that wait (no
-   * projector runs, or it hangs). */
+   * projector runs, or it hangs); ahead: the checkpoint stands past the log's head, so the log is not
+   * the one it was projected from (the event store replaced, or restored from an older backup) and
+   * nothing appended to it is projected until a rebuild. */
   state: ProjectionState;
   last_error: string | null;
   owner: string | null;
@@ -24,10 +26,17 @@ export type ProjectionStatus = {
   rebuild: RunningRebuild | null;
 };
 
-export const PROJECTION_STATES = ['live', 'catching_up', 'failed', 'idle', 'stalled'] as const;
+export const PROJECTION_STATES = ['live', 'catching_up', 'failed', 'idle', 'stalled', 'ahead'] as const;
 export type ProjectionState = (typeof PROJECTION_STATES)[number];
 
-const stateOf = (failed: boolean, alive: boolean, behind: boolean, waitingLong: boolean): ProjectionState => {
+const stateOf = (
+  ahead: boolean,
+  failed: boolean,
+  alive: boolean,
+  behind: boolean,
+  waitingLong: boolean,
+): ProjectionState => {
+  if (ahead) return 'ahead';
   if (failed) return 'failed';
   if (!alive) return waitingLong ? 'stalled' : 'idle';
   return behind ? 'catching_up' : 'live';
@@ -40,14 +49,16 @@ export const projectionStatus = async (
   now = new Date(),
   known: readonly string[] = projections.map((projection) => projection.name),
 ): Promise<ProjectionStatus[]> => {
-  const [stored, head, failures, rebuilds] = await Promise.all([
+  const [stored, failures, rebuilds] = await Promise.all([
     readCheckpoints(db),
-    store.headPosition(),
     db.query<{ projection: string; count: number }>(
       `SELECT projection, count(*)::int AS count FROM ledger.projection_failures WHERE resolved_at IS NULL GROUP BY projection`,
     ),
     runningRebuilds(db),
   ]);
+  // The head after the checkpoints: a checkpoint read then never stands past a head read later, unless
+  // the log is not the one it was projected from (state `ahead`).
+  const head = await store.headPosition();
   // A projection no worker has started yet is at position 0.
   const checkpoints = [
     ...stored,
@@ -83,7 +94,13 @@ export const projectionStatus = async (
       // A worker starting on a backlog heartbeats within HEARTBEAT_STALE_MS: only older waiting events
       // with no heartbeat mean nobody projects them.
       const waitingLong = behind && lagSeconds * 1000 >= HEARTBEAT_STALE_MS;
-      const state = stateOf(checkpoint.state === 'failed', alive, behind, waitingLong);
+      const state = stateOf(
+        checkpoint.position > head,
+        checkpoint.state === 'failed',
+        alive,
+        behind,
+        waitingLong,
+      );
       return {
         name: checkpoint.projection,
         position: checkpoint.position,

@@ -7,6 +7,7 @@ import { serve, type Role, type Running } from '../../src/cli/serve.js';
 import type { Projection } from '../../projections/projection.js';
 import { TEST_SECRET } from './stripeEvents.js';
 import { embeddedTestDatabase } from './testDatabase.js';
+import { waitFor } from './waitFor.js';
 
 export type TestServer = Running & { url: string };
 
@@ -60,4 +61,24 @@ export const startLedger = async (
       if (temporaryDir) rmSync(temporaryDir, { recursive: true, force: true });
     },
   };
+};
+
+/** What a web role on `databaseUrl` tells operators: its health report, once it answers, and its /metrics. */
+export const webRoleSignals = async (
+  databaseUrl: string,
+): Promise<{ health: Record<string, unknown>; metrics: string }> => {
+  const server = await startLedger(databaseUrl, { role: 'web' });
+  try {
+    let health: Record<string, unknown> = {};
+    await waitFor(
+      async () => {
+        health = (await (await fetch(`${server.url}/api/webhooks/health`)).json()) as typeof health;
+        return health.status !== undefined;
+      },
+      { what: 'health to answer' },
+    );
+    return { health, metrics: await (await fetch(`${server.url}/metrics`)).text() };
+  } finally {
+    await server.stop();
+  }
 };

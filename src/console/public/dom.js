@@ -119,6 +119,7 @@ const GOOD = new Set(['paid', 'succeeded', 'won', 'live', 'ok', 'reconciled', 'a
 const BAD = new Set([
   'failed',
   'stalled',
+  'ahead',
   'unavailable',
   'lost',
   'canceled',

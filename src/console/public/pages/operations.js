@@ -164,6 +164,16 @@ const healthFacts = (health) => {
             h('dd', {}, `${health.stalled_projections.join(', ')}: events wait and no projector is running`),
           ]
         : null,
+      health.ahead_projections?.length > 0
+        ? [
+            h('dt', {}, 'Past the end of the log'),
+            h(
+              'dd',
+              {},
+              `${health.ahead_projections.join(', ')}: their checkpoints stand past the event log's head (the event store was replaced or restored from an older backup); nothing appended to it is projected until \`stripe-ledger projections rebuild --all\``,
+            ),
+          ]
+        : null,
     ),
   ];
 };
