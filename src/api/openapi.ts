@@ -208,6 +208,10 @@ export const openApiDocument = (lists: readonly ListSpec[]): Json => {
       responses: {
         200: { description: 'every projection', content: json(list('ProjectionStatus')) },
         401: errors[401],
+        503: {
+          description:
+            'status_unavailable: the database or the event store did not answer within 5 s; see Retry-After',
+        },
       },
     },
   };

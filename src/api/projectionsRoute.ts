@@ -5,6 +5,10 @@ import type { EventStore } from '../eventstore/port.js';
 import { RECORDED_PHASES } from '../projector/rebuildRecord.js';
 import { PROJECTION_STATES, projectionStatus } from '../projector/status.js';
 import { parseParams } from './params.js';
+import { sendError } from './errors.js';
+import { isTransient } from '../db/transient.js';
+import { DeadlineExceeded, withDeadline } from '../runtime/deadline.js';
+import { errorMessage } from '../shared/errorMessage.js';
 
 export const projectionRow = z.object({
   name: z.string(),
@@ -33,10 +37,31 @@ export const projectionRow = z.object({
     .describe('the rebuild of this projection running now, with its progress; null when none runs'),
 });
 
-/** GET /api/projections: status and lag of every projection. */
+/** Status reads the checkpoints and the event store's head: past this, one of them does not answer. */
+export const STATUS_DEADLINE_MS = 5000;
+
+/** GET /api/projections: status and lag of every projection; 503 when the database or the event store
+ * does not answer (in time), as health says. */
 export const projectionsRoute =
   (db: Db, store: EventStore): RequestHandler =>
   async (req, res) => {
     parseParams(z.strictObject({}), req.query);
-    res.json({ data: await projectionStatus(db, store), next_cursor: null });
+    try {
+      const data = await withDeadline(
+        projectionStatus(db, store),
+        STATUS_DEADLINE_MS,
+        "the projections' status",
+      );
+      res.json({ data, next_cursor: null });
+    } catch (error) {
+      if (!(error instanceof DeadlineExceeded) && !isTransient(error)) throw error;
+      res.locals.error = errorMessage(error);
+      res.setHeader('retry-after', '5');
+      sendError(
+        res,
+        503,
+        'status_unavailable',
+        "the projections' status did not answer in time: the database or the event store is not answering (GET /api/webhooks/health says which); retry shortly",
+      );
+    }
   };

@@ -97,6 +97,10 @@ export const serve = async (
   const metrics = createMetrics();
   const watch = projectionWatch(pools.finance, store);
   metrics.watchProjections(() => watch.current());
+  metrics.watchDependencies(
+    () => pools.finance.ping(),
+    () => store.headPosition(),
+  );
   watchBalanceChecks(metrics.registry, () => lastBalanceCheck(pools.finance));
   // Passes run by any role or by `stripe-ledger sync` are recorded in the database: every /metrics shows them.
   metrics.watchSyncPasses(syncPassTotalsReader(pools.finance));

@@ -15,10 +15,15 @@ export class TransientError extends Error {
   readonly transient = true;
 }
 
+/** EventStoreDB client errors (their `type`) of a server that is away, slow or changing leader. */
+const EVENT_STORE_OUTAGES = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader']);
+
 export const isTransient = (error: unknown): boolean => {
   // Not `instanceof Error`: errors of node's own sockets come from another realm under a test runner's vm.
   if (typeof error !== 'object' || error === null) return false;
   if ((error as { transient?: unknown }).transient === true) return true;
+  const { type } = error as { type?: unknown };
+  if (typeof type === 'string' && EVENT_STORE_OUTAGES.has(type)) return true;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (
     typeof code === 'string' &&

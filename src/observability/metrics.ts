@@ -14,6 +14,8 @@ type ProjectionGaugeReading = {
 
 // One status query serves the three projection gauges of a scrape (each gauge's collect asks).
 const PROJECTION_REFRESH_MS = 1000;
+/** How long a scrape waits for the database's ping or the event store's head before calling it down. */
+const DEPENDENCY_DEADLINE_MS = 3000;
 
 /** What the sync metrics show when read from the sync's pass log (src/sync/syncPassTotals.ts): the
  * caller hands it in, so metrics need not know where passes are kept. */
@@ -64,14 +66,27 @@ export const createMetrics = () => {
   };
   const refreshProjections = async () => {
     if (!projectionStatus) return;
-    // A scrape while the database is down keeps the last values, and says so (database_up 0).
-    const answered = await projectionStatus.current().then(
-      () => true,
-      () => false,
-    );
-    metrics.databaseUp.set(answered ? 1 : 0);
+    // A scrape while the database or the event store is down keeps the last values (database_up and
+    // event_store_up say which is down).
+    await projectionStatus.current().catch(() => undefined);
     const statuses = projectionStatus.last();
     if (statuses !== undefined) showProjections(statuses);
+  };
+  let dependencies: { database: CachedCheck<boolean>; eventStore: CachedCheck<unknown> } | undefined;
+  const refreshDependencies = async () => {
+    if (!dependencies) return;
+    const [database, eventStore] = await Promise.all([
+      dependencies.database.current().then(
+        (ok) => ok,
+        () => false,
+      ),
+      dependencies.eventStore.current().then(
+        () => true,
+        () => false,
+      ),
+    ]);
+    metrics.databaseUp.set(database ? 1 : 0);
+    metrics.eventStoreUp.set(eventStore ? 1 : 0);
   };
   let syncTotals: CachedCheck<SyncReading> | undefined;
   const showSync = (sync: SyncReading) => {
@@ -101,6 +116,15 @@ export const createMetrics = () => {
     registry,
     /** The Prometheus text of `registry`, rendered at most once a second however many scrape at once. */
     render: () => text.current(),
+    /** Scrapes ask whether the database answers `ping` and the event store its `head` (each at most
+     * once a second, within DEPENDENCY_DEADLINE_MS), apart: with EventStoreDB, either may be down alone. */
+    watchDependencies: (ping: () => Promise<boolean>, head: () => Promise<unknown>) => {
+      const checked = { ttlMs: PROJECTION_REFRESH_MS, deadlineMs: DEPENDENCY_DEADLINE_MS };
+      dependencies = {
+        database: cachedCheck(ping, { ...checked, what: 'the database ping' }),
+        eventStore: cachedCheck(head, { ...checked, what: 'the event store head' }),
+      };
+    },
     /** Scrapes refresh the projection gauges from `status` (at most once a second). */
     watchProjections: (status: () => Promise<readonly ProjectionGaugeReading[]>) => {
       projectionStatus = cachedCheck(status, { ttlMs: PROJECTION_REFRESH_MS, what: 'projection status' });
@@ -173,9 +197,15 @@ export const createMetrics = () => {
     }),
     databaseUp: new Gauge({
       name: 'stripe_ledger_database_up',
-      help: 'Whether the database answered the projection status read of this scrape (1) or not (0: an error, or no connection in time); the projection gauges then show their last values',
+      help: 'Whether the database answered a ping at this scrape (1) or not (0: an error, or no answer within 3 s); the projection gauges then show their last values',
       registers: [registry],
-      collect: refreshProjections,
+      collect: refreshDependencies,
+    }),
+    eventStoreUp: new Gauge({
+      name: 'stripe_ledger_event_store_up',
+      help: 'Whether the event store (PostgreSQL or EventStoreDB) answered a read of its head at this scrape (1) or not (0: an error, or no answer within 3 s); the projection gauges then show their last values',
+      registers: [registry],
+      collect: refreshDependencies,
     }),
     syncEventsRecovered: new Counter({
       name: 'stripe_ledger_sync_events_recovered_total',
