@@ -96,7 +96,7 @@ describe('a rebuild, as operators see it', () => {
       );
       expect(seen).toMatch(
         new RegExp(
-          `^a rebuild is already running \\(payments, orders: ${OWNER}, since \\S+Z, (starting|folding|writing|indexing|catching up)( \\d+ %)? \\(\\d+ of \\d+ events\\)\\)$`,
+          `^a rebuild is already running \\(payments, orders: ${OWNER}, since \\S+Z, (starting|folding|writing|indexing|catching up)( \\d+ %)? \\(at position \\d+ of \\d+\\)\\)$`,
         ),
       );
     },
@@ -180,7 +180,7 @@ describe('a rebuild, as operators see it', () => {
         );
         const cli = await runCli(['projections', 'status'], { DATABASE_URL: database.url });
         expect(cli.stdout).toMatch(
-          /\nrebuilding refunds, disputes: ops-host:4242, since \S+Z, folding 25 % \(250 of 1000 events\)\n$/,
+          /\nrebuilding refunds, disputes: ops-host:4242, since \S+Z, folding 25 % \(at position 250 of 1000\)\n$/,
         );
       } finally {
         await server.stop();

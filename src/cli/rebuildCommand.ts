@@ -50,7 +50,7 @@ const progressReporter = () => {
     const bar = new cliProgress.SingleBar(
       {
         format:
-          'rebuild {phase} [{bar}] {percentage}% | {value}/{total} events | {rate} events/s | ETA {eta_formatted}',
+          'rebuild {phase} [{bar}] {percentage}% | {value}/{total} {unit} | {rate} events/s | ETA {eta_formatted}',
         stream: process.stderr,
       },
       cliProgress.Presets.shades_classic,
@@ -58,10 +58,14 @@ const progressReporter = () => {
     let started = false;
     return {
       update: (progress: RebuildProgress) => {
-        if (!started) bar.start(progress.total, 0, { rate: 0, phase: progress.phase });
+        if (!started) bar.start(progress.total, 0, { rate: 0, phase: progress.phase, unit: progress.unit });
         started = true;
         bar.setTotal(progress.total);
-        bar.update(progress.done, { rate: Math.round(progress.eventsPerSecond), phase: progress.phase });
+        bar.update(progress.done, {
+          rate: Math.round(progress.eventsPerSecond),
+          phase: progress.phase,
+          unit: progress.unit,
+        });
       },
       stop: () => started && bar.stop(),
     };
@@ -74,7 +78,7 @@ const progressReporter = () => {
       last = Date.now();
       phase = progress.phase;
       process.stdout.write(
-        `${JSON.stringify({ event: 'progress', phase: progress.phase, done: progress.done, total: progress.total, events_per_second: Math.round(progress.eventsPerSecond), eta_seconds: progress.etaSeconds === null ? null : Math.round(progress.etaSeconds) })}\n`,
+        `${JSON.stringify({ event: 'progress', phase: progress.phase, done: progress.done, total: progress.total, unit: progress.unit, events_per_second: Math.round(progress.eventsPerSecond), eta_seconds: progress.etaSeconds === null ? null : Math.round(progress.etaSeconds) })}\n`,
       );
     },
     stop: () => undefined,

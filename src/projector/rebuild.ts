@@ -32,9 +32,12 @@ export type RebuildPhase = 'folding' | 'writing' | 'indexing' | 'catching_up';
 
 export type RebuildProgress = {
   phase: RebuildPhase;
-  /** Events folded or applied so far, of `total` (the head when the rebuild started). */
+  /** The log position folded or applied up to, of `total` (the head when the rebuild started). */
   done: number;
   total: number;
+  /** What positions count: events (PostgreSQL's dense positions), or bytes of the log (EventStoreDB's
+   * commit positions), so a bar over them says which. */
+  unit: 'events' | 'log bytes';
   eventsPerSecond: number;
   etaSeconds: number | null;
 };
@@ -135,8 +138,11 @@ export const rebuildProjections = async (options: RebuildOptions): Promise<Rebui
     const report = (done: number, phase: RebuildPhase) => {
       const seconds = (Date.now() - started) / 1000;
       const eventsPerSecond = seconds > 0 ? events / seconds : 0;
-      const etaSeconds = eventsPerSecond > 0 && head > done ? (head - done) / eventsPerSecond : null;
-      const progress = { phase, done: Math.min(done, head), total: head, eventsPerSecond, etaSeconds };
+      // In positions, as `done` and `head` are: EventStoreDB's are bytes of the log, not events.
+      const positionsPerSecond = seconds > 0 ? Math.min(done, head) / seconds : 0;
+      const etaSeconds = positionsPerSecond > 0 && head > done ? (head - done) / positionsPerSecond : null;
+      const unit = store.positionsAreDense ? ('events' as const) : ('log bytes' as const);
+      const progress = { phase, done: Math.min(done, head), total: head, unit, eventsPerSecond, etaSeconds };
       record?.progress(progress);
       options.onProgress?.(progress);
     };

@@ -152,5 +152,6 @@ export const runningRebuilds = async (db: Db): Promise<RunningRebuild[]> => {
 /** "host:pid, since <time>, folding 40 % (400 of 1000 events)". */
 export const describeRebuild = (rebuild: RunningRebuild): string => {
   const share = rebuild.total > 0 ? ` ${Math.floor((rebuild.done / rebuild.total) * 100)} %` : '';
-  return `${rebuild.owner}, since ${rebuild.started_at}, ${rebuild.phase}${share} (${rebuild.done} of ${rebuild.total} events)`;
+  // Positions, not events: EventStoreDB's count bytes of the log.
+  return `${rebuild.owner}, since ${rebuild.started_at}, ${rebuild.phase}${share} (at position ${rebuild.done} of ${rebuild.total})`;
 };
