@@ -1,6 +1,6 @@
 /**
- * Migration 0063 re-aggregates the orders whose payments use more than one currency, as the orders
- * projection now does (one currency shown, its paid payments counted), and leaves every other order.
+ * Migration 0063 names the currency of the orders whose payments use more than one currency as the
+ * orders projection now does (the one most of their paid payments use), and leaves every other order.
  */
 import { migrate } from '../src/db/migrate.js';
 import { createTestDatabaseBefore, type TestDatabase } from './support/testDatabase.js';
@@ -35,7 +35,7 @@ describe('migration 0063: an order mixing currencies is shown in the currency of
     await database?.drop();
   });
 
-  it('names the currency most of its paid payments use, counts only those, and leaves an order of one currency as it was', async () => {
+  it('names the currency most of its paid payments use, keeps the amounts, and leaves an order of one currency as it was', async () => {
     const { rows } = await database.db.query(
       `SELECT order_id, currency, payment_status, amount_paid, amount_refunded, payment_count
          FROM ledger.orders ORDER BY order_id`,
@@ -45,7 +45,7 @@ describe('migration 0063: an order mixing currencies is shown in the currency of
         order_id: 'order_both',
         currency: 'usd',
         payment_status: 'partially_refunded',
-        amount_paid: 2000,
+        amount_paid: 7000,
         amount_refunded: 1000,
         payment_count: 3,
       },

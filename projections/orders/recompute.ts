@@ -1,18 +1,16 @@
 import { PREPARED, type Queryable } from '../../src/db/port.js';
 
 const PAID = `('paid', 'partially_refunded', 'refunded')`;
-/** A paid payment in the currency its order is shown in. */
-const SHOWN_PAID = `payment_status IN ${PAID} AND currency = order_currency`;
 
 /**
  * Per order_id, the aggregate of the summaries selected by `where` (SPEC section 5, ledger.orders).
  * An order id that live and test payments share (a staging system numbering its orders as production
  * does, its test-mode webhooks sent to the same ledger) is the live order: its test payments are left
  * out of its amounts, count and status, so test money never shows in a live order's figures.
- * An order whose payments use more than one currency (a customer who switched currency at checkout,
- * say) is shown in one, since amounts in two currencies do not add up: the currency most of its paid
- * payments use (most of all its payments when none is paid; the first alphabetically on a tie). Its
- * amounts count that currency's paid payments only; its count and status count every payment.
+ * An order whose payments use more than one currency (a customer who switched currency at checkout
+ * after a declined attempt, say) is shown in the currency most of its paid payments use (most of all its
+ * payments when none is paid; the first alphabetically on a tie): the currency its amounts are in when
+ * one currency was paid. Its amounts still sum every paid payment, as SPEC section 5 defines them.
  */
 const aggregate = (summaries: string, where: string) =>
   `WITH scoped AS (
@@ -28,8 +26,8 @@ const aggregate = (summaries: string, where: string) =>
    SELECT order_id,
           bool_or(livemode) AS livemode,
           min(order_currency) AS currency,
-          coalesce(sum(amount_received) FILTER (WHERE ${SHOWN_PAID}), 0) AS amount_paid,
-          coalesce(sum(amount_refunded) FILTER (WHERE ${SHOWN_PAID}), 0) AS amount_refunded,
+          coalesce(sum(amount_received) FILTER (WHERE payment_status IN ${PAID}), 0) AS amount_paid,
+          coalesce(sum(amount_refunded) FILTER (WHERE payment_status IN ${PAID}), 0) AS amount_refunded,
           count(*)::integer AS payment_count,
           max(updated_at) AS updated_at,
           array_agg(payment_status) AS statuses
