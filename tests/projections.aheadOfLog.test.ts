@@ -7,6 +7,11 @@
 import { projections } from '../projections/index.js';
 import { postgresEventStore } from '../src/eventstore/postgres/postgresEventStore.js';
 import { projectionStatus } from '../src/projector/status.js';
+import type { StoredEvent } from '../src/eventstore/port.js';
+import { readCheckpoints } from '../src/projector/checkpoints.js';
+import { startProjector } from '../src/projector/projector.js';
+import { capturedLogger } from './support/capturedLogger.js';
+import { waitFor } from './support/waitFor.js';
 import { runCli } from './support/cli.js';
 import { sampleLifecycles, storeEvents } from './support/dbTesting.js';
 import { webRoleSignals } from './support/ledgerServer.js';
@@ -18,16 +23,13 @@ describeWithPostgres('the CLI and a web-role server run on PostgreSQL')(
   () => {
     let database: TestDatabase;
     let before = 0;
+    let earlier: StoredEvent[] = [];
     let head = 0;
     beforeAll(async () => {
       database = await createTestDatabase();
       const lives = sampleLifecycles(6, 77);
-      before = (
-        await storeEvents(
-          database.db,
-          lives.slice(0, 3).flatMap((life) => life.events),
-        )
-      ).length;
+      earlier = lives.slice(0, 3).flatMap((life) => life.events);
+      before = (await storeEvents(database.db, earlier)).length;
       // Projected to its head.
       await database.db.query(
         'INSERT INTO ledger.projection_checkpoints (projection, position) SELECT unnest($1::text[]), $2',
@@ -68,11 +70,41 @@ describeWithPostgres('the CLI and a web-role server run on PostgreSQL')(
       );
     });
 
-    it('make a web role’s health degraded, naming them, and its /metrics flag them', async () => {
-      const { health, metrics } = await webRoleSignals(database.url);
+    it('make a web role’s health degraded, naming them, its /metrics flag them, and finance answers say so', async () => {
+      const { health, metrics, stale } = await webRoleSignals(database.url);
       expect(health.status).toBe('degraded');
       expect(health.ahead_projections).toContain('payments');
+      expect(stale?.split(', ')).toContain('payments');
       expect(metrics).toContain('stripe_ledger_projection_ahead_of_log{projection="payments"} 1');
+    });
+
+    it('stop a projector there, failed, so they stay stopped once appends pass the old checkpoint', async () => {
+      const { logger, lines } = capturedLogger();
+      const projector = await startProjector({
+        db: database.db,
+        store: postgresEventStore(database.db),
+        projections,
+        logger,
+        pollMs: 100,
+      });
+      try {
+        await waitFor(async () => (await readCheckpoints(database.db)).every((c) => c.state === 'failed'), {
+          what: 'every projection stopped',
+        });
+      } finally {
+        await projector.stop();
+      }
+      expect(lines.some((line) => line.msg === 'checkpoint past the end of the event log')).toBe(true);
+      // The events the older log lacks come again: the head passes the old checkpoint.
+      head += (await storeEvents(database.db, earlier)).length;
+      expect(head).toBeGreaterThan(before);
+      const status = await projectionStatus(database.db, postgresEventStore(database.db));
+      for (const projection of status) {
+        expect(projection).toMatchObject({ state: 'failed', position: before });
+        expect(projection.last_error).toMatch(
+          /stands past the end of the event log .*restored from an older backup.*`stripe-ledger projections rebuild --all`/,
+        );
+      }
     });
 
     it('are brought back to the log by a rebuild, after which every projection is at its head', async () => {

@@ -92,16 +92,25 @@ describe('a database a newer version migrated', () => {
       await append(5);
       await waitFor(async () => (await applied()) === 5, { what: 'the first five events applied' });
 
+      const heartbeat = async () =>
+        (
+          await database.db.query<{ at: Date }>(
+            "SELECT heartbeat_at AS at FROM ledger.projection_checkpoints WHERE projection = 'payments'",
+          )
+        ).rows[0]!.at.getTime();
       await newerVersionMigrates();
+      const fenced = () =>
+        lines.filter((line) => String(line.error).includes('migrated by a newer stripe-ledger')).length;
+      await waitFor(async () => fenced() >= 1, { what: 'the projector to say a newer version migrated' });
+      const beat = await heartbeat();
       await append(7);
-      await waitFor(
-        async () =>
-          lines.filter((line) => String(line.error).includes('migrated by a newer stripe-ledger')).length >=
-          2,
-        { what: 'the projector to say twice that a newer version migrated the database' },
-      );
+      // Retries back off 0.2, 0.4, 0.8, 1.6, 3.2 s (each halved at most by jitter): past the 2 s a
+      // heartbeat comes every, had it gone on.
+      await waitFor(async () => fenced() >= 6, { what: 'the projector to say so six times' });
       expect(await applied()).toBe(5);
       expect(await openFailures(database.db)).toEqual([]);
+      // No heartbeat while fenced: status calls its projections stalled, not live.
+      expect(await heartbeat()).toBe(beat);
 
       // The newer version's process gone and the database restored: the projector goes on by itself.
       await database.db.query('DELETE FROM public.stripe_ledger_migrations WHERE version = $1', [FUTURE]);

@@ -210,7 +210,7 @@ export const openApiDocument = (lists: readonly ListSpec[]): Json => {
         401: errors[401],
         503: {
           description:
-            'status_unavailable: the database or the event store did not answer within 5 s; see Retry-After',
+            'status_unavailable: the event store is away, or the status did not answer within 5 s; database_unavailable: the database is away; see Retry-After',
         },
       },
     },

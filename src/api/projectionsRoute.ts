@@ -1,13 +1,13 @@
 import type { RequestHandler } from 'express';
 import { z } from 'zod';
-import type { Db } from '../db/port.js';
-import type { EventStore } from '../eventstore/port.js';
 import { RECORDED_PHASES } from '../projector/rebuildRecord.js';
 import { PROJECTION_STATES, projectionStatus } from '../projector/status.js';
 import { parseParams } from './params.js';
 import { sendError } from './errors.js';
-import { isTransient } from '../db/transient.js';
+import { isEventStoreOutage } from '../db/transient.js';
 import { DeadlineExceeded, withDeadline } from '../runtime/deadline.js';
+import type { Db } from '../db/port.js';
+import type { EventStore } from '../eventstore/port.js';
 import { errorMessage } from '../shared/errorMessage.js';
 
 export const projectionRow = z.object({
@@ -40,8 +40,10 @@ export const projectionRow = z.object({
 /** Status reads the checkpoints and the event store's head: past this, one of them does not answer. */
 export const STATUS_DEADLINE_MS = 5000;
 
-/** GET /api/projections: status and lag of every projection; 503 when the database or the event store
- * does not answer (in time), as health says. */
+/** GET /api/projections: status and lag of every projection, read afresh (a client waiting for its
+ * webhook to be projected polls it). 503 `status_unavailable` when the read did not answer in time or
+ * the event store is away; a database that is away is answered as every route answers it (503
+ * `database_unavailable`, errors.ts). */
 export const projectionsRoute =
   (db: Db, store: EventStore): RequestHandler =>
   async (req, res) => {
@@ -54,14 +56,14 @@ export const projectionsRoute =
       );
       res.json({ data, next_cursor: null });
     } catch (error) {
-      if (!(error instanceof DeadlineExceeded) && !isTransient(error)) throw error;
+      if (!(error instanceof DeadlineExceeded) && !isEventStoreOutage(error)) throw error;
       res.locals.error = errorMessage(error);
       res.setHeader('retry-after', '5');
       sendError(
         res,
         503,
         'status_unavailable',
-        "the projections' status did not answer in time: the database or the event store is not answering (GET /api/webhooks/health says which); retry shortly",
+        "the projections' status did not answer in time: the event store (or the database) is not answering (GET /api/webhooks/health says which); retry shortly",
       );
     }
   };

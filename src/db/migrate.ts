@@ -30,16 +30,25 @@ export class NewerSchemaError extends Error {
   readonly transient = true;
 }
 
-const newerSchema = (newest: { version: number; name: string }, knows: number) =>
-  new NewerSchemaError(
+export type AppliedMigration = { version: number; name: string };
+
+/** Throws NewerSchemaError when `newest`, the newest migration applied to a database, is one this
+ * version (which knows them up to `knows`) does not ship. */
+export const refuseNewerSchema = (
+  newest: AppliedMigration | null | undefined,
+  knows = knownSchemaVersion(),
+): void => {
+  if (!newest || newest.version <= knows) return;
+  throw new NewerSchemaError(
     `the database was migrated by a newer stripe-ledger (its migration ${newest.name}; this version knows ` +
       `them up to ${String(knows).padStart(4, '0')}): run the newer version; to go back to this one, ` +
       'restore the database from a backup taken before the upgrade',
   );
+};
 
 /** The newest migration applied to the database, or null before the first. */
 const newestApplied = async (db: Queryable) => {
-  const { rows } = await db.query<{ version: number; name: string }>(
+  const { rows } = await db.query<AppliedMigration>(
     'SELECT version, name FROM public.stripe_ledger_migrations ORDER BY version DESC LIMIT 1',
   );
   return rows[0] ?? null;
@@ -56,7 +65,7 @@ export const assertSchemaKnown = async (db: Queryable, knows = knownSchemaVersio
     if ((error as { code?: unknown }).code === '42P01') return null;
     throw error;
   });
-  if (newest !== null && newest.version > knows) throw newerSchema(newest, knows);
+  refuseNewerSchema(newest, knows);
 };
 
 /**
@@ -76,12 +85,10 @@ export const migrate = async (
     await tx.query('SELECT pg_advisory_xact_lock($1)', [MIGRATION_LOCK_KEY]);
     await tx.query(`CREATE TABLE IF NOT EXISTS public.stripe_ledger_migrations (
       version integer PRIMARY KEY, name text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())`);
-    const { rows } = await tx.query<{ version: number; name: string }>(
+    const { rows } = await tx.query<AppliedMigration>(
       'SELECT version, name FROM public.stripe_ledger_migrations ORDER BY version',
     );
-    const knows = Math.max(0, ...migrations.map((migration) => migration.version));
-    const newest = rows.at(-1);
-    if (newest !== undefined && newest.version > knows) throw newerSchema(newest, knows);
+    refuseNewerSchema(rows.at(-1), Math.max(0, ...migrations.map((migration) => migration.version)));
     const done = new Set(rows.map((row) => row.version));
     const pending = migrations.filter((migration) => !done.has(migration.version));
     if (pending.length > 0) onPending?.(pending.map((migration) => migration.name));

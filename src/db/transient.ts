@@ -18,12 +18,17 @@ export class TransientError extends Error {
 /** EventStoreDB client errors (their `type`) of a server that is away, slow or changing leader. */
 const EVENT_STORE_OUTAGES = new Set(['unavailable', 'deadline-exceeded', 'timeout', 'not-leader']);
 
+/** An EventStoreDB client error of a server that is away, slow or changing leader. */
+export const isEventStoreOutage = (error: unknown): boolean => {
+  const type = typeof error === 'object' && error !== null ? (error as { type?: unknown }).type : undefined;
+  return typeof type === 'string' && EVENT_STORE_OUTAGES.has(type);
+};
+
 export const isTransient = (error: unknown): boolean => {
   // Not `instanceof Error`: errors of node's own sockets come from another realm under a test runner's vm.
   if (typeof error !== 'object' || error === null) return false;
   if ((error as { transient?: unknown }).transient === true) return true;
-  const { type } = error as { type?: unknown };
-  if (typeof type === 'string' && EVENT_STORE_OUTAGES.has(type)) return true;
+  if (isEventStoreOutage(error)) return true;
   const { code, message } = error as { code?: unknown; message?: unknown };
   if (
     typeof code === 'string' &&

@@ -26,5 +26,5 @@ export const staleProjections = (
   statuses.filter(
     (status) =>
       names.includes(status.name) &&
-      (status.state === 'failed' || status.lag_seconds > LAGGING_AFTER_SECONDS),
+      (status.state === 'failed' || status.state === 'ahead' || status.lag_seconds > LAGGING_AFTER_SECONDS),
   );

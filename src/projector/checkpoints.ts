@@ -1,3 +1,4 @@
+import type { AppliedMigration } from '../db/migrate.js';
 import { PREPARED, type Queryable } from '../db/port.js';
 
 /** A worker's heartbeat older than this: no worker runs the projection (projections status says so). */
@@ -31,15 +32,27 @@ export const readCheckpoints = async (db: Queryable): Promise<Checkpoint[]> =>
 const LOCK_IN_NAME_ORDER = `SELECT projection FROM ledger.projection_checkpoints
    WHERE projection = ANY($1::text[]) ORDER BY projection FOR UPDATE`;
 
-/** The checkpoints of these projections, unlocked: where their next batch starts (re-checked locked). */
-export const readCheckpointsOf = async (db: Queryable, names: readonly string[]): Promise<Checkpoint[]> =>
-  (
-    await db.query<Checkpoint>(
-      `SELECT ${CHECKPOINT_COLUMNS} FROM ledger.projection_checkpoints WHERE projection = ANY($1::text[]) ORDER BY projection`,
-      [names],
-      PREPARED,
-    )
-  ).rows;
+/** The checkpoints of these projections, unlocked: where their next batch starts (re-checked locked);
+ * and, in the same statement, the newest migration applied to the database (a newer version's, after an
+ * upgrade this process was not stopped for, fences it: src/db/migrate.ts). */
+export const readCheckpointsOf = async (
+  db: Queryable,
+  names: readonly string[],
+): Promise<{ checkpoints: Checkpoint[]; newestMigration: AppliedMigration | null }> => {
+  const { rows } = await db.query<Checkpoint & { migration_version: number; migration_name: string }>(
+    `SELECT ${CHECKPOINT_COLUMNS}, m.version AS migration_version, m.name AS migration_name
+       FROM ledger.projection_checkpoints
+       LEFT JOIN LATERAL (SELECT version, name FROM public.stripe_ledger_migrations ORDER BY version DESC LIMIT 1) m ON true
+      WHERE projection = ANY($1::text[]) ORDER BY projection`,
+    [names],
+    PREPARED,
+  );
+  const first = rows[0];
+  return {
+    checkpoints: rows.map(({ migration_version: _v, migration_name: _n, ...checkpoint }) => checkpoint),
+    newestMigration: first ? { version: first.migration_version, name: first.migration_name } : null,
+  };
+};
 
 /**
  * Locks the checkpoint rows for a batch, in name order so two lockers of overlapping sets never

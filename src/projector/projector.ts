@@ -5,13 +5,13 @@ import type { Logger } from '../observability/logger.js';
 import type { Projection } from '../../projections/projection.js';
 import { applyGroup } from './applyGroup.js';
 import { readWithLinks, type ReadBatch } from './batchLinks.js';
-import { ensureCheckpoints, heartbeat, readCheckpointsOf } from './checkpoints.js';
+import { ensureCheckpoints, heartbeat, markFailed, readCheckpointsOf } from './checkpoints.js';
 import { leaseKeepers } from './leases.js';
 import { backoffMs } from '../db/transient.js';
 import { throttled, wakeable } from './wake.js';
 import { errorMessage } from '../shared/errorMessage.js';
 import { storiesOn } from '../eventstore/paymentStory.js';
-import { assertSchemaKnown } from '../db/migrate.js';
+import { NewerSchemaError, refuseNewerSchema } from '../db/migrate.js';
 
 export type ProjectorOptions = {
   db: Db;
@@ -72,6 +72,27 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
     return ready;
   };
 
+  /**
+   * Nothing after `from`: if the log's head stands before it, the log is not the one these projections
+   * were built from (the event store replaced, or restored from an older backup). Events appended to it
+   * would take positions at or before `from` and be skipped for good, so they stop here, failed, until
+   * a rebuild projects the log as it is. (A head read after an empty read is never before `from` on the
+   * log the checkpoint came from: heads only grow.)
+   */
+  const stopIfPastTheLog = async (from: number, names: ReadonlySet<string>) => {
+    const head = await store.headPosition();
+    if (head >= from) return;
+    const error =
+      `checkpoint ${from} stands past the end of the event log (head ${head}): the event store is not the ` +
+      'log this projection was built from (replaced, or restored from an older backup), and events ' +
+      'appended to it would be skipped: run `stripe-ledger projections rebuild --all`';
+    for (const name of names) await markFailed(db, name, error);
+    logger.error(
+      { projections: [...names], position: from, head },
+      'checkpoint past the end of the event log',
+    );
+  };
+
   /** One batch for the projections standing at `from`, cut where the next ones stand (`upTo`). */
   const advance = async (
     from: number,
@@ -80,6 +101,10 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
     read: (after: number) => Promise<ReadBatch>,
   ): Promise<'idle' | 'busy'> => {
     const { events: batch, links } = await read(from);
+    if (batch.length === 0) {
+      await stopIfPastTheLog(from, behind);
+      return 'idle';
+    }
     const cut = batch.findIndex((event) => event.position > upTo);
     const events = cut === -1 ? batch : batch.slice(0, cut);
     if (events.length === 0) return 'idle';
@@ -110,10 +135,11 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
   const round = async (): Promise<'idle' | 'busy'> => {
     const held = leases.held();
     if (held.length === 0) return 'idle';
+    const { checkpoints, newestMigration } = await readCheckpointsOf(db, held);
     // A newer version migrated the database under this process (it was not stopped before an upgrade):
-    // fold nothing with this version's code, keep retrying until it is stopped (NewerSchemaError).
-    await assertSchemaKnown(db);
-    const active = (await readCheckpointsOf(db, held)).filter((checkpoint) => checkpoint.state === 'active');
+    // fold nothing with this version's code; retried until it is stopped (NewerSchemaError, run()).
+    refuseNewerSchema(newestMigration);
+    const active = checkpoints.filter((checkpoint) => checkpoint.state === 'active');
     if (active.length === 0) return 'idle';
     const positions = [...new Set(active.map((checkpoint) => checkpoint.position))].sort((a, b) => a - b);
     const at = (position: number) =>
@@ -132,17 +158,26 @@ export const startProjector = async (options: ProjectorOptions): Promise<Project
   const run = async () => {
     let failures = 0;
     let beat = { at: 0, for: '' };
+    // Fenced by a newer version's migrations: no heartbeat either, so status shows the projections
+    // stalled (nobody projects them) rather than live.
+    let fenced = false;
     while (!stopped) {
       try {
         const held = leases.held();
-        if (held.length > 0 && (Date.now() - beat.at > HEARTBEAT_EVERY_MS || beat.for !== held.join())) {
+        if (
+          !fenced &&
+          held.length > 0 &&
+          (Date.now() - beat.at > HEARTBEAT_EVERY_MS || beat.for !== held.join())
+        ) {
           await heartbeat(db, held, owner);
           beat = { at: Date.now(), for: held.join() };
         }
         const state = await round();
         failures = 0;
+        fenced = false;
         if (state === 'idle') await signal.pause(pollMs);
       } catch (error) {
+        fenced = error instanceof NewerSchemaError;
         failures += 1;
         logger.warn({ error: errorMessage(error), attempt: failures }, 'projection batch failed, retrying');
         await signal.pause(backoffMs(failures));

@@ -7,6 +7,7 @@ import { serve, type Role, type Running } from '../../src/cli/serve.js';
 import type { Projection } from '../../projections/projection.js';
 import { TEST_SECRET } from './stripeEvents.js';
 import { embeddedTestDatabase } from './testDatabase.js';
+import { TOKEN } from './queryApi.js';
 import { waitFor } from './waitFor.js';
 
 export type TestServer = Running & { url: string };
@@ -63,10 +64,11 @@ export const startLedger = async (
   };
 };
 
-/** What a web role on `databaseUrl` tells operators: its health report, once it answers, and its /metrics. */
+/** What a web role on `databaseUrl` tells operators and finance: its health report, once it answers,
+ * its /metrics, and the Ledger-Stale header of a payments list. */
 export const webRoleSignals = async (
   databaseUrl: string,
-): Promise<{ health: Record<string, unknown>; metrics: string }> => {
+): Promise<{ health: Record<string, unknown>; metrics: string; stale: string | null }> => {
   const server = await startLedger(databaseUrl, { role: 'web' });
   try {
     let health: Record<string, unknown> = {};
@@ -77,7 +79,14 @@ export const webRoleSignals = async (
       },
       { what: 'health to answer' },
     );
-    return { health, metrics: await (await fetch(`${server.url}/metrics`)).text() };
+    const payments = await fetch(`${server.url}/api/payments?limit=1`, {
+      headers: { authorization: `Bearer ${TOKEN}` },
+    });
+    return {
+      health,
+      metrics: await (await fetch(`${server.url}/metrics`)).text(),
+      stale: payments.headers.get('ledger-stale'),
+    };
   } finally {
     await server.stop();
   }
