@@ -101,6 +101,9 @@ const rebuildOnce = async (target: number, layout: SeedLayout, deadlineSeconds: 
   }
 };
 
+/** The target's 512 MB (decimal megabytes, as memory limits are written) in the MiB this table shows. */
+const TARGET_MIB = (512 * 1000 * 1000) / (1024 * 1024);
+
 export const rebuildBenchmark: Benchmark = {
   name: 'rebuild',
   description: 'projections rebuild --all over 1,000,000 stored events (target <= 30 s, <= 512 MB)',
@@ -113,12 +116,12 @@ export const rebuildBenchmark: Benchmark = {
     }
     printTable(rows);
     // The machine may be shared: a load average above its cores means the wall time is stretched.
-    const verdict = rows.every((row) => row['wall s'] <= 30 && row['peak RSS MiB'] <= 512)
+    const verdict = rows.every((row) => row['wall s'] <= 30 && row['peak RSS MiB'] <= TARGET_MIB)
       ? 'met'
       : 'NOT met';
     const scale = target === 1_000_000 ? '' : ` (measured at ${target} events, not the target's 1,000,000)`;
     console.log(
-      `target: <= 30 s and <= 512 MB for 1,000,000 events, interleaved and grouped: ${verdict}${scale}`,
+      `target: <= 30 s and <= 512 MB (${TARGET_MIB.toFixed(1)} MiB) for 1,000,000 events, interleaved and grouped: ${verdict}${scale}`,
     );
   },
 };
