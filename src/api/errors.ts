@@ -8,10 +8,15 @@ const RETRY_AFTER_SECONDS = 5;
 export const sendError = (res: Response, status: number, code: string, message: string) =>
   res.status(status).json({ error: { code, message } });
 
-/** 503 with Retry-After: the database does not answer now, the same request may succeed shortly. */
-export const sendUnavailable = (res: Response) => {
+/** 503 with Retry-After: a dependency (the database unless said otherwise) does not answer now, the
+ * same request may succeed shortly. */
+export const sendUnavailable = (
+  res: Response,
+  code = 'database_unavailable',
+  message = 'the database does not answer right now; retry shortly',
+) => {
   res.setHeader('retry-after', String(RETRY_AFTER_SECONDS));
-  return sendError(res, 503, 'database_unavailable', 'the database does not answer right now; retry shortly');
+  return sendError(res, 503, code, message);
 };
 
 /** Last middleware: body-parser errors (size, encoding) become 4xx, a database that does not answer 503

@@ -49,9 +49,9 @@ const check = async (db: Db, store: EventStore, watch: ProjectionWatch): Promise
     lag_seconds,
     last_error: last_error === null ? null : redactErrorText(last_error),
   }));
-  const failed = projections.filter((projection) => projection.state === 'failed').map(({ name }) => name);
-  const stalled = projections.filter((projection) => projection.state === 'stalled').map(({ name }) => name);
-  const ahead = projections.filter((projection) => projection.state === 'ahead').map(({ name }) => name);
+  const namesIn = (state: string) =>
+    projections.filter((projection) => projection.state === state).map(({ name }) => name);
+  const [failed, stalled, ahead] = [namesIn('failed'), namesIn('stalled'), namesIn('ahead')];
   // Not knowing whether a projection failed is not knowing that all is well.
   const degraded = failed.length > 0 || stalled.length > 0 || ahead.length > 0 || read === null;
   return {

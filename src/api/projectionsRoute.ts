@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { RECORDED_PHASES } from '../projector/rebuildRecord.js';
 import { PROJECTION_STATES, projectionStatus } from '../projector/status.js';
 import { parseParams } from './params.js';
-import { sendError } from './errors.js';
+import { sendUnavailable } from './errors.js';
 import { isEventStoreOutage } from '../db/transient.js';
 import { DeadlineExceeded, withDeadline } from '../runtime/deadline.js';
 import type { Db } from '../db/port.js';
@@ -58,10 +58,8 @@ export const projectionsRoute =
     } catch (error) {
       if (!(error instanceof DeadlineExceeded) && !isEventStoreOutage(error)) throw error;
       res.locals.error = errorMessage(error);
-      res.setHeader('retry-after', '5');
-      sendError(
+      sendUnavailable(
         res,
-        503,
         'status_unavailable',
         "the projections' status did not answer in time: the event store (or the database) is not answering (GET /api/webhooks/health says which); retry shortly",
       );

@@ -18,10 +18,13 @@ export const loadMigrations = (dir = migrationsDir): Migration[] =>
       sql: readFileSync(join(dir, file), 'utf8'),
     }));
 
+/** The version of the newest of `migrations` (0 for none). */
+const newestOf = (migrations: readonly Migration[]): number =>
+  Math.max(0, ...migrations.map((migration) => migration.version));
+
 let known: number | undefined;
 /** The newest migration this version of the ledger ships. */
-export const knownSchemaVersion = (): number =>
-  (known ??= Math.max(0, ...loadMigrations().map((migration) => migration.version)));
+export const knownSchemaVersion = (): number => (known ??= newestOf(loadMigrations()));
 
 /** The database holds tables a newer version of the ledger migrated: this one must not write them. */
 export class NewerSchemaError extends Error {
@@ -59,13 +62,13 @@ const newestApplied = async (db: Queryable) => {
  * process (one not stopped before an upgrade, or a rollback) would fold the new tables with old code
  * and stop every projection on what it cannot read, or skip events it does not know.
  */
-export const assertSchemaKnown = async (db: Queryable, knows = knownSchemaVersion()): Promise<void> => {
+export const assertSchemaKnown = async (db: Queryable): Promise<void> => {
   const newest = await newestApplied(db).catch((error: unknown) => {
     // Before the first migration there is no table to read.
     if ((error as { code?: unknown }).code === '42P01') return null;
     throw error;
   });
-  refuseNewerSchema(newest, knows);
+  refuseNewerSchema(newest);
 };
 
 /**
@@ -88,7 +91,7 @@ export const migrate = async (
     const { rows } = await tx.query<AppliedMigration>(
       'SELECT version, name FROM public.stripe_ledger_migrations ORDER BY version',
     );
-    refuseNewerSchema(rows.at(-1), Math.max(0, ...migrations.map((migration) => migration.version)));
+    refuseNewerSchema(rows.at(-1), newestOf(migrations));
     const done = new Set(rows.map((row) => row.version));
     const pending = migrations.filter((migration) => !done.has(migration.version));
     if (pending.length > 0) onPending?.(pending.map((migration) => migration.name));
